@@ -1,0 +1,50 @@
+"""The Flask application factory. Nothing is created at import time."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_limiter import Limiter
+
+from receiptq.api import auth, health, problems, receipts
+from receiptq.config import Settings
+from receiptq.context import Context
+from receiptq.worker.celery_app import create_celery
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    settings = settings or Settings(**overrides)
+    app = Flask(__name__)
+    app.config.update(
+        RECEIPTQ_SETTINGS=settings,
+        # The multipart envelope adds a little to the file: leave room for it. Werkzeug
+        # refuses a larger body from its Content-Length or while streaming, without
+        # reading it all into memory.
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False
+    ctx = Context(settings)
+    app.extensions["receiptq"] = ctx
+    app.extensions["receiptq.celery"] = create_celery(settings)
+
+    limiter = Limiter(
+        key_func=auth.rate_limit_key,
+        app=app,
+        storage_uri=settings.redis_url,
+        storage_options={"socket_connect_timeout": 2, "socket_timeout": 2},
+        strategy="fixed-window",
+        headers_enabled=True,
+        key_prefix="receiptq-rate",
+    )
+    problems.register(app)
+    app.register_blueprint(receipts.bp)
+    app.register_blueprint(health.bp)
+    submit = "receipts.submit"
+    app.view_functions[submit] = limiter.limit(settings.rate_limit)(app.view_functions[submit])
+    return app

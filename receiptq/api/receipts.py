@@ -1,0 +1,83 @@
+"""/api/v3/receipts: submit, status, cancel. Views parse, call receiptq.jobs, serialize."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+
+from receiptq import jobs
+from receiptq.api.auth import require_user
+from receiptq.errors import PayloadTooLarge, ReceiptqError, UnsupportedMediaType
+from receiptq.store.jobs import TERMINAL
+from receiptq.worker.celery_app import PROCESS_TASK
+
+bp = Blueprint("receipts", __name__, url_prefix="/api/v3/receipts")
+bp.before_request(require_user)
+
+POLL_AFTER_SECONDS = "1"
+
+
+class MissingFile(ReceiptqError):
+    status, code, title = 400, "missing-file", "Missing file"
+
+
+def _ctx():
+    return current_app.extensions["receiptq"]
+
+
+def _celery():
+    return current_app.extensions["receiptq.celery"]
+
+
+def _enqueue(job_id: str) -> None:
+    _celery().send_task(PROCESS_TASK, args=[job_id], task_id=job_id, queue="receipts")
+
+
+def _revoke(job_id: str) -> None:
+    _celery().control.revoke(job_id)
+
+
+def _links(job_id: str) -> dict[str, str]:
+    return {
+        "status_url": url_for("receipts.status", job_id=job_id, _external=True),
+        "cancel_url": url_for("receipts.cancel", job_id=job_id, _external=True),
+    }
+
+
+@bp.post("/process")
+def submit() -> tuple[Response, int, dict[str, str]]:
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType(
+            "Send the receipt as multipart/form-data with the file in a field named 'file'."
+        )
+    upload = request.files.get("file")
+    if upload is None:
+        raise MissingFile("The form has no 'file' field: send the receipt in a field named 'file'.")
+    limit = current_app.config["RECEIPTQ_SETTINGS"].max_upload_bytes
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"The upload is larger than the {limit / 1024 / 1024:g} MB limit.")
+    job = jobs.submit(_ctx(), g.user.id, data, upload.filename, _enqueue)
+    links = _links(job["job_id"])
+    body = {
+        "job_id": job["job_id"],
+        "status": job["status"],
+        "progress": job["progress"],
+        **links,
+    }
+    headers = {"Location": links["status_url"], "Retry-After": POLL_AFTER_SECONDS}
+    return jsonify(body), 202, headers
+
+
+@bp.get("/status/<job_id>")
+def status(job_id: str) -> Response:
+    job = jobs.status(_ctx(), g.user.id, job_id)
+    response = jsonify(job)
+    if job["status"] not in TERMINAL:
+        response.headers["Retry-After"] = POLL_AFTER_SECONDS
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.delete("/cancel/<job_id>")
+def cancel(job_id: str) -> Response:
+    return jsonify(jobs.cancel(_ctx(), g.user.id, job_id, _revoke))

@@ -1,0 +1,268 @@
+"""`receiptq`: run the parts (api, worker, beat, flower), manage the database and keys,
+submit receipts to a running API, or extract in-process with no services at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from receiptq.config import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _exec(argv: list[str], env: dict[str, str] | None = None) -> None:
+    """Replace this process, so signals (Ctrl-C, SIGTERM) reach the server directly."""
+    os.execvpe(argv[0], argv, {**os.environ, **(env or {})})
+
+
+@click.group()
+@click.version_option(package_name="receiptq")
+def main() -> None:
+    """receiptq: distributed receipt processing."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn processes")
+@click.option("--threads", default=8, show_default=True, type=int, help="threads per process")
+def api(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the HTTP API with gunicorn."""
+    _exec(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "receiptq.api:create_app()",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "60",
+            "--limit-request-field_size",
+            "8190",
+        ]
+    )
+
+
+@main.command()
+@click.option("--concurrency", "-c", default=None, type=int, help="processes (default: cores)")
+@click.option("--queues", "-Q", default="receipts,maintenance", show_default=True)
+@click.option("--loglevel", "-l", default="INFO", show_default=True)
+@click.option("--hostname", "-n", default=None, help="worker node name")
+def worker(concurrency: int | None, queues: str, loglevel: str, hostname: str | None) -> None:
+    """Run a Celery worker (processes receipts)."""
+    settings = _settings()
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "receiptq.worker",
+        "worker",
+        "-Q",
+        queues,
+        "-l",
+        loglevel,
+    ]
+    if concurrency:
+        argv += ["-c", str(concurrency)]
+    if hostname:
+        argv += ["-n", hostname]
+    env = {"OMP_THREAD_LIMIT": "1"}
+    if settings.temp_dir:
+        Path(settings.temp_dir).mkdir(parents=True, exist_ok=True)
+        env["TMPDIR"] = settings.temp_dir
+    _exec(argv, env)
+
+
+@main.command()
+@click.option("--loglevel", "-l", default="INFO", show_default=True)
+def beat(loglevel: str) -> None:
+    """Run Celery beat (periodic cleanup)."""
+    schedule = Path(tempfile.gettempdir()) / "receiptq-beat-schedule"
+    _exec(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "receiptq.worker",
+            "beat",
+            "-l",
+            loglevel,
+            "-s",
+            str(schedule),
+        ]
+    )
+
+
+@main.command()
+@click.option("--port", default=5555, show_default=True, type=int)
+@click.option("--address", default="127.0.0.1", show_default=True)
+def flower(port: int, address: str) -> None:
+    """Run Flower, the Celery dashboard (basic auth from RECEIPTQ_FLOWER_BASIC_AUTH)."""
+    settings = _settings()
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "receiptq.worker",
+        "flower",
+        f"--port={port}",
+        f"--address={address}",
+    ]
+    if settings.flower_basic_auth:
+        argv.append(f"--basic-auth={settings.flower_basic_auth}")
+    _exec(argv)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Create the database if missing and apply pending migrations."""
+    from receiptq.store.migrate import upgrade as run_upgrade
+
+    applied = run_upgrade(_settings().database_url)
+    click.echo("applied: " + ", ".join(applied) if applied else "database is up to date")
+
+
+@main.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.argument("name")
+def keys_create(name: str) -> None:
+    """Create a key for user NAME (created if new). The key is the last line printed."""
+    from receiptq.context import Context
+    from receiptq.store.keys import create_key
+
+    ctx = Context(_settings())
+    try:
+        user, key = create_key(ctx.pool, name)
+    finally:
+        ctx.close()
+    click.echo(f"created a key for user {user.name} ({user.id}); it is shown only once:", err=True)
+    click.echo(key)
+
+
+@keys.command("revoke")
+@click.argument("key")
+def keys_revoke(key: str) -> None:
+    """Revoke KEY (the full key, or the 10-character prefix stored with it)."""
+    from receiptq.context import Context
+    from receiptq.store.keys import revoke_key
+
+    ctx = Context(_settings())
+    try:
+        count = revoke_key(ctx.pool, key)
+    finally:
+        ctx.close()
+    click.echo(f"revoked {count} key(s)")
+    if count == 0:
+        sys.exit(1)
+
+
+def _client():
+    from receiptq.client import Client
+
+    settings = _settings()
+    if not settings.api_key:
+        raise click.UsageError("set RECEIPTQ_API_KEY (make one with `receiptq keys create NAME`)")
+    return Client(settings.api_url, settings.api_key)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--wait", is_flag=True, help="wait for every job to finish")
+@click.option("--jsonl", "jsonl_out", type=click.Path(path_type=Path), help="write results here")
+def submit(paths: tuple[Path, ...], wait: bool, jsonl_out: Path | None) -> None:
+    """Upload receipts (files or folders) to the API."""
+    from receiptq.client import ApiError, receipt_files
+
+    client = _client()
+    failed = 0
+    out = jsonl_out.open("w", encoding="utf-8") if jsonl_out else None
+    try:
+        for path in receipt_files(list(paths)):
+            try:
+                job = client.submit(path)
+                if wait:
+                    job = client.wait(job["job_id"])
+            except ApiError as exc:
+                job = {"job_id": None, "status": "failed", "error": exc.detail}
+            failed += job["status"] == "failed"
+            line = json.dumps({"file": str(path), **job}, ensure_ascii=False)
+            click.echo(line)
+            if out:
+                out.write(line + "\n")
+    finally:
+        client.close()
+        if out:
+            out.close()
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("job_id")
+def status(job_id: str) -> None:
+    """Print a job's status as JSON."""
+    from receiptq.client import ApiError
+
+    client = _client()
+    try:
+        click.echo(json.dumps(client.status(job_id), indent=2, ensure_ascii=False))
+    except ApiError as exc:
+        raise click.ClickException(exc.detail) from exc
+    finally:
+        client.close()
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--jsonl", is_flag=True, help="one JSON object per line")
+def extract(files: tuple[Path, ...], jsonl: bool) -> None:
+    """Run the stages in-process on FILES (no Redis, no PostgreSQL) and print receipts."""
+    from receiptq.errors import ReceiptqError
+    from receiptq.pipeline.run import ExtractOptions
+    from receiptq.pipeline.run import extract as run_extract
+
+    settings = _settings()
+    options = ExtractOptions(settings.ocr_langs, settings.max_pixels, settings.max_pdf_pages)
+    failed = 0
+    for path in files:
+        row: dict = {"file": str(path)}
+        try:
+            row["receipt"] = run_extract(path.read_bytes(), options).model_dump(mode="json")
+        except ReceiptqError as exc:
+            row["receipt"] = None
+            row["error"] = exc.message
+            failed += 1
+        click.echo(json.dumps(row, ensure_ascii=False, indent=None if jsonl else 2))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

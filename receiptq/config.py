@@ -1,0 +1,61 @@
+"""Settings: one typed object read from RECEIPTQ_* environment variables.
+
+Build it once at the edge (app factory, Celery app, CLI) and pass it in; nothing reads the
+environment elsewhere. Every setting is documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RECEIPTQ_", frozen=True, extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/receiptq"
+    max_upload_mb: float = 10.0
+    max_pixels: int = 40_000_000
+    max_pdf_pages: int = 5
+    ocr_langs: str = "eng+pol"
+    rate_limit: str = "10/minute"
+    retention_hours: float = 168.0
+    job_ttl_seconds: int = 7 * 24 * 3600
+    temp_dir: str | None = None
+    api_url: str = "http://127.0.0.1:8000"
+    api_key: str | None = None
+    db_pool_max: int = 10
+    task_time_limit: int = 30 * 60
+    lease_seconds: int = 30
+    flower_basic_auth: str | None = None
+    log_level: str = "INFO"
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        parse_rate(value)
+        return value
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @cached_property
+    def rate(self) -> tuple[int, int]:
+        return parse_rate(self.rate_limit)
+
+
+_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(value: str) -> tuple[int, int]:
+    """'10/minute' -> (10, 60): how many requests in how many seconds."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*", value)
+    if not match:
+        raise ValueError(f"rate limit {value!r} is not like '10/minute'")
+    count, mult, period = match.groups()
+    return int(count), int(mult or 1) * _PERIODS[period]

@@ -1,0 +1,45 @@
+"""The long-lived clients one process needs, built from Settings and passed around.
+
+Created lazily by the app factory, the Celery worker (after fork) and the CLI; never at
+import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import redis
+from psycopg_pool import ConnectionPool
+
+from receiptq.config import Settings
+from receiptq.store.db import create_pool, ensure_open
+
+
+@dataclass
+class Context:
+    settings: Settings = field(default_factory=Settings)
+
+    @cached_property
+    def _pool(self) -> ConnectionPool:
+        return create_pool(self.settings.database_url, self.settings.db_pool_max)
+
+    @property
+    def pool(self) -> ConnectionPool:
+        return ensure_open(self._pool)
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(
+            self.settings.redis_url,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+            health_check_interval=30,
+        )
+
+    def close(self) -> None:
+        if "_pool" in self.__dict__:
+            self._pool.close()
+            del self.__dict__["_pool"]
+        if "redis" in self.__dict__:
+            self.redis.close()
+            del self.__dict__["redis"]

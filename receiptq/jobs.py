@@ -1,0 +1,128 @@
+"""Job lifecycle as the API sees it: submit, read status, cancel.
+
+Each function takes the process Context and plain values, and raises domain errors; the
+Flask views only parse requests and serialize what these return.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import redis
+
+from receiptq.context import Context
+from receiptq.errors import Conflict, NotFound, ServiceUnavailable
+from receiptq.pipeline import media
+from receiptq.store import jobs as job_store
+from receiptq.store import jobstate
+
+log = logging.getLogger(__name__)
+
+Enqueue = Callable[[str], None]
+
+
+def _mirror(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
+    """Write a job row to Redis; a Redis fault must not undo what PostgreSQL committed."""
+    try:
+        return jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)
+    except redis.RedisError:
+        log.warning("redis unavailable: job state not mirrored", extra={"job_id": row["job_id"]})
+        return jobstate.to_public(row)
+
+
+def submit(
+    ctx: Context, user_id: str, data: bytes, filename: str | None, enqueue: Enqueue
+) -> dict[str, Any]:
+    """Validate an upload, store it durably, queue it. Returns the job's public view.
+
+    The 202 that follows is only sent once the bytes and the job are committed in
+    PostgreSQL and the task is in the broker; if the broker refuses, the job is removed
+    again and the client is told to retry (nothing accepted is ever dropped).
+    """
+    info = media.inspect(
+        data, max_pixels=ctx.settings.max_pixels, max_pdf_pages=ctx.settings.max_pdf_pages
+    )
+    job_id = str(uuid.uuid4())
+    upload = job_store.NewUpload(user_id, data, info.media_type, _clean_filename(filename))
+    try:
+        row = job_store.create_job(ctx.pool, job_id, upload)
+    except psycopg.OperationalError as exc:
+        raise ServiceUnavailable("The database is unavailable: try again shortly.") from exc
+    try:
+        enqueue(job_id)
+    except Exception as exc:  # kombu/redis raise many types for an unreachable broker
+        log.error("enqueue failed: %s", exc, extra={"job_id": job_id})
+        job_store.delete_job(ctx.pool, job_id)
+        raise ServiceUnavailable("The job queue is unavailable: try again shortly.") from exc
+    return _mirror(ctx, row)
+
+
+def _clean_filename(filename: str | None) -> str | None:
+    """The client's file name is metadata only: keep a printable, bounded base name."""
+    if not filename:
+        return None
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable())[:255]
+    return name or None
+
+
+def parse_job_id(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError as exc:
+        raise NotFound("No such job.") from exc
+
+
+def _load(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
+    """The job's current state: Redis first (one round trip), PostgreSQL when Redis has
+    lost it or is down. Another user's job is reported as missing, never as forbidden."""
+    job_id = parse_job_id(job_id)
+    row: dict[str, Any] | None = None
+    try:
+        row = jobstate.read(ctx.redis, job_id)
+    except redis.RedisError:
+        log.warning("redis unavailable: status read from PostgreSQL", extra={"job_id": job_id})
+    if row is None:
+        try:
+            row = job_store.get_job(ctx.pool, job_id)
+        except psycopg.OperationalError as exc:
+            raise ServiceUnavailable("Job state is unavailable: try again shortly.") from exc
+    if row is None or row["user_id"] != user_id:
+        raise NotFound("No such job.")
+    return row
+
+
+def status(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
+    return jobstate.to_public(_load(ctx, user_id, job_id))
+
+
+def cancel(
+    ctx: Context, user_id: str, job_id: str, revoke: Callable[[str], None]
+) -> dict[str, Any]:
+    """Queued -> cancelled at once; processing -> cancelling (the worker stops at its next
+    stage boundary); a finished job -> 409."""
+    current = _load(ctx, user_id, job_id)
+    job_id = current["job_id"]
+    row = job_store.transition(
+        ctx.pool, job_id, "cancelled", ("queued",), stage="cancelled", message="Cancelled"
+    )
+    if row is not None:
+        try:
+            revoke(job_id)
+        except Exception as exc:  # the worker skips a cancelled job anyway
+            log.warning("revoke failed: %s", exc, extra={"job_id": job_id})
+        return _mirror(ctx, row)
+    row = job_store.transition(
+        ctx.pool, job_id, "cancelling", ("processing",), message="Cancelling"
+    )
+    if row is not None:
+        return _mirror(ctx, row)
+    fresh = job_store.get_job(ctx.pool, job_id)
+    if fresh and fresh["status"] == "cancelling":
+        return jobstate.to_public(fresh)
+    state = fresh["status"] if fresh else current["status"]
+    raise Conflict(f"The job is already {state} and can no longer be cancelled.", job_status=state)

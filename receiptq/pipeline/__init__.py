@@ -1,0 +1,2 @@
+"""Pipeline stages as plain functions on plain data: media -> preprocess -> ocr -> quality
+-> analysis -> validation. No services: the worker and `receiptq extract` share them."""

@@ -1,0 +1,94 @@
+"""The stages in order, as plain functions on plain data.
+
+The Celery task and `receiptq extract` run exactly this code; the task passes `on_stage`
+to report progress and to stop at a stage boundary when the job was cancelled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from receiptq.pipeline import media
+from receiptq.pipeline.analysis import analyze
+from receiptq.pipeline.ocr import OcrResult, run_ocr
+from receiptq.pipeline.preprocess import preprocess
+from receiptq.pipeline.quality import check_quality
+from receiptq.pipeline.validation import validate
+from receiptq.receipt import Receipt
+
+# Progress (percent) reported as each stage starts. save 90 and cleanup 100 belong to the
+# task, which owns the database.
+STAGES: dict[str, int] = {
+    "preprocess": 10,
+    "ocr": 25,
+    "quality": 40,
+    "analysis": 60,
+    "validation": 80,
+    "save": 90,
+    "cleanup": 100,
+}
+
+StageHook = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    langs: str = "eng+pol"
+    max_pixels: int = 40_000_000
+    max_pdf_pages: int = 5
+
+
+def extract(
+    data: bytes,
+    options: ExtractOptions | None = None,
+    on_stage: StageHook | None = None,
+    today: dt.date | None = None,
+) -> Receipt:
+    """Run preprocess -> ocr -> quality -> analysis -> validation on an upload's bytes."""
+    options = options or ExtractOptions()
+
+    def stage(name: str) -> None:
+        if on_stage is not None:
+            on_stage(name, STAGES[name])
+
+    stage("preprocess")
+    pages = media.decode_pages(
+        data, max_pixels=options.max_pixels, max_pdf_pages=options.max_pdf_pages
+    )
+    images = [preprocess(page) for page in pages]
+
+    stage("ocr")
+    ocr = merge_pages([run_ocr(image, langs=options.langs) for image in images])
+
+    stage("quality")
+    check_quality(ocr)
+
+    stage("analysis")
+    receipt = analyze(ocr)
+    if receipt.items:
+        from receiptq.pipeline.categorize import categorize_items
+
+        receipt.items = categorize_items(receipt.items)
+
+    stage("validation")
+    receipt.validation = validate(receipt, today=today)
+    return receipt
+
+
+def merge_pages(pages: list[OcrResult]) -> OcrResult:
+    """Stack the pages of a multi-page document into one tall page."""
+    if len(pages) == 1:
+        return pages[0]
+    words, offset, width = [], 0, 0
+    for index, page in enumerate(pages):
+        for word in page.words:
+            words.append(
+                dataclasses.replace(word, top=word.top + offset, block=word.block + 1000 * index)
+            )
+        offset += page.height
+        width = max(width, page.width)
+    text = "\n".join(page.text for page in pages)
+    return OcrResult(words=words, width=width, height=offset, text=text, engine=pages[0].engine)

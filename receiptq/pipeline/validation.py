@@ -1,0 +1,81 @@
+"""Validation stage: record what does not add up. Never fatal: a receipt with a missing
+date is still worth keeping, and the issues tell the user what to check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from receiptq.receipt import Receipt, Validation, ValidationIssue
+
+TOLERANCE = Decimal("0.05")
+
+
+def _amount(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def validate(receipt: Receipt, today: dt.date | None = None) -> Validation:
+    today = today or dt.date.today()
+    issues: list[ValidationIssue] = []
+    total = _amount(receipt.total)
+    if total is None:
+        issues.append(ValidationIssue(code="total_missing", message="No total was found."))
+    elif total < 0:
+        issues.append(
+            ValidationIssue(code="total_negative", message=f"The total {total} is negative.")
+        )
+
+    if receipt.date is None:
+        issues.append(ValidationIssue(code="date_missing", message="No date was found."))
+    else:
+        try:
+            date = dt.date.fromisoformat(receipt.date)
+        except ValueError:
+            issues.append(
+                ValidationIssue(code="date_invalid", message=f"The date {receipt.date} is invalid.")
+            )
+        else:
+            if date > today + dt.timedelta(days=1):
+                issues.append(
+                    ValidationIssue(
+                        code="date_in_future",
+                        message=f"The date {receipt.date} is in the future.",
+                    )
+                )
+
+    item_totals = [_amount(item.total_price) for item in receipt.items]
+    if total is not None and item_totals and all(v is not None for v in item_totals):
+        items_sum = sum(item_totals, Decimal(0))
+        subtotal = _amount(receipt.subtotal)
+        tax = _amount(receipt.tax) or Decimal(0)
+        targets = [total, total - tax] + ([subtotal] if subtotal is not None else [])
+        if all(abs(items_sum - t) > TOLERANCE for t in targets):
+            issues.append(
+                ValidationIssue(
+                    code="items_total_mismatch",
+                    message=f"The items add up to {items_sum}, but the total is {total}.",
+                )
+            )
+
+    subtotal = _amount(receipt.subtotal)
+    tax = _amount(receipt.tax)
+    if (
+        total is not None
+        and subtotal is not None
+        and tax is not None
+        and abs(subtotal + tax - total) > TOLERANCE
+        and abs(subtotal - total) > TOLERANCE
+    ):
+        issues.append(
+            ValidationIssue(
+                code="subtotal_tax_mismatch",
+                message=f"Subtotal {subtotal} plus tax {tax} is not the total {total}.",
+            )
+        )
+    return Validation(valid=not issues, issues=issues)

@@ -1,0 +1,167 @@
+"""Running one job: the worker-side lifecycle around the pipeline stages.
+
+PostgreSQL decides every transition (a conditional UPDATE), Redis mirrors it for polling.
+A stage boundary is where cancellation is honoured: the progress update tells us the job
+is now 'cancelling', and we stop there with nothing saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import redis
+from celery.exceptions import SoftTimeLimitExceeded
+
+from receiptq.config import Settings
+from receiptq.context import Context
+from receiptq.errors import Cancelled, ReceiptqError
+from receiptq.pipeline.run import ExtractOptions, extract
+from receiptq.store import jobs as job_store
+from receiptq.store import jobstate
+from receiptq.store import receipts as receipt_store
+
+log = logging.getLogger(__name__)
+
+# Temp files the OCR engine leaves behind when a worker is killed mid-job.
+TEMP_PATTERNS = ("tess_*", "receiptq-*")
+STAGE_MESSAGES = {
+    "preprocess": "Preparing the image",
+    "ocr": "Reading the text",
+    "quality": "Checking image quality",
+    "analysis": "Extracting receipt fields",
+    "validation": "Checking that the receipt adds up",
+    "save": "Saving the receipt",
+    "cleanup": "Cleaning up",
+}
+
+
+def _mirror(ctx: Context, row: dict[str, Any] | None) -> None:
+    if row is None:
+        return
+    try:
+        jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)
+    except redis.RedisError:
+        log.warning("redis unavailable: progress not mirrored", extra={"job_id": row["job_id"]})
+
+
+def temp_root(settings: Settings) -> Path:
+    """The worker's own scratch directory (RECEIPTQ_TEMP_DIR; `receiptq worker` exports it
+    as TMPDIR, so every temp file of the job lands there)."""
+    root = Path(settings.temp_dir or tempfile.gettempdir())
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def process_job(ctx: Context, job_id: str) -> str:
+    """Run a job to a terminal state and return it. Safe to call twice for one job: a job
+    that already finished, or was cancelled while queued, is left as it is."""
+    row = job_store.transition(
+        ctx.pool,
+        job_id,
+        "processing",
+        ("queued", "processing"),
+        stage="starting",
+        message="Starting",
+        progress=0,
+        count_attempt=True,
+    )
+    if row is None:
+        current = job_store.get_job(ctx.pool, job_id)
+        if current is None:
+            log.warning("job not found", extra={"job_id": job_id})
+            return "missing"
+        if current["status"] == "cancelling":
+            return _cancelled(ctx, job_id)
+        log.info("job already %s: skipped", current["status"], extra={"job_id": job_id})
+        return current["status"]
+    _mirror(ctx, row)
+
+    stored = job_store.get_upload_data(ctx.pool, job_id)
+    if stored is None:
+        return fail_job(ctx, job_id, "The uploaded file is no longer stored: upload it again.")
+    data, _media_type = stored
+
+    def on_stage(name: str, progress: int) -> None:
+        current = job_store.set_progress(ctx.pool, job_id, progress, name, STAGE_MESSAGES[name])
+        if current is None or current["status"] != "processing":
+            raise Cancelled
+        _mirror(ctx, current)
+        log.info("stage %s", name, extra={"job_id": job_id, "stage": name})
+
+    try:
+        options = ExtractOptions(
+            langs=ctx.settings.ocr_langs,
+            max_pixels=ctx.settings.max_pixels,
+            max_pdf_pages=ctx.settings.max_pdf_pages,
+        )
+        receipt = extract(data, options, on_stage=on_stage)
+        on_stage("save", 90)
+        on_stage("cleanup", 100)
+    except Cancelled:
+        return _cancelled(ctx, job_id)
+    except ReceiptqError as exc:
+        return fail_job(ctx, job_id, exc.message)
+    except SoftTimeLimitExceeded:
+        return fail_job(ctx, job_id, "Processing took too long: try a smaller or clearer image.")
+    except (psycopg.OperationalError, redis.ConnectionError, redis.TimeoutError):
+        raise
+    except Exception:
+        log.exception("processing failed", extra={"job_id": job_id})
+        return fail_job(ctx, job_id, "Processing failed unexpectedly: the team has been told.")
+
+    final = receipt_store.complete_job(ctx.pool, job_id, receipt)
+    _mirror(ctx, job_store.get_job(ctx.pool, job_id))
+    return final["status"]
+
+
+def _cancelled(ctx: Context, job_id: str) -> str:
+    row = job_store.transition(
+        ctx.pool,
+        job_id,
+        "cancelled",
+        ("cancelling", "processing", "queued"),
+        stage="cancelled",
+        message="Cancelled",
+    )
+    _mirror(ctx, row)
+    return "cancelled"
+
+
+def fail_job(ctx: Context, job_id: str, message: str) -> str:
+    row = job_store.transition(
+        ctx.pool,
+        job_id,
+        "failed",
+        ("queued", "processing", "cancelling"),
+        stage="failed",
+        message="Failed",
+        error=message,
+    )
+    _mirror(ctx, row)
+    return "failed" if row else (job_store.get_job(ctx.pool, job_id) or {}).get("status", "missing")
+
+
+def remove_stale_temp_dirs(settings: Settings, max_age_seconds: float) -> int:
+    """Temp files left by a killed worker (a normal run removes its own)."""
+    cutoff = time.time() - max_age_seconds
+    removed = 0
+    root = temp_root(settings)
+    for pattern in TEMP_PATTERNS:
+        for entry in root.glob(pattern):
+            try:
+                if entry.stat().st_mtime >= cutoff:
+                    continue
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+                removed += 1
+            except OSError:
+                continue
+    return removed

@@ -1,0 +1,54 @@
+"""The structured receipt: the job result and the output of `receiptq extract`.
+
+Amounts are decimal strings ("12.30") so that no float rounding creeps in between the
+extractor, PostgreSQL and clients. An unknown field is null, never absent.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Merchant(BaseModel):
+    name: str | None = None
+    address: str | None = None
+    tax_id: str | None = None
+    phone: str | None = None
+
+
+class Item(BaseModel):
+    description: str
+    quantity: str | None = None
+    unit_price: str | None = None
+    total_price: str | None = None
+    category: str | None = None
+
+
+class Confidence(BaseModel):
+    ocr: float = 0.0
+    fields: dict[str, float] = Field(default_factory=dict)
+
+
+class ValidationIssue(BaseModel):
+    code: str
+    message: str
+
+
+class Validation(BaseModel):
+    valid: bool = True
+    issues: list[ValidationIssue] = Field(default_factory=list)
+
+
+class Receipt(BaseModel):
+    merchant: Merchant = Field(default_factory=Merchant)
+    date: str | None = None
+    time: str | None = None
+    currency: str | None = None
+    total: str | None = None
+    subtotal: str | None = None
+    tax: str | None = None
+    items: list[Item] = Field(default_factory=list)
+    payment_method: str | None = None
+    language: str | None = None
+    confidence: Confidence = Field(default_factory=Confidence)
+    validation: Validation = Field(default_factory=Validation)

@@ -1,0 +1,148 @@
+"""Jobs and their uploads in PostgreSQL: the durable truth of every job's state.
+
+State transitions are single conditional UPDATEs, so the API's cancel and the worker's
+progress can race without either winning wrongly: whoever updates first decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
+
+TERMINAL = frozenset({"completed", "failed", "cancelled"})
+_JOB_COLUMNS = (
+    "j.id::text AS job_id, j.user_id::text AS user_id, j.status, j.progress, j.stage,"
+    " j.message, j.error, j.attempts, j.created_at, j.updated_at, j.upload_id::text AS upload_id"
+)
+
+
+@dataclass(frozen=True)
+class NewUpload:
+    user_id: str
+    data: bytes
+    media_type: str
+    filename: str | None
+
+    @property
+    def sha256(self) -> bytes:
+        return hashlib.sha256(self.data).digest()
+
+
+def create_job(pool: ConnectionPool, job_id: str, upload: NewUpload) -> dict[str, Any]:
+    """Store the original bytes and a queued job in one transaction; return the job row."""
+    with pool.connection() as conn, conn.transaction():
+        upload_id = conn.execute(
+            "INSERT INTO uploads (user_id, sha256, media_type, size_bytes, filename, data)"
+            " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            (
+                upload.user_id,
+                upload.sha256,
+                upload.media_type,
+                len(upload.data),
+                upload.filename,
+                upload.data,
+            ),
+        ).fetchone()["id"]
+        conn.execute(
+            "INSERT INTO jobs (id, user_id, upload_id, status, progress, stage, message)"
+            " VALUES (%s, %s, %s, 'queued', 0, 'queued', 'Waiting for a worker')",
+            (job_id, upload.user_id, upload_id),
+        )
+        return _get(conn, job_id)
+
+
+def delete_job(pool: ConnectionPool, job_id: str) -> None:
+    """Undo create_job when the job could not be queued (the client got an error)."""
+    with pool.connection() as conn, conn.transaction():
+        row = conn.execute(
+            "DELETE FROM jobs WHERE id = %s RETURNING upload_id", (job_id,)
+        ).fetchone()
+        if row:
+            conn.execute("DELETE FROM uploads WHERE id = %s", (row["upload_id"],))
+
+
+def get_job(pool: ConnectionPool, job_id: str) -> dict[str, Any] | None:
+    with pool.connection() as conn:
+        return _get(conn, job_id)
+
+
+def _get(conn: Connection, job_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        f"SELECT {_JOB_COLUMNS}, r.data AS result FROM jobs j"
+        " LEFT JOIN receipts r ON r.job_id = j.id WHERE j.id = %s",
+        (job_id,),
+    ).fetchone()
+    return row
+
+
+def get_upload_data(pool: ConnectionPool, job_id: str) -> tuple[bytes, str] | None:
+    with pool.connection() as conn:
+        row = conn.execute(
+            "SELECT u.data, u.media_type FROM jobs j JOIN uploads u ON u.id = j.upload_id"
+            " WHERE j.id = %s",
+            (job_id,),
+        ).fetchone()
+    if row is None or row["data"] is None:
+        return None
+    return bytes(row["data"]), row["media_type"]
+
+
+def transition(
+    pool: ConnectionPool,
+    job_id: str,
+    to: str,
+    from_: tuple[str, ...],
+    **fields: Any,
+) -> dict[str, Any] | None:
+    """Move a job to `to` only if it is in one of `from_`; return the new row or None."""
+    sets = ["status = %(to)s", "updated_at = now()"]
+    params: dict[str, Any] = {"to": to, "job_id": job_id, "from_": list(from_)}
+    for name in ("progress", "stage", "message", "error"):
+        if name in fields:
+            sets.append(f"{name} = %({name})s")
+            params[name] = fields[name]
+    if to == "processing":
+        sets.append("started_at = coalesce(started_at, now())")
+        if fields.get("count_attempt"):
+            sets.append("attempts = attempts + 1")
+    if to in TERMINAL:
+        sets.append("finished_at = now()")
+    with pool.connection() as conn:
+        row = conn.execute(
+            f"UPDATE jobs j SET {', '.join(sets)} WHERE id = %(job_id)s"
+            f" AND status = ANY(%(from_)s) RETURNING {_JOB_COLUMNS}",
+            params,
+        ).fetchone()
+    return row
+
+
+def set_progress(
+    pool: ConnectionPool, job_id: str, progress: int, stage: str, message: str
+) -> dict[str, Any] | None:
+    """Record stage progress of a running job; return the job row, changed or not (a job
+    that is no longer 'processing', e.g. 'cancelling', is returned unchanged)."""
+    with pool.connection() as conn:
+        row = conn.execute(
+            "UPDATE jobs j SET progress = %s, stage = %s, message = %s, updated_at = now()"
+            f" WHERE id = %s AND status = 'processing' RETURNING {_JOB_COLUMNS}",
+            (progress, stage, message, job_id),
+        ).fetchone()
+        return row or _get(conn, job_id)
+
+
+def purge_old_uploads(pool: ConnectionPool, older_than: dt.timedelta) -> int:
+    """Drop the bytes of uploads whose jobs finished before the retention window."""
+    with pool.connection() as conn:
+        cur = conn.execute(
+            "UPDATE uploads u SET data = NULL, purged_at = now() FROM jobs j"
+            " WHERE j.upload_id = u.id AND u.data IS NOT NULL"
+            " AND j.status IN ('completed', 'failed', 'cancelled')"
+            " AND j.finished_at < now() - %s",
+            (older_than,),
+        )
+        return cur.rowcount

@@ -1,0 +1,89 @@
+"""Job state in Redis: what polling reads (one HGETALL), with a TTL, and a pub/sub channel
+per job for live events. PostgreSQL stays the truth; this is a fast mirror of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import redis
+
+_FIELDS = (
+    "job_id",
+    "user_id",
+    "status",
+    "progress",
+    "stage",
+    "message",
+    "error",
+    "created_at",
+    "updated_at",
+    "result",
+)
+
+
+def job_key(job_id: str) -> str:
+    return f"receiptq:job:{job_id}"
+
+
+def events_channel(job_id: str) -> str:
+    return f"receiptq:events:{job_id}"
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
+def to_public(row: dict[str, Any]) -> dict[str, Any]:
+    """A job row (from PostgreSQL or Redis) in the shape the status endpoint returns."""
+    result = row.get("result")
+    if isinstance(result, str):
+        result = json.loads(result) if result else None
+    return {
+        "job_id": row["job_id"],
+        "status": row["status"],
+        "progress": int(row.get("progress") or 0),
+        "stage": row.get("stage") or None,
+        "message": row.get("message") or None,
+        "created_at": _iso(row.get("created_at")),
+        "updated_at": _iso(row.get("updated_at")),
+        "result": result if row["status"] == "completed" else None,
+        "error": row.get("error") or None,
+    }
+
+
+def write(client: redis.Redis, row: dict[str, Any], ttl: int) -> dict[str, Any]:
+    """Mirror a job row to Redis and publish the change; return the public view."""
+    public = to_public(row)
+    mapping = {k: "" if v is None else v for k, v in public.items()}
+    mapping["user_id"] = row["user_id"]
+    if public["result"] is not None:
+        mapping["result"] = json.dumps(public["result"])
+    key = job_key(public["job_id"])
+    with client.pipeline(transaction=True) as pipe:
+        pipe.hset(key, mapping={k: str(v) for k, v in mapping.items()})
+        pipe.expire(key, ttl)
+        pipe.publish(
+            events_channel(public["job_id"]),
+            json.dumps(
+                {k: public[k] for k in ("job_id", "status", "progress", "stage", "message")}
+            ),
+        )
+        pipe.execute()
+    return public
+
+
+def read(client: redis.Redis, job_id: str) -> dict[str, Any] | None:
+    """The job as Redis has it (with user_id), or None when Redis lost or never had it."""
+    raw = client.hgetall(job_key(job_id))
+    if not raw:
+        return None
+    row = {k.decode(): v.decode() for k, v in raw.items()}
+    if "status" not in row or "user_id" not in row:
+        return None
+    return row

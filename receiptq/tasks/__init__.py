@@ -1,0 +1,6 @@
+"""Celery tasks: thin wrappers that load a job by id and call the domain code."""
+
+from receiptq.tasks.maintenance import cleanup_temp_files, health_check
+from receiptq.tasks.process import process_receipt
+
+__all__ = ["cleanup_temp_files", "health_check", "process_receipt"]

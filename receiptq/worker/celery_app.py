@@ -1,0 +1,58 @@
+"""Celery configuration: queues, routes, time limits, delivery guarantees, beat schedule.
+
+Every choice here is deliberate; see docs/architecture.md for the reasons.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Queue
+
+from receiptq.config import Settings
+
+PROCESS_TASK = "receiptq.process_receipt"
+CLEANUP_TASK = "receiptq.cleanup_temp_files"
+HEALTH_TASK = "receiptq.health_check"
+
+
+def create_celery(settings: Settings) -> Celery:
+    app = Celery(
+        "receiptq",
+        broker=settings.redis_url,
+        backend=settings.redis_url,
+        include=["receiptq.tasks"],
+    )
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        enable_utc=True,
+        task_queues=[Queue("receipts"), Queue("maintenance")],
+        task_default_queue="receipts",
+        task_routes={
+            PROCESS_TASK: {"queue": "receipts"},
+            CLEANUP_TASK: {"queue": "maintenance"},
+            HEALTH_TASK: {"queue": "maintenance"},
+        },
+        # At-least-once delivery: a task is acknowledged only after it ran, and a worker
+        # killed mid-task gives its message back. Effects are idempotent (upsert by job).
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=settings.task_time_limit,
+        task_soft_time_limit=max(60, settings.task_time_limit - 60),
+        # Redis redelivers an unacknowledged message after the visibility timeout; it must
+        # outlast the longest task, or a slow job would run twice.
+        broker_transport_options={"visibility_timeout": settings.task_time_limit + 300},
+        broker_connection_retry_on_startup=True,
+        task_ignore_result=True,  # job state lives in our own store
+        result_expires=3600,
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        beat_schedule={
+            "cleanup-temp-files": {"task": CLEANUP_TASK, "schedule": 3600.0},
+        },
+    )
+    app.conf.receiptq_settings = settings
+    return app

@@ -1,0 +1,104 @@
+"""Every bad request gets a problem+json answer with the right status, never HTML."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+
+from factories import receipt_jpeg
+
+pytestmark = pytest.mark.integration
+
+PROCESS = "/api/v3/receipts/process"
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    assert body["status"] == status
+    assert body["title"] and body["detail"]
+    return body
+
+
+def upload(client, headers, data: bytes, name: str = "receipt.jpg"):
+    return client.post(
+        PROCESS, headers=headers, data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+
+
+def test_liveness_needs_no_key(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer rq_not-a-real-key"}, {"Authorization": "Basic abc"}],
+)
+def test_missing_or_bad_key_is_401(client, headers):
+    body = assert_problem(upload(client, headers, receipt_jpeg()), 401)
+    assert "Bearer" in body["detail"] or "not valid" in body["detail"]
+    assert_problem(client.get(f"/api/v3/receipts/status/{uuid.uuid4()}", headers=headers), 401)
+
+
+def test_unknown_route_is_problem_json(client):
+    assert_problem(client.get("/no/such/page"), 404)
+
+
+def test_text_named_jpg_is_415(client, alice):
+    body = assert_problem(upload(client, alice, b"<html><body>hi</body></html>"), 415)
+    assert "JPEG" in body["detail"]
+
+
+def test_json_body_is_415(client, alice):
+    response = client.post(PROCESS, headers=alice, json={"file": "x"})
+    assert_problem(response, 415)
+
+
+def test_missing_file_field_is_400(client, alice):
+    response = client.post(
+        PROCESS, headers=alice, data={"other": (io.BytesIO(receipt_jpeg()), "r.jpg")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    body = assert_problem(response, 400)
+    assert "'file'" in body["detail"]
+
+
+def test_empty_file_is_422(client, alice):
+    body = assert_problem(upload(client, alice, b""), 422)
+    assert "empty" in body["detail"]
+
+
+def test_truncated_jpeg_is_422(client, alice):
+    data = receipt_jpeg()
+    assert_problem(upload(client, alice, data[: len(data) // 2]), 422)
+
+
+def test_too_many_megapixels_is_422(client, alice):
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("1", (7000, 6000), 1).save(out, format="PNG")  # 42 MP, tiny file
+    body = assert_problem(upload(client, alice, out.getvalue(), "big.png"), 422)
+    assert "megapixels" in body["detail"]
+
+
+def test_over_the_size_limit_is_413(client, alice, settings):
+    data = b"\xff\xd8\xff" + b"\0" * (settings.max_upload_bytes + 1024)
+    body = assert_problem(upload(client, alice, data), 413)
+    assert "MB" in body["detail"]
+
+
+def test_unknown_and_invalid_job_ids_are_404(client, alice):
+    assert_problem(client.get(f"/api/v3/receipts/status/{uuid.uuid4()}", headers=alice), 404)
+    assert_problem(client.get("/api/v3/receipts/status/not-a-uuid", headers=alice), 404)
+    assert_problem(client.delete("/api/v3/receipts/cancel/../../etc", headers=alice), 404)
+
+
+def test_wrong_method_is_405_problem(client, alice):
+    assert_problem(client.put(PROCESS, headers=alice), 405)
