@@ -1,0 +1,138 @@
+"""Seeded degradations that make a clean render look like a scan or a phone photo.
+
+Level 0 is the clean render. Level 1 is a scan of thermal paper (grey paper, faded ink,
+slight blur, small skew, JPEG). Levels 2 and 3 are photos: the receipt lies on a darker
+table, is rotated and seen in perspective, unevenly lit, noisy and blurred. Every random
+choice is drawn from the caller's `random.Random`, so a seed reproduces the image.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+MAX_LEVEL = 3
+
+
+@dataclass(frozen=True)
+class DegradeParams:
+    """How much of each degradation to apply; `params_for_level` draws them."""
+
+    level: int
+    paper: float = 255.0  # paper brightness, 0..255
+    ink: float = 0.0  # darkest ink value, 0..255
+    fade: float = 0.0  # 0..1: how much the ink fades in patches
+    blur_sigma: float = 0.0
+    noise_std: float = 0.0
+    angle: float = 0.0  # degrees, counter-clockwise
+    perspective: float = 0.0  # corner jitter as a fraction of the receipt width
+    background: tuple[int, int, int] | None = None  # table colour; None = no photo
+    lighting: float = 0.0  # 0..1 strength of the uneven-illumination gradient
+    jpeg_quality: int | None = None  # None = lossless (PNG)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def params_for_level(rng: random.Random, level: int) -> DegradeParams:
+    """Draw the degradation parameters of a noise level (0 clean .. 3 rough photo)."""
+    if not 0 <= level <= MAX_LEVEL:
+        raise ValueError(f"noise level must be 0..{MAX_LEVEL}, got {level}")
+    if level == 0:
+        return DegradeParams(level=0)
+    sign = rng.choice((-1, 1))
+    tables = ((92, 70, 52), (60, 62, 66), (120, 96, 70), (40, 44, 50), (85, 88, 80))
+    return DegradeParams(
+        level=level,
+        paper=rng.uniform(228, 244) - 6 * (level - 1),
+        ink=rng.uniform(20, 45) + 20 * (level - 1),
+        fade=rng.uniform(0.1, 0.25) * level,
+        blur_sigma=(0.0, rng.uniform(0.3, 0.6), rng.uniform(0.6, 0.9), rng.uniform(0.9, 1.2))[
+            level
+        ],
+        noise_std=(0.0, rng.uniform(2, 4), rng.uniform(4, 7), rng.uniform(7, 10))[level],
+        angle=sign
+        * (0.0, rng.uniform(0.2, 1.0), rng.uniform(0.8, 2.0), rng.uniform(1.0, 3.0))[level],
+        perspective=(0.0, 0.0, rng.uniform(0.004, 0.012), rng.uniform(0.01, 0.025))[level],
+        background=None if level == 1 else rng.choice(tables),
+        lighting=(0.0, 0.0, rng.uniform(0.1, 0.25), rng.uniform(0.25, 0.4))[level],
+        jpeg_quality=(None, 88, 78, 62)[level],
+    )
+
+
+def degrade(image: Image.Image, params: DegradeParams, rng: random.Random) -> Image.Image:
+    """Apply `params` to a clean "L" render; returns "L" (scan) or "RGB" (photo)."""
+    if params.level == 0:
+        return image.copy()
+    np_rng = np.random.default_rng(rng.getrandbits(64))
+    coverage = 1.0 - np.asarray(image, dtype=np.float32) / 255.0  # 1 where ink
+    strength = 1.0 - params.fade * _smooth_field(np_rng, coverage.shape, cells=6)
+    gray = params.paper - coverage * strength * (params.paper - params.ink)
+    h, w = gray.shape
+    if params.background is None:
+        out = _warp(gray, _rotation(w, h, params.angle), (w, h), params.paper)
+    else:
+        out = _photo(gray, params, np_rng)
+    if params.blur_sigma:
+        out = cv2.GaussianBlur(out, (0, 0), params.blur_sigma)
+    if params.noise_std:
+        out = out + np_rng.normal(0.0, params.noise_std, out.shape).astype(np.float32)
+    result = Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
+    if params.jpeg_quality is not None:
+        buffer = io.BytesIO()
+        result.save(buffer, "JPEG", quality=params.jpeg_quality)
+        result = Image.open(io.BytesIO(buffer.getvalue()))
+        result.load()
+    return result
+
+
+def _smooth_field(np_rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
+    """Low-frequency noise in 0..1 (faded patches, paper texture, lighting)."""
+    h, w = shape
+    coarse = np_rng.random((max(2, cells * h // max(w, 1)), cells)).astype(np.float32)
+    return cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+
+
+def _rotation(w: int, h: int, angle: float) -> np.ndarray:
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return np.vstack([matrix, [0, 0, 1]])
+
+
+def _warp(img: np.ndarray, matrix: np.ndarray, size: tuple[int, int], border: float) -> np.ndarray:
+    return cv2.warpPerspective(
+        img,
+        matrix.astype(np.float64),
+        size,
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=border,
+    )
+
+
+def _photo(gray: np.ndarray, p: DegradeParams, np_rng: np.random.Generator) -> np.ndarray:
+    """Lay the paper on a table, rotate it, view it in perspective, light it unevenly."""
+    h, w = gray.shape
+    mx, my = int(w * 0.12), int(h * 0.05)
+    cw, ch = w + 2 * mx, h + 2 * my
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    jitter = np_rng.uniform(-p.perspective, p.perspective, (4, 2)) * w
+    offset = np.float32([mx, my])
+    dst = (src + offset + jitter).astype(np.float32)
+    matrix = _rotation(cw, ch, p.angle) @ cv2.getPerspectiveTransform(src, dst)
+    paper = _warp(gray, matrix, (cw, ch), 0.0)
+    mask = _warp(np.ones_like(gray), matrix, (cw, ch), 0.0)
+    # A warm paper tint and a textured table, then a soft shadow under the paper.
+    tint = np.array([1.0, 0.985, 0.95], dtype=np.float32)
+    texture = 0.85 + 0.3 * _smooth_field(np_rng, (ch, cw), cells=24)
+    table = np.array(p.background, dtype=np.float32)[None, None, :] * texture[..., None]
+    shadow = cv2.GaussianBlur(mask, (0, 0), 12)
+    shadow = np.roll(shadow, (8, 6), axis=(0, 1))
+    table = table * (1.0 - 0.45 * shadow[..., None])
+    out = table * (1.0 - mask[..., None]) + paper[..., None] * tint * mask[..., None]
+    light = 1.0 - p.lighting * _smooth_field(np_rng, (ch, cw), cells=3)
+    return out * light[..., None]

@@ -1,0 +1,125 @@
+"""Draw a `Draft`'s printed lines onto a clean receipt image (white paper, black ink).
+
+Receipts are set in a monospaced font on a fixed column grid, like a thermal printer,
+so right-aligned amounts line up. Fonts come from Debian packages; when the preferred
+one is missing we fall back to DejaVu Sans Mono (fonts-dejavu-core) and finally to
+Pillow's built-in font, so generation never fails for want of a font - it only looks
+less varied.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from receiptq.samples.compose import Draft, Line, fit_lines
+
+FONT_DIRS = (Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts/opentype"))
+# Font styles a layout may be drawn in -> candidate (regular, bold) files, best first.
+# "thermal" prefers a Courier-like face: fonts-liberation2 or fonts-freefont-ttf.
+FONT_STYLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "dejavu": (("dejavu/DejaVuSansMono.ttf", "dejavu/DejaVuSansMono-Bold.ttf"),),
+    "thermal": (
+        ("liberation2/LiberationMono-Regular.ttf", "liberation2/LiberationMono-Bold.ttf"),
+        ("liberation/LiberationMono-Regular.ttf", "liberation/LiberationMono-Bold.ttf"),
+        ("freefont/FreeMono.ttf", "freefont/FreeMonoBold.ttf"),
+        ("dejavu/DejaVuSansMono.ttf", "dejavu/DejaVuSansMono-Bold.ttf"),
+    ),
+}
+MONO_FALLBACK = ("dejavu/DejaVuSansMono.ttf", "dejavu/DejaVuSansMono-Bold.ttf")
+
+FontT = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _find(relative: str) -> Path | None:
+    for base in FONT_DIRS:
+        if (base / relative).is_file():
+            return base / relative
+    return None
+
+
+@lru_cache(maxsize=8)
+def font_files(style: str) -> tuple[Path | None, Path | None]:
+    """The (regular, bold) files for a style, falling back to DejaVu, then to (None, None)."""
+    for regular, bold in (*FONT_STYLES.get(style, ()), MONO_FALLBACK):
+        found = _find(regular)
+        if found is not None:
+            return found, _find(bold)
+    return None, None
+
+
+def font_name(style: str) -> str:
+    """The file actually used for a style (recorded in the ground truth: the image bytes
+    depend on which font packages are installed)."""
+    regular, _ = font_files(style)
+    return regular.name if regular is not None else "pillow-default"
+
+
+@lru_cache(maxsize=64)
+def load_font(style: str, size: int, bold: bool = False) -> tuple[FontT, bool]:
+    """The font and whether it is really bold (if not, the caller fakes it with a stroke)."""
+    regular, bold_file = font_files(style)
+    if bold and bold_file is not None:
+        return ImageFont.truetype(str(bold_file), size), True
+    if regular is not None:
+        return ImageFont.truetype(str(regular), size), False
+    return ImageFont.load_default(size), False
+
+
+def font_size_for(style: str, cols: int, text_width: int) -> int:
+    """The largest size at which `cols` characters fit in `text_width` pixels."""
+    size = 40
+    while size > 10 and load_font(style, size)[0].getlength("0" * cols) > text_width:
+        size -= 1
+    return size
+
+
+def render_lines(draft: Draft, style: str, text_width: int, margin: int = 28) -> Image.Image:
+    """Render the draft as a greyscale ("L") image: 255 paper, 0 ink."""
+    size = font_size_for(style, draft.cols, text_width)
+    font, _ = load_font(style, size)
+    char_w = font.getlength("0")
+    width = int(char_w * draft.cols) + 2 * margin
+    line_h = round(size * 1.3)
+    lines = fit_lines(draft.lines, draft.cols)
+    heights = [round(line_h * line.scale) for line in lines]
+    image = Image.new("L", (width, sum(heights) + 2 * margin + line_h), 255)
+    draw = ImageDraw.Draw(image)
+    y = margin
+    for line, height in zip(lines, heights, strict=True):
+        baseline = y + height - line_h // 4
+        _draw_line(draw, line, style, round(size * line.scale), width, margin, baseline, draft.cols)
+        y += height
+    return image
+
+
+def _draw_line(
+    draw: ImageDraw.ImageDraw,
+    line: Line,
+    style: str,
+    size: int,
+    width: int,
+    margin: int,
+    y: int,
+    cols: int,
+) -> None:
+    font, true_bold = load_font(style, size, line.bold)
+    stroke = 1 if line.bold and not true_bold else 0
+    inner = width - 2 * margin
+    kw = {"font": font, "fill": 0, "anchor": "ls", "stroke_width": stroke, "stroke_fill": 0}
+    if line.rule:
+        draw.text((margin, y), line.rule * cols, **kw)
+        return
+    right_w = font.getlength(line.right) if line.right else 0.0
+    left = line.left
+    room = inner - (right_w + font.getlength(" ") if line.right else 0)
+    while left and font.getlength(left) > room:
+        left = left[:-1]
+    if line.center:
+        draw.text(((width - font.getlength(left)) / 2, y), left, **kw)
+    elif left:
+        draw.text((margin, y), left, **kw)
+    if line.right:
+        draw.text((width - margin - right_w, y), line.right, **kw)
