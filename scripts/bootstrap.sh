@@ -11,7 +11,7 @@ mkdir -p "$DEV"
 : > "$DEV/started.new"
 
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-pol fonts-dejavu-core
-              redis-server postgresql python3-venv)
+              redis-server postgresql python3-venv curl)
 REDIS_HOST=127.0.0.1 REDIS_PORT="${RECEIPTQ_DEV_REDIS_PORT:-6379}"
 PG_HOST=127.0.0.1 PG_PORT="${RECEIPTQ_DEV_PG_PORT:-5432}"
 
@@ -85,8 +85,12 @@ make_venv() {
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   say "creating .venv and installing receiptq with its dev extras"
   [ -x "$ROOT/.venv/bin/python" ] || python3 -m venv "$ROOT/.venv"
-  "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip
-  "$ROOT/.venv/bin/python" -m pip install -q -e "$ROOT[dev]"
+  if ! { "$ROOT/.venv/bin/python" -m pip install --upgrade pip &&
+          "$ROOT/.venv/bin/python" -m pip install -e "$ROOT[dev]"; } > "$DEV/pip.log" 2>&1; then
+    tail -n 30 "$DEV/pip.log" >&2
+    say "pip install failed: full log in .dev/pip.log"
+    return 1
+  fi
   echo "$want" > "$stamp"
 }
 

@@ -39,9 +39,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         storage_uri=settings.redis_url,
         storage_options={"socket_connect_timeout": 2, "socket_timeout": 2},
         strategy="fixed-window",
-        headers_enabled=True,
+        # Off: with headers on, the extension also overwrites the Retry-After we send
+        # on 202s and running jobs. 429s get theirs in receiptq.api.problems.
+        headers_enabled=False,
         key_prefix="receiptq-rate",
     )
+    app.extensions["receiptq.limiter"] = limiter
     problems.register(app)
     app.register_blueprint(receipts.bp)
     app.register_blueprint(health.bp)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 import psycopg
 import redis
@@ -35,6 +37,14 @@ _HTTP_DETAILS = {
 }
 
 
+def _retry_after(app: Flask) -> int:
+    """Seconds until the rate-limit window that was breached resets."""
+    limit = app.extensions["receiptq.limiter"].current_limit
+    if limit is None:
+        return 60
+    return max(1, math.floor(limit.reset_at - time.time()))
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ReceiptqError)
     def _domain(exc: ReceiptqError) -> Response:
@@ -53,7 +63,10 @@ def register(app: Flask) -> None:
         if status == 429:
             detail = f"Too many requests: the limit is {exc.description}. Retry later."
         code = exc.name.lower().replace(" ", "-")
-        return problem(status, exc.name, detail, code)
+        response = problem(status, exc.name, detail, code)
+        if status == 429:
+            response.headers["Retry-After"] = str(_retry_after(app))
+        return response
 
     @app.errorhandler(redis.RedisError)
     def _redis(exc: redis.RedisError) -> Response:

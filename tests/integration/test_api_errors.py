@@ -102,3 +102,20 @@ def test_unknown_and_invalid_job_ids_are_404(client, alice):
 
 def test_wrong_method_is_405_problem(client, alice):
     assert_problem(client.put(PROCESS, headers=alice), 405)
+
+
+def test_rate_limit_per_key_is_429_with_retry_after(settings, ctx):
+    from receiptq.api import create_app
+    from receiptq.store.keys import create_key
+
+    limited = create_app(settings.model_copy(update={"rate_limit": "2/minute"})).test_client()
+    carol = {"Authorization": f"Bearer {create_key(ctx.pool, 'carol')[1]}"}
+    dave = {"Authorization": f"Bearer {create_key(ctx.pool, 'dave')[1]}"}
+    # Requests refused before queueing (415) still count: the limit guards the endpoint.
+    for _ in range(2):
+        assert upload(limited, carol, b"not an image").status_code == 415
+    response = upload(limited, carol, b"not an image")
+    body = assert_problem(response, 429)
+    assert "2 per 1 minute" in body["detail"]
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert upload(limited, dave, b"not an image").status_code == 415  # another key: own budget
