@@ -6,7 +6,6 @@ import io
 import uuid
 
 import pytest
-
 from factories import receipt_jpeg
 
 pytestmark = pytest.mark.integration

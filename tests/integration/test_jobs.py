@@ -9,8 +9,8 @@ import time
 
 import pytest
 import redis
-
 from factories import long_receipt_jpeg, receipt_jpeg
+
 from receiptq.store import receipts as receipt_store
 
 pytestmark = pytest.mark.integration
@@ -143,9 +143,10 @@ def test_cancel_while_queued_never_runs(client, alice, worker, ctx):
     # The worker runs one job at a time: the second waits in the queue behind the first.
     busy = submit(client, alice, long_receipt_jpeg()).get_json()["job_id"]
     queued = submit(client, alice, receipt_jpeg()).get_json()["job_id"]
-    assert client.get(f"/api/v3/receipts/status/{queued}", headers=alice).get_json()[
-        "status"
-    ] == "queued"
+    assert (
+        client.get(f"/api/v3/receipts/status/{queued}", headers=alice).get_json()["status"]
+        == "queued"
+    )
     response = client.delete(f"/api/v3/receipts/cancel/{queued}", headers=alice)
     assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
     wait_for(client, alice, busy, timeout=120)

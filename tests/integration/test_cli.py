@@ -1,0 +1,169 @@
+"""The `receiptq` command as users run it: real processes, real services."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from conftest import BASE_DATABASE, ROOT, settings_env
+from psycopg import sql
+
+pytestmark = pytest.mark.integration
+
+RECEIPTQ = [sys.executable, "-m", "receiptq.cli"]
+
+
+def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        RECEIPTQ + args, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def fresh_database():
+    name = f"receiptq_cli_{uuid.uuid4().hex[:8]}"
+    yield f"{BASE_DATABASE}/{name}"
+    with psycopg.connect(f"{BASE_DATABASE}/postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def test_db_upgrade_creates_the_database_and_is_safe_to_run_twice_at_once(settings, fresh_database):
+    env = settings_env(settings, RECEIPTQ_DATABASE_URL=fresh_database)
+    procs = [
+        subprocess.Popen([*RECEIPTQ, "db", "upgrade"], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        for _ in range(2)
+    ]  # fmt: skip
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    stdout = sorted(out for out, _ in outputs)
+    assert stdout[0].startswith("applied: 0001_init.sql")
+    assert stdout[1].strip() == "database is up to date"
+    with psycopg.connect(fresh_database) as conn:
+        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] >= 1
+    again = run(["db", "upgrade"], env)
+    assert again.returncode == 0 and "up to date" in again.stdout
+
+
+def test_keys_create_prints_a_working_key_last_and_revoke_disables_it(settings, client):
+    env = settings_env(settings)
+    created = run(["keys", "create", "erin"], env)
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
+    assert key.startswith("rq_") and len(key) > 40
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get(f"/api/v3/receipts/status/{uuid.uuid4()}", headers=headers).status_code == 404
+    with psycopg.connect(settings.database_url) as conn:  # only a hash is stored
+        stored = conn.execute("SELECT key_hash, prefix FROM api_keys").fetchall()
+        assert all(key.encode() not in bytes(h) for h, _ in stored)
+    revoked = run(["keys", "revoke", key[:10]], env)
+    assert revoked.returncode == 0 and "revoked 1" in revoked.stdout
+    assert client.get(f"/api/v3/receipts/status/{uuid.uuid4()}", headers=headers).status_code == 401
+
+
+def test_extract_jsonl_needs_no_services(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "RECEIPTQ_REDIS_URL": "redis://127.0.0.1:1/0",
+           "RECEIPTQ_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+           "OMP_THREAD_LIMIT": "1"}  # fmt: skip
+    samples = sorted((ROOT / "samples").glob("*.png"))  # the clean (noise 0) samples
+    result = run(["extract", "--jsonl", *map(str, samples)], env)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["file"] for row in rows] == [str(p) for p in samples]
+    for row, path in zip(rows, samples, strict=True):
+        truth = json.loads(path.with_suffix(".json").read_text())
+        assert row["receipt"]["total"] == truth["total"], path.name
+
+
+@pytest.fixture
+def live_api(settings, worker):
+    """The API under gunicorn, as `receiptq api` serves it."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*RECEIPTQ, "api", "--port", str(port), "--workers", "1"], env=settings_env(settings),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail(proc.stderr.read().decode())
+    yield url
+    proc.terminate()
+    proc.wait(20)
+
+
+def test_submit_folder_waits_and_writes_jsonl(settings, live_api, ctx, tmp_path: Path):
+    from receiptq.store.keys import create_key
+
+    key = create_key(ctx.pool, "frank")[1]
+    folder = tmp_path / "inbox"
+    (folder / "nested").mkdir(parents=True)
+    picked = sorted((ROOT / "samples").glob("*.png"))[:2]
+    (folder / picked[0].name).write_bytes(picked[0].read_bytes())
+    (folder / "nested" / picked[1].name).write_bytes(picked[1].read_bytes())
+    (folder / "notes.txt").write_text("not a receipt")
+    out = tmp_path / "results.jsonl"
+    env = settings_env(settings, RECEIPTQ_API_URL=live_api, RECEIPTQ_API_KEY=key)
+    result = run(["submit", str(folder), "--wait", "--jsonl", str(out)], env, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 2  # the text file was skipped
+    for row in rows:
+        assert row["status"] == "completed", row
+        truth = json.loads(
+            (ROOT / "samples" / Path(row["file"]).name).with_suffix(".json").read_text()
+        )
+        assert row["result"]["total"] == truth["total"]
+        assert row["result"]["date"] == truth["date"]
+
+    status = run(["status", rows[0]["job_id"]], env)
+    assert status.returncode == 0 and json.loads(status.stdout)["status"] == "completed"
+
+
+def test_pdf_receipt_through_real_http(live_api, ctx):
+    import io
+
+    from factories import receipt_jpeg
+    from PIL import Image
+
+    from receiptq.store.keys import create_key
+
+    key = create_key(ctx.pool, "gina")[1]
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(receipt_jpeg())).convert("RGB").save(buf, format="PDF", resolution=150)
+    headers = {"Authorization": f"Bearer {key}"}
+    started = time.perf_counter()
+    files = {"file": ("scan.pdf", buf.getvalue(), "application/pdf")}
+    response = httpx.post(f"{live_api}/api/v3/receipts/process", headers=headers, files=files)
+    assert response.status_code == 202, response.text
+    assert time.perf_counter() - started < 2.0
+    status_url = response.headers["Location"]
+    for _ in range(300):
+        job = httpx.get(status_url, headers=headers).json()
+        if job["status"] in {"completed", "failed", "cancelled"}:
+            break
+        time.sleep(0.1)
+    assert job["status"] == "completed", job
+    assert job["result"]["total"] == "3.60"

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+
+from receiptq.config import Settings, parse_rate
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("10/minute", (10, 60)), ("5 / second", (5, 1)), ("100/hour", (100, 3600)),
+     ("3/2minutes", (3, 120)), ("1000/day", (1000, 86400))],
+)  # fmt: skip
+def test_rate_limits_parse(text, expected):
+    assert parse_rate(text) == expected
+
+
+@pytest.mark.parametrize("text", ["ten per minute", "10/fortnight", "", "/minute"])
+def test_bad_rate_limits_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_rate(text)
+
+
+def test_settings_come_from_receiptq_environment(monkeypatch):
+    monkeypatch.setenv("RECEIPTQ_MAX_UPLOAD_MB", "2.5")
+    monkeypatch.setenv("RECEIPTQ_OCR_LANGS", "pol")
+    settings = Settings()
+    assert settings.max_upload_bytes == int(2.5 * 1024 * 1024)
+    assert settings.ocr_langs == "pol"
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
