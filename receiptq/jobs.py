@@ -6,38 +6,75 @@ Flask views only parse requests and serialize what these return.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 import redis
 
 from receiptq.context import Context
-from receiptq.errors import Conflict, NotFound, ServiceUnavailable
+from receiptq.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from receiptq.pipeline import media
+from receiptq.store import idempotency, jobstate
 from receiptq.store import jobs as job_store
-from receiptq.store import jobstate
 
 log = logging.getLogger(__name__)
 
 Enqueue = Callable[[str], None]
 
 
-def _mirror(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
+def _mirror_row(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
     """Write a job row to Redis; a Redis fault must not undo what PostgreSQL committed."""
     try:
-        return jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)
+        jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)
     except redis.RedisError:
         log.warning("redis unavailable: job state not mirrored", extra={"job_id": row["job_id"]})
-        return jobstate.to_public(row)
+    return row
+
+
+def _mirror(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
+    return _public(ctx, _mirror_row(ctx, row))
+
+
+def _public(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
+    """The status view, with `expires_at`: when the stored image is purged."""
+    public = jobstate.to_public(row)
+    created = row.get("created_at")
+    if isinstance(created, str):
+        created = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    expires = created + dt.timedelta(hours=ctx.settings.retention_hours) if created else None
+    public["expires_at"] = jobstate.iso(expires)
+    return public
+
+
+@dataclass(frozen=True)
+class SubmitOptions:
+    force: bool = False  # process identical bytes again instead of answering the old job
+    idempotency_key: str | None = None
+    delete_after_processing: bool = False
+
+
+@dataclass(frozen=True)
+class Submission:
+    job: dict[str, Any]
+    created: bool  # False: an existing job answers (duplicate or idempotent replay)
+    duplicate_of: str | None = None
+    replayed: bool = False
 
 
 def submit(
-    ctx: Context, user_id: str, data: bytes, filename: str | None, enqueue: Enqueue
-) -> dict[str, Any]:
-    """Validate an upload, store it durably, queue it. Returns the job's public view.
+    ctx: Context,
+    user_id: str,
+    data: bytes,
+    filename: str | None,
+    enqueue: Enqueue,
+    options: SubmitOptions = SubmitOptions(),
+) -> Submission:
+    """Validate an upload, store it durably, queue it.
 
     The 202 that follows is only sent once the bytes and the job are committed in
     PostgreSQL and the task is in the broker; if the broker refuses, the job is removed
@@ -46,19 +83,57 @@ def submit(
     info = media.inspect(
         data, max_pixels=ctx.settings.max_pixels, max_pdf_pages=ctx.settings.max_pdf_pages
     )
-    job_id = str(uuid.uuid4())
     upload = job_store.NewUpload(user_id, data, info.media_type, _clean_filename(filename))
+    key = options.idempotency_key
     try:
-        row = job_store.create_job(ctx.pool, job_id, upload)
+        if key is not None:
+            claim = idempotency.claim(ctx.pool, user_id, key, upload.sha256)
+            if not claim.owned:
+                return _replay(ctx, user_id, claim)
+        try:
+            submission = _create(ctx, upload, enqueue, options)
+        except BaseException:
+            if key is not None:
+                idempotency.release(ctx.pool, user_id, key)
+            raise
+        if key is not None:
+            idempotency.attach(ctx.pool, user_id, key, submission.job["job_id"])
+        return submission
     except psycopg.OperationalError as exc:
         raise ServiceUnavailable("The database is unavailable: try again shortly.") from exc
+
+
+def _replay(ctx: Context, user_id: str, claim: idempotency.Claim) -> Submission:
+    if not claim.same_request:
+        raise Unprocessable(
+            "This Idempotency-Key was already used with a different file: use a new key."
+        )
+    if claim.job_id is None:
+        raise Conflict(
+            "A request with this Idempotency-Key is still being accepted: retry in a moment."
+        )
+    return Submission(job=status(ctx, user_id, claim.job_id), created=False, replayed=True)
+
+
+def _create(
+    ctx: Context, upload: job_store.NewUpload, enqueue: Enqueue, options: SubmitOptions
+) -> Submission:
+    job_id = str(uuid.uuid4())
+    row, created = job_store.create_job(
+        ctx.pool, job_id, upload,
+        dedupe=not options.force, delete_upload_after=options.delete_after_processing,
+    )  # fmt: skip
+    if not created:
+        return Submission(
+            job=_public(ctx, row), created=False, duplicate_of=row["job_id"]
+        )
     try:
         enqueue(job_id)
     except Exception as exc:  # kombu/redis raise many types for an unreachable broker
         log.error("enqueue failed: %s", exc, extra={"job_id": job_id})
         job_store.delete_job(ctx.pool, job_id)
         raise ServiceUnavailable("The job queue is unavailable: try again shortly.") from exc
-    return _mirror(ctx, row)
+    return Submission(job=_public(ctx, _mirror_row(ctx, row)), created=True)
 
 
 def _clean_filename(filename: str | None) -> str | None:
@@ -97,7 +172,16 @@ def _load(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
 
 
 def status(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
-    return jobstate.to_public(_load(ctx, user_id, job_id))
+    return _public(ctx, _load(ctx, user_id, job_id))
+
+
+def delete(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
+    """Purge a job's image and result, leaving a 'deleted' tombstone."""
+    job_id = _load(ctx, user_id, job_id)["job_id"]
+    row = job_store.delete_job_data(ctx.pool, job_id)
+    if row is None:
+        raise NotFound("No such job.")
+    return _mirror(ctx, row)
 
 
 def cancel(
@@ -123,6 +207,6 @@ def cancel(
         return _mirror(ctx, row)
     fresh = job_store.get_job(ctx.pool, job_id)
     if fresh and fresh["status"] == "cancelling":
-        return jobstate.to_public(fresh)
+        return _public(ctx, fresh)
     state = fresh["status"] if fresh else current["status"]
     raise Conflict(f"The job is already {state} and can no longer be cancelled.", job_status=state)

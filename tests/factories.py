@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -36,13 +37,19 @@ def render_lines(lines: list[str], width: int = 820, size: int = 30, fmt: str = 
     return out.getvalue()
 
 
+def _ref() -> str:
+    """A transaction number, so every rendered receipt has bytes of its own (the API
+    answers identical bytes from one user with the existing job)."""
+    return f"TRANS {uuid.uuid4().hex[:8].upper()}"
+
+
 def receipt_jpeg() -> bytes:
-    return render_lines(RECEIPT_LINES)
+    return render_lines([*RECEIPT_LINES, _ref()])
 
 
 def long_receipt_jpeg(items: int = 160) -> bytes:
     """A long receipt (slow to OCR: a few seconds), for catching a job mid-processing."""
     lines = RECEIPT_LINES[:4]
     lines += [f"ITEM NUMBER {i:03d} GROCERY     {1 + i % 7}.{i % 100:02d}" for i in range(items)]
-    lines += RECEIPT_LINES[8:]
+    lines += [*RECEIPT_LINES[8:], _ref()]
     return render_lines(lines, size=26)

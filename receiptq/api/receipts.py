@@ -43,6 +43,26 @@ def _links(job_id: str) -> dict[str, str]:
     }
 
 
+def _flag(name: str) -> bool:
+    """A boolean from the query string or a form field: true/1/yes/on."""
+    value = request.args.get(name, request.form.get(name, ""))
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip().strip('"')
+    if not key or len(key) > 255 or not key.isprintable():
+        raise BadRequest("Idempotency-Key must be 1 to 255 printable characters.")
+    return key
+
+
+class BadRequest(ReceiptqError):
+    status, code, title = 400, "bad-request", "Bad request"
+
+
 @bp.post("/process")
 def submit() -> tuple[Response, int, dict[str, str]]:
     if request.mimetype != "multipart/form-data":
@@ -56,15 +76,29 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f"The upload is larger than the {limit / 1024 / 1024:g} MB limit.")
-    job = jobs.submit(_ctx(), g.user.id, data, upload.filename, _enqueue)
+    options = jobs.SubmitOptions(
+        force=_flag("force"),
+        idempotency_key=_idempotency_key(),
+        delete_after_processing=_flag("delete_after_processing"),
+    )
+    result = jobs.submit(_ctx(), g.user.id, data, upload.filename, _enqueue, options)
+    job = result.job
     links = _links(job["job_id"])
     body = {
         "job_id": job["job_id"],
         "status": job["status"],
         "progress": job["progress"],
         **links,
+        "expires_at": job["expires_at"],
     }
-    headers = {"Location": links["status_url"], "Retry-After": POLL_AFTER_SECONDS}
+    headers = {"Location": links["status_url"]}
+    if job["status"] not in TERMINAL:
+        headers["Retry-After"] = POLL_AFTER_SECONDS
+    if result.duplicate_of:
+        body["duplicate_of"] = result.duplicate_of
+        return jsonify(body), 200, headers
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
     return jsonify(body), 202, headers
 
 
@@ -81,3 +115,9 @@ def status(job_id: str) -> Response:
 @bp.delete("/cancel/<job_id>")
 def cancel(job_id: str) -> Response:
     return jsonify(jobs.cancel(_ctx(), g.user.id, job_id, _revoke))
+
+
+@bp.delete("/<job_id>")
+def delete(job_id: str) -> Response:
+    """Privacy: purge the stored image and the result; the job remains as 'deleted'."""
+    return jsonify(jobs.delete(_ctx(), g.user.id, job_id))

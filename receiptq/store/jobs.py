@@ -14,7 +14,7 @@ from typing import Any
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-TERMINAL = frozenset({"completed", "failed", "cancelled"})
+TERMINAL = frozenset({"completed", "failed", "cancelled", "deleted"})
 _JOB_COLUMNS = (
     "j.id::text AS job_id, j.user_id::text AS user_id, j.status, j.progress, j.stage,"
     " j.message, j.error, j.attempts, j.created_at, j.updated_at, j.upload_id::text AS upload_id"
@@ -33,9 +33,36 @@ class NewUpload:
         return hashlib.sha256(self.data).digest()
 
 
-def create_job(pool: ConnectionPool, job_id: str, upload: NewUpload) -> dict[str, Any]:
-    """Store the original bytes and a queued job in one transaction; return the job row."""
+def create_job(
+    pool: ConnectionPool,
+    job_id: str,
+    upload: NewUpload,
+    *,
+    dedupe: bool = True,
+    delete_upload_after: bool = False,
+) -> tuple[dict[str, Any], bool]:
+    """Store the original bytes and a queued job in one transaction.
+
+    Returns (job row, created). With `dedupe`, identical bytes from the same user return
+    the user's live job for them instead (created False); failed, cancelled and deleted
+    jobs don't count, so a retry after a failure is processed again. A transaction-level
+    advisory lock on (user, sha256) makes two simultaneous identical uploads one job.
+    """
     with pool.connection() as conn, conn.transaction():
+        if dedupe:
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                (upload.user_id + upload.sha256.hex(),),
+            )
+            existing = conn.execute(
+                "SELECT j.id::text AS id FROM jobs j JOIN uploads u ON u.id = j.upload_id"
+                " WHERE j.user_id = %s AND u.sha256 = %s"
+                " AND j.status IN ('queued', 'processing', 'completed')"
+                " ORDER BY j.created_at DESC LIMIT 1",
+                (upload.user_id, upload.sha256),
+            ).fetchone()
+            if existing:
+                return _get(conn, existing["id"]), False
         upload_id = conn.execute(
             "INSERT INTO uploads (user_id, sha256, media_type, size_bytes, filename, data)"
             " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
@@ -49,11 +76,12 @@ def create_job(pool: ConnectionPool, job_id: str, upload: NewUpload) -> dict[str
             ),
         ).fetchone()["id"]
         conn.execute(
-            "INSERT INTO jobs (id, user_id, upload_id, status, progress, stage, message)"
-            " VALUES (%s, %s, %s, 'queued', 0, 'queued', 'Waiting for a worker')",
-            (job_id, upload.user_id, upload_id),
+            "INSERT INTO jobs (id, user_id, upload_id, status, progress, stage, message,"
+            " delete_upload_after)"
+            " VALUES (%s, %s, %s, 'queued', 0, 'queued', 'Waiting for a worker', %s)",
+            (job_id, upload.user_id, upload_id, delete_upload_after),
         )
-        return _get(conn, job_id)
+        return _get(conn, job_id), True
 
 
 def delete_job(pool: ConnectionPool, job_id: str) -> None:
@@ -118,6 +146,8 @@ def transition(
             f" AND status = ANY(%(from_)s) RETURNING {_JOB_COLUMNS}",
             params,
         ).fetchone()
+        if row is not None and to in TERMINAL:
+            purge_upload_if_requested(conn, job_id)
     return row
 
 
@@ -136,13 +166,44 @@ def set_progress(
 
 
 def purge_old_uploads(pool: ConnectionPool, older_than: dt.timedelta) -> int:
-    """Drop the bytes of uploads whose jobs finished before the retention window."""
+    """Drop the bytes of finished jobs' uploads created before the retention window (the
+    `expires_at` every status carries)."""
     with pool.connection() as conn:
         cur = conn.execute(
             "UPDATE uploads u SET data = NULL, purged_at = now() FROM jobs j"
             " WHERE j.upload_id = u.id AND u.data IS NOT NULL"
-            " AND j.status IN ('completed', 'failed', 'cancelled')"
-            " AND j.finished_at < now() - %s",
+            " AND j.status IN ('completed', 'failed', 'cancelled', 'deleted')"
+            " AND u.created_at < now() - %s",
             (older_than,),
         )
         return cur.rowcount
+
+
+def delete_job_data(pool: ConnectionPool, job_id: str) -> dict[str, Any] | None:
+    """A privacy request: purge the stored image and the result, keep a 'deleted'
+    tombstone. Works in any state: a worker still running the job sees 'deleted' at its
+    next stage boundary and saves nothing."""
+    with pool.connection() as conn, conn.transaction():
+        row = conn.execute(
+            "UPDATE jobs SET status = 'deleted', stage = 'deleted', message = 'Deleted',"
+            " error = NULL, updated_at = now(), finished_at = coalesce(finished_at, now())"
+            " WHERE id = %s RETURNING upload_id",
+            (job_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        conn.execute(
+            "UPDATE uploads SET data = NULL, purged_at = now(), filename = NULL WHERE id = %s",
+            (row["upload_id"],),
+        )
+        conn.execute("DELETE FROM receipts WHERE job_id = %s", (job_id,))
+        return _get(conn, job_id)
+
+
+def purge_upload_if_requested(conn: Connection, job_id: str) -> None:
+    """For jobs submitted with delete_after_processing: drop the image once finished."""
+    conn.execute(
+        "UPDATE uploads u SET data = NULL, purged_at = now() FROM jobs j"
+        " WHERE j.id = %s AND j.upload_id = u.id AND j.delete_upload_after",
+        (job_id,),
+    )

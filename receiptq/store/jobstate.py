@@ -31,7 +31,7 @@ def events_channel(job_id: str) -> str:
     return f"receiptq:events:{job_id}"
 
 
-def _iso(value: Any) -> str | None:
+def iso(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -50,9 +50,9 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
         "progress": int(row.get("progress") or 0),
         "stage": row.get("stage") or None,
         "message": row.get("message") or None,
-        "created_at": _iso(row.get("created_at")),
-        "updated_at": _iso(row.get("updated_at")),
-        "result": result if row["status"] == "completed" else None,
+        "created_at": iso(row.get("created_at")),
+        "updated_at": iso(row.get("updated_at")),
+        "result": (result or None) if row["status"] == "completed" else None,
         "error": row.get("error") or None,
     }
 

@@ -10,6 +10,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from receiptq.receipt import Receipt
+from receiptq.store.jobs import purge_upload_if_requested
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -42,6 +43,7 @@ def complete_job(pool: ConnectionPool, job_id: str, receipt: Receipt) -> dict[st
         if job is None:
             raise LookupError(job_id)
         if job["status"] == "cancelling":
+            purge_upload_if_requested(conn, job_id)
             return conn.execute(
                 "UPDATE jobs SET status = 'cancelled', stage = 'cancelled',"
                 " message = 'Cancelled', updated_at = now(), finished_at = now()"
@@ -86,6 +88,7 @@ def complete_job(pool: ConnectionPool, job_id: str, receipt: Receipt) -> dict[st
                     for position, item in enumerate(receipt.items)
                 ],
             )
+        purge_upload_if_requested(conn, job_id)
         return conn.execute(
             "UPDATE jobs SET status = 'completed', progress = 100, stage = 'completed',"
             " message = 'Done', updated_at = now(), finished_at = now() WHERE id = %s"

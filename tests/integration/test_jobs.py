@@ -10,13 +10,13 @@ import time
 import pytest
 import redis
 from factories import long_receipt_jpeg, receipt_jpeg
+from waiting import wait_for
 
 from receiptq.store import receipts as receipt_store
 
 pytestmark = pytest.mark.integration
 
 PROCESS = "/api/v3/receipts/process"
-TERMINAL = {"completed", "failed", "cancelled"}
 
 
 def submit(client, headers, data: bytes, name: str = "receipt.jpg"):
@@ -26,16 +26,6 @@ def submit(client, headers, data: bytes, name: str = "receipt.jpg"):
     )  # fmt: skip
     assert response.status_code == 202, response.get_data(as_text=True)
     return response
-
-
-def wait_for(client, headers, job_id: str, statuses=TERMINAL, timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = client.get(f"/api/v3/receipts/status/{job_id}", headers=headers).get_json()
-        if body["status"] in statuses:
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not reach {statuses}: {body}")
 
 
 class EventLog:

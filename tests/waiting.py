@@ -1,0 +1,18 @@
+"""Waiting for a job to reach a state, the way a polling client does."""
+
+from __future__ import annotations
+
+import time
+
+TERMINAL = {"completed", "failed", "cancelled", "deleted"}
+
+
+def wait_for(client, headers, job_id: str, statuses=TERMINAL, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    body: dict = {}
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v3/receipts/status/{job_id}", headers=headers).get_json()
+        if body["status"] in statuses:
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not reach {statuses}: {body}")
