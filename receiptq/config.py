@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     db_pool_max: int = 10
     task_time_limit: int = 30 * 60
     lease_seconds: int = 30
+    sweep_seconds: float = 15.0
     flower_basic_auth: str | None = None
     log_level: str = "INFO"
 

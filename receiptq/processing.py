@@ -23,7 +23,7 @@ from receiptq.context import Context
 from receiptq.errors import Cancelled, ReceiptqError
 from receiptq.pipeline.run import ExtractOptions, extract
 from receiptq.store import jobs as job_store
-from receiptq.store import jobstate
+from receiptq.store import jobstate, leases
 from receiptq.store import receipts as receipt_store
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,16 @@ def temp_root(settings: Settings) -> Path:
 
 def process_job(ctx: Context, job_id: str) -> str:
     """Run a job to a terminal state and return it. Safe to call twice for one job: a job
-    that already finished, or was cancelled while queued, is left as it is."""
+    that already finished, or was cancelled while queued, is left as it is, and a job
+    another worker holds the lease of is not run a second time ('deferred')."""
+    with leases.hold(ctx.redis, job_id, ctx.settings.lease_seconds) as held:
+        if not held:
+            log.info("job is leased by another worker: deferred", extra={"job_id": job_id})
+            return "deferred"
+        return _run(ctx, job_id)
+
+
+def _run(ctx: Context, job_id: str) -> str:
     row = job_store.transition(
         ctx.pool,
         job_id,

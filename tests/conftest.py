@@ -7,7 +7,9 @@ and a real Celery worker process with its own temp dir.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -46,31 +48,43 @@ def run_id() -> str:
     return uuid.uuid4().hex[:10]
 
 
-@pytest.fixture(scope="session")
-def settings(run_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+@contextlib.contextmanager
+def isolated_settings(
+    label: str, redis_base: str = BASE_REDIS, **overrides: object
+) -> Iterator[Settings]:
+    """Settings with a Redis database number and a PostgreSQL database of their own,
+    migrated; both are emptied/dropped on exit."""
     try:
-        redis.Redis.from_url(BASE_REDIS, socket_connect_timeout=2).ping()
+        redis.Redis.from_url(redis_base, socket_connect_timeout=2).ping()
         psycopg.connect(f"{BASE_DATABASE}/postgres", connect_timeout=3).close()
     except (redis.RedisError, psycopg.OperationalError) as exc:
         pytest.fail(f"integration tests need Redis and PostgreSQL running: {exc}")
-    db_number = _claim_redis_db(run_id)
-    db_name = f"receiptq_test_{run_id}"
+    db_number = _claim_redis_db(label) if redis_base == BASE_REDIS else 0
+    db_name = f"receiptq_test_{label}"
     settings = Settings(
-        redis_url=f"{BASE_REDIS}/{db_number}",
+        redis_url=f"{redis_base}/{db_number}",
         database_url=f"{BASE_DATABASE}/{db_name}",
-        rate_limit="1000/minute",
-        temp_dir=str(tmp_path_factory.mktemp("api-tmp")),
+        **{"rate_limit": "1000/minute", **overrides},
     )
     from receiptq.store.migrate import upgrade
 
     upgrade(settings.database_url)
-    yield settings
-    redis.Redis.from_url(settings.redis_url).flushdb()
-    admin = make_conninfo(f"{BASE_DATABASE}/postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name))
-        )
+    try:
+        yield settings
+    finally:
+        with contextlib.suppress(redis.RedisError):
+            redis.Redis.from_url(settings.redis_url).flushdb()
+        admin = make_conninfo(f"{BASE_DATABASE}/postgres")
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name))
+            )
+
+
+@pytest.fixture(scope="session")
+def settings(run_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    with isolated_settings(run_id, temp_dir=str(tmp_path_factory.mktemp("api-tmp"))) as s:
+        yield s
 
 
 def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -79,6 +93,8 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
         RECEIPTQ_REDIS_URL=settings.redis_url,
         RECEIPTQ_DATABASE_URL=settings.database_url,
         RECEIPTQ_RATE_LIMIT=settings.rate_limit,
+        RECEIPTQ_LEASE_SECONDS=str(settings.lease_seconds),
+        RECEIPTQ_SWEEP_SECONDS=str(settings.sweep_seconds),
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
@@ -88,16 +104,19 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
 class WorkerProcess:
     """A real `celery -A receiptq.worker worker` in its own process and temp dir."""
 
-    def __init__(self, settings: Settings, name: str, temp_dir: Path, log_path: Path) -> None:
+    def __init__(
+        self, settings: Settings, name: str, temp_dir: Path, log_path: Path, concurrency: int = 1
+    ) -> None:
         self.name = f"{name}@{os.uname().nodename}"
         self.temp_dir = temp_dir
         self.log_path = log_path
         env = settings_env(settings, RECEIPTQ_TEMP_DIR=str(temp_dir), TMPDIR=str(temp_dir))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "receiptq.worker", "worker",
-             "-Q", "receipts,maintenance", "-c", "1", "-P", "prefork", "-n", self.name,
-             "--without-gossip", "--without-mingle", "-l", "INFO"],
+             "-Q", "receipts,maintenance", "-c", str(concurrency), "-P", "prefork",
+             "-n", self.name, "--without-gossip", "--without-mingle", "-l", "INFO"],
             env=env, cwd=temp_dir, stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
+            start_new_session=True,
         )  # fmt: skip
 
     def wait_ready(self, celery_app, timeout: float = 60) -> None:
@@ -118,6 +137,11 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def kill9(self) -> None:
+        """kill -9 the worker and its pool children at once: a host that died."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

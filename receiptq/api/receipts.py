@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
-from receiptq import jobs
+from receiptq import jobs, queueing
 from receiptq.api.auth import require_user
 from receiptq.errors import PayloadTooLarge, ReceiptqError, UnsupportedMediaType
 from receiptq.store.jobs import TERMINAL
-from receiptq.worker.celery_app import PROCESS_TASK
 
 bp = Blueprint("receipts", __name__, url_prefix="/api/v3/receipts")
 bp.before_request(require_user)
@@ -29,7 +28,8 @@ def _celery():
 
 
 def _enqueue(job_id: str) -> None:
-    _celery().send_task(PROCESS_TASK, args=[job_id], task_id=job_id, queue="receipts")
+    ctx = _ctx()
+    queueing.enqueue(_celery(), ctx.redis, job_id, ctx.settings.job_ttl_seconds)
 
 
 def _revoke(job_id: str) -> None:

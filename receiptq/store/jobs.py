@@ -207,3 +207,16 @@ def purge_upload_if_requested(conn: Connection, job_id: str) -> None:
         " WHERE j.id = %s AND j.upload_id = u.id AND j.delete_upload_after",
         (job_id,),
     )
+
+
+def stale_jobs(pool: ConnectionPool, idle_seconds: float) -> list[dict[str, Any]]:
+    """Unfinished jobs with no state change for `idle_seconds`: candidates for the sweeper
+    (a running job changes state at every stage; its lease says whether it is alive)."""
+    with pool.connection() as conn:
+        return conn.execute(
+            "SELECT id::text AS job_id, status, attempts FROM jobs"
+            " WHERE status IN ('queued', 'processing', 'cancelling')"
+            " AND updated_at < now() - make_interval(secs => %s)"
+            " ORDER BY created_at LIMIT 1000",
+            (idle_seconds,),
+        ).fetchall()

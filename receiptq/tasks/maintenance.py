@@ -8,7 +8,7 @@ from celery import shared_task
 
 from receiptq.processing import remove_stale_temp_dirs
 from receiptq.store import jobs as job_store
-from receiptq.worker.celery_app import CLEANUP_TASK, HEALTH_TASK
+from receiptq.worker.celery_app import CLEANUP_TASK, HEALTH_TASK, SWEEP_TASK
 from receiptq.worker.context import worker_context
 
 
@@ -25,3 +25,11 @@ def health_check() -> dict[str, str]:
     from receiptq.health import tesseract_version
 
     return {"tesseract": tesseract_version() or "missing"}
+
+
+@shared_task(name=SWEEP_TASK, bind=True)
+def sweep_jobs(self) -> dict[str, list[str]]:
+    from receiptq.queueing import sweep
+
+    report = sweep(worker_context(), self.app)
+    return {"requeued": report.requeued, "cancelled": report.cancelled, "failed": report.failed}

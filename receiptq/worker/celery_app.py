@@ -13,6 +13,7 @@ from receiptq.config import Settings
 PROCESS_TASK = "receiptq.process_receipt"
 CLEANUP_TASK = "receiptq.cleanup_temp_files"
 HEALTH_TASK = "receiptq.health_check"
+SWEEP_TASK = "receiptq.sweep_jobs"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -34,6 +35,7 @@ def create_celery(settings: Settings) -> Celery:
             PROCESS_TASK: {"queue": "receipts"},
             CLEANUP_TASK: {"queue": "maintenance"},
             HEALTH_TASK: {"queue": "maintenance"},
+            SWEEP_TASK: {"queue": "maintenance"},
         },
         # At-least-once delivery: a task is acknowledged only after it ran, and a worker
         # killed mid-task gives its message back. Effects are idempotent (upsert by job).
@@ -52,6 +54,12 @@ def create_celery(settings: Settings) -> Celery:
         task_send_sent_event=True,
         beat_schedule={
             "cleanup-temp-files": {"task": CLEANUP_TASK, "schedule": 3600.0},
+            # Re-queue jobs the broker lost or whose worker died (lease expired).
+            "sweep-jobs": {
+                "task": SWEEP_TASK,
+                "schedule": settings.sweep_seconds,
+                "options": {"expires": settings.sweep_seconds},
+            },
         },
     )
     app.conf.receiptq_settings = settings

@@ -1,0 +1,219 @@
+"""Nothing accepted is lost when processes die or services go away: real processes,
+killed for real, and a private Redis server restarted for real."""
+
+from __future__ import annotations
+
+import io
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+from conftest import WorkerProcess, isolated_settings, settings_env
+from factories import long_receipt_jpeg, receipt_jpeg
+from waiting import wait_for
+
+from receiptq.store import receipts as receipt_store
+
+pytestmark = pytest.mark.integration
+
+PROCESS = "/api/v3/receipts/process"
+
+
+def submit(client, headers, data: bytes):
+    return client.post(
+        PROCESS, headers=headers, data={"file": (io.BytesIO(data), "r.jpg")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+
+
+class Cluster:
+    """An API (test client), workers and beat sharing only Redis and PostgreSQL."""
+
+    def __init__(self, settings, tmp_path: Path) -> None:
+        from receiptq.api import create_app
+        from receiptq.context import Context
+        from receiptq.store.keys import create_key
+        from receiptq.worker.celery_app import create_celery
+
+        self.settings, self.tmp = settings, tmp_path
+        self.ctx = Context(settings)
+        self.celery = create_celery(settings)
+        self.client = create_app(settings).test_client()
+        self.headers = {"Authorization": f"Bearer {create_key(self.ctx.pool, 'crash')[1]}"}
+        self.workers: list[WorkerProcess] = []
+        self.beat: subprocess.Popen | None = None
+
+    def worker(self, name: str) -> WorkerProcess:
+        temp = self.tmp / name
+        temp.mkdir()
+        proc = WorkerProcess(self.settings, f"{name}-{uuid.uuid4().hex[:6]}", temp,
+                             temp / "worker.log")  # fmt: skip
+        self.workers.append(proc)
+        proc.wait_ready(self.celery)
+        return proc
+
+    def start_beat(self) -> None:
+        self.beat = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "receiptq.worker", "beat", "-l", "INFO",
+             "-s", str(self.tmp / "beat-schedule")],
+            env=settings_env(self.settings), cwd=self.tmp,
+            stdout=(self.tmp / "beat.log").open("wb"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def close(self) -> None:
+        for proc in self.workers:
+            proc.stop()
+        if self.beat:
+            self.beat.terminate()
+            self.beat.wait(20)
+        self.ctx.close()
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    label = f"crash_{uuid.uuid4().hex[:8]}"
+    with isolated_settings(label, lease_seconds=4, sweep_seconds=2) as settings:
+        cluster = Cluster(settings, tmp_path)
+        yield cluster
+        cluster.close()
+
+
+def attempts(ctx, job_id: str) -> int:
+    with ctx.pool.connection() as conn:
+        return conn.execute("SELECT attempts FROM jobs WHERE id = %s", (job_id,)).fetchone()[
+            "attempts"
+        ]
+
+
+def test_kill_9_of_a_worker_host_mid_job_runs_it_elsewhere_within_60s(cluster):
+    a = cluster.worker("host-a")
+    cluster.start_beat()
+    job_id = submit(cluster.client, cluster.headers, long_receipt_jpeg()).get_json()["job_id"]
+    wait_for(cluster.client, cluster.headers, job_id, statuses={"processing"}, timeout=60)
+    a.kill9()
+    killed_at = time.monotonic()
+    cluster.worker("host-b")
+    job = wait_for(cluster.client, cluster.headers, job_id, timeout=90)
+    assert job["status"] == "completed", job
+    assert time.monotonic() - killed_at < 60
+    assert receipt_store.count_for_job(cluster.ctx.pool, job_id) == (1, len(job["result"]["items"]))
+    assert attempts(cluster.ctx, job_id) == 2
+
+
+def test_a_second_delivery_of_a_leased_job_is_deferred(cluster):
+    from receiptq.processing import process_job
+    from receiptq.store import leases
+
+    job_id = submit(cluster.client, cluster.headers, receipt_jpeg()).get_json()["job_id"]
+    with leases.hold(cluster.ctx.redis, job_id, 30) as held:  # another worker runs it
+        assert held
+        assert process_job(cluster.ctx, job_id) == "deferred"
+        assert attempts(cluster.ctx, job_id) == 0
+    assert process_job(cluster.ctx, job_id) == "completed"
+
+
+def test_sigterm_lets_the_running_job_finish(cluster):
+    a = cluster.worker("host-a")
+    job_id = submit(cluster.client, cluster.headers, long_receipt_jpeg()).get_json()["job_id"]
+    wait_for(cluster.client, cluster.headers, job_id, statuses={"processing"}, timeout=60)
+    a.proc.send_signal(signal.SIGTERM)
+    assert a.proc.wait(120) == 0
+    job = wait_for(cluster.client, cluster.headers, job_id, timeout=5)
+    assert job["status"] == "completed", a.log()[-2000:]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, with no persistence, to stop and start at will."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.port, self.tmp, self.proc = free_port(), tmp, None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.tmp)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis did not start")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_redis_outage_answers_503_then_lost_queued_jobs_are_requeued(private_redis, tmp_path):
+    from receiptq.queueing import sweep
+
+    label = f"outage_{uuid.uuid4().hex[:8]}"
+    base = f"redis://127.0.0.1:{private_redis.port}"
+    with isolated_settings(label, redis_base=base, lease_seconds=4) as settings:
+        cluster = Cluster(settings, tmp_path)
+        try:
+            accepted = [
+                submit(cluster.client, cluster.headers, receipt_jpeg()).get_json()["job_id"]
+                for _ in range(2)
+            ]
+            private_redis.stop()  # Redis dies, and with it the queue and the job hashes
+
+            refused = submit(cluster.client, cluster.headers, receipt_jpeg())
+            assert refused.status_code == 503
+            assert refused.mimetype == "application/problem+json"
+            for job_id in accepted:  # status falls back to PostgreSQL meanwhile
+                response = cluster.client.get(
+                    f"/api/v3/receipts/status/{job_id}", headers=cluster.headers
+                )
+                assert response.status_code == 200 and response.get_json()["status"] == "queued"
+
+            private_redis.start()  # back, but empty: the messages are gone
+            cluster.ctx.redis.connection_pool.reset()
+            time.sleep(settings.lease_seconds + 0.5)  # the jobs are idle long enough
+            report = sweep(cluster.ctx, cluster.celery)
+            assert sorted(report.requeued) == sorted(accepted)
+            assert sweep(cluster.ctx, cluster.celery).requeued == []  # marked: not twice
+
+            cluster.worker("host-a")
+            for job_id in accepted:
+                job = wait_for(cluster.client, cluster.headers, job_id, timeout=90)
+                assert job["status"] == "completed", job
+                assert receipt_store.count_for_job(cluster.ctx.pool, job_id)[0] == 1
+        finally:
+            cluster.close()
+
+
+def test_database_outage_answers_503(settings):
+    from receiptq.api import create_app
+
+    down = settings.model_copy(update={"database_url": "postgresql://postgres@127.0.0.1:1/x"})
+    client = create_app(down).test_client()
+    response = submit(client, {"Authorization": "Bearer rq_anything"}, receipt_jpeg())
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert "database" in response.get_json()["detail"].lower()
