@@ -46,6 +46,21 @@ def check(ctx: Context, celery: Celery, ping_timeout: float = 1.0) -> tuple[bool
         except Exception:
             workers = []
     checks["workers"] = {"ok": bool(workers), "count": len(workers), "names": workers}
-    version = tesseract_version()
-    checks["tesseract"] = {"ok": version is not None, "version": version}
+    checks["tesseract"] = _worker_tesseract(celery) if workers else {
+        "ok": False, "version": None, "error": "no worker answered",
+    }  # fmt: skip
     return all(c["ok"] for c in checks.values()), checks
+
+
+def _worker_tesseract(celery: Celery, timeout: float = 5.0) -> dict[str, Any]:
+    """Tesseract as a worker has it (the API host needs none): a round trip through the
+    maintenance queue, which also proves a worker consumes from the broker."""
+    from receiptq.worker.celery_app import HEALTH_TASK
+
+    try:
+        result = celery.send_task(HEALTH_TASK, queue="maintenance", ignore_result=False)
+        version = result.get(timeout=timeout).get("tesseract")
+    except Exception as exc:  # timeout, broker error: the probe failed either way
+        return {"ok": False, "version": None, "error": f"health probe failed: {exc}"}
+    ok = bool(version) and version != "missing"
+    return {"ok": ok, "version": version if ok else None}

@@ -11,7 +11,7 @@ import redis
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
-from receiptq.errors import ReceiptqError
+from receiptq.errors import PayloadTooLarge, RateLimited, ReceiptqError, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE_BASE = "https://receiptq.dev/problems/"
@@ -35,6 +35,9 @@ _HTTP_DETAILS = {
     413: "The upload is too large.",
     431: "The request headers are too large.",
 }
+
+
+_BY_STATUS = {cls.status: cls for cls in (PayloadTooLarge, RateLimited, UnsupportedMediaType)}
 
 
 def _retry_after(app: Flask) -> int:
@@ -62,8 +65,11 @@ def register(app: Flask) -> None:
             detail = f"The upload is larger than the {limit:g} MB limit."
         if status == 429:
             detail = f"Too many requests: the limit is {exc.description}. Retry later."
-        code = exc.name.lower().replace(" ", "-")
-        response = problem(status, exc.name, detail, code)
+        # The same problem type whether Werkzeug or our code noticed it first.
+        known = _BY_STATUS.get(status)
+        code = known.code if known else exc.name.lower().replace(" ", "-")
+        title = known.title if known else exc.name
+        response = problem(status, title, detail, code)
         if status == 429:
             response.headers["Retry-After"] = str(_retry_after(app))
         return response

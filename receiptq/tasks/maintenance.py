@@ -20,7 +20,7 @@ def cleanup_temp_files() -> dict[str, int]:
     return {"uploads_purged": purged, "temp_dirs_removed": removed}
 
 
-@shared_task(name=HEALTH_TASK)
+@shared_task(name=HEALTH_TASK, ignore_result=False, expires=30)
 def health_check() -> dict[str, str]:
     from receiptq.health import tesseract_version
 

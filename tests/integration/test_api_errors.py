@@ -118,3 +118,20 @@ def test_rate_limit_per_key_is_429_with_retry_after(settings, ctx):
     assert "2 per 1 minute" in body["detail"]
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert upload(limited, dave, b"not an image").status_code == 415  # another key: own budget
+
+
+def test_readiness_is_503_naming_what_is_down():
+    from conftest import isolated_settings
+    from receiptq.api import create_app
+    from receiptq.context import Context
+    from receiptq.store.keys import create_key
+
+    with isolated_settings(f"noworker_{uuid.uuid4().hex[:8]}") as lonely:  # no worker here
+        ctx = Context(lonely)
+        headers = {"Authorization": f"Bearer {create_key(ctx.pool, 'ops')[1]}"}
+        response = create_app(lonely).test_client().get("/api/v3/receipts/health", headers=headers)
+        ctx.close()
+    body = response.get_json()
+    assert response.status_code == 503
+    assert body["down"] == ["workers", "tesseract"]
+    assert body["checks"]["broker"]["ok"] and body["checks"]["database"]["ok"]

@@ -1,0 +1,51 @@
+# One image for every part of receiptq: the API (default), worker, beat, flower and
+# `receiptq db upgrade`. Pick the part with the command, e.g.
+#   docker run --rm receiptq receiptq worker --concurrency 2
+# See docker-compose.yaml and docs/operations.md.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    OMP_THREAD_LIMIT=1
+
+# Tesseract with the English and Polish models; DejaVu for rendering sample receipts.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        tesseract-ocr tesseract-ocr-eng tesseract-ocr-pol fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN groupadd --system --gid 10001 receiptq \
+    && useradd --system --uid 10001 --gid receiptq --create-home \
+        --home-dir /home/receiptq --shell /usr/sbin/nologin receiptq
+
+WORKDIR /src
+
+# Dependencies first, from pyproject.toml alone, so that a code change does not reinstall
+# them (no dev extras).
+COPY pyproject.toml ./
+RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; print('\n'.join(deps))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# Then the package itself (migrations and data files ship inside it); README.md is the
+# package's long description.
+COPY README.md ./
+COPY receiptq/ ./receiptq/
+RUN pip install --no-deps . \
+    && rm -rf build ./*.egg-info
+
+# Run from an empty directory, so `python -m celery` imports the installed package.
+WORKDIR /app
+RUN chown receiptq:receiptq /app
+USER receiptq
+
+EXPOSE 8000 5555
+
+# Liveness of the API (the image's default command). Compose overrides it for the other
+# parts; without curl in the slim image, python asks.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status != 200)"]
+
+CMD ["receiptq", "api", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,292 @@
+"""docker-compose.yaml and the Dockerfile, checked against the code without a Docker engine:
+every command is a real `receiptq` command with real options, every RECEIPTQ_* variable is
+a Settings field with a valid value, every reference (service, volume, file) exists."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+import pytest
+import yaml
+
+from receiptq.cli import main as cli
+from receiptq.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yaml").read_text(encoding="utf-8"))
+SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+_VAR = re.compile(r"\$\{(?P<name>\w+)(?::?-(?P<default>[^}]*))?\}")
+
+
+def interpolate(value: str) -> str:
+    """What Compose makes of a value when no variable is set: ${X:-default} -> default."""
+
+    def default(match: re.Match[str]) -> str:
+        assert match["default"] is not None, f"{match[0]} has no default: set one"
+        return match["default"]
+
+    return _VAR.sub(default, value.replace("$$", "\0")).replace("\0", "$")
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {name: interpolate(str(value)) for name, value in env.items()}
+
+
+def argv(command: Any) -> list[str]:
+    if isinstance(command, str):
+        command = shlex.split(command)
+    return [interpolate(str(part)) for part in command]
+
+
+def resolve(args: list[str]) -> tuple[click.Command, list[str], str]:
+    """The click command an argv names (`receiptq db upgrade` -> upgrade) and its args."""
+    assert args[0] == "receiptq", f"{args}: run the `receiptq` CLI"
+    command: click.Command = cli
+    rest, path = args[1:], ["receiptq"]
+    while isinstance(command, click.Group):
+        assert rest, f"{args}: names a group, not a command"
+        name, rest = rest[0], rest[1:]
+        assert name in command.commands, f"{args}: `{' '.join(path)}` has no command {name!r}"
+        command = command.commands[name]
+        path.append(name)
+    return command, rest, " ".join(path)
+
+
+def parse(args: list[str]) -> click.Context:
+    """Parse like the CLI would (options exist, values have the right types), without
+    running anything."""
+    command, rest, name = resolve(args)
+    return command.make_context(name, list(rest))
+
+
+def app_services() -> dict[str, dict[str, Any]]:
+    image = build_service()["image"]
+    return {name: svc for name, svc in SERVICES.items() if svc.get("image") == image}
+
+
+def build_service() -> dict[str, Any]:
+    built = [svc for svc in SERVICES.values() if "build" in svc]
+    assert len(built) == 1, "exactly one service builds the receiptq image"
+    return built[0]
+
+
+def instructions() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions as (KEYWORD, arguments), continuation lines joined."""
+    joined = re.sub(r"\\\n", " ", DOCKERFILE)
+    lines = (line.strip() for line in joined.splitlines())
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def instruction(keyword: str) -> str:
+    found = [args for kw, args in instructions() if kw == keyword]
+    assert len(found) == 1, f"the Dockerfile has one {keyword}"
+    return found[0]
+
+
+def python_snippets(test: list[str]) -> list[str]:
+    return [test[i + 1] for i, part in enumerate(test[:-1]) if part == "-c" and "python" in test]
+
+
+def test_no_version_key_and_every_part() -> None:
+    assert "version" not in COMPOSE
+    assert {"redis", "postgres", "migrate", "api", "worker", "beat", "flower"} <= set(SERVICES)
+
+
+def test_every_receiptq_command_parses() -> None:
+    seen = set()
+    for name, svc in app_services().items():
+        assert "command" in svc, f"{name}: say which part it runs"
+        ctx = parse(argv(svc["command"]))
+        seen.add(ctx.info_name)
+    assert seen == {
+        "receiptq db upgrade",
+        "receiptq api",
+        "receiptq worker",
+        "receiptq beat",
+        "receiptq flower",
+    }
+
+
+def test_parts_listen_where_they_are_published() -> None:
+    api = parse(argv(SERVICES["api"]["command"])).params
+    assert api["host"] == "0.0.0.0"
+    flower = parse(argv(SERVICES["flower"]["command"])).params
+    assert flower["address"] == "0.0.0.0"
+    for name, port in (("api", api["port"]), ("flower", flower["port"])):
+        published = [str(p).rsplit(":", 1)[-1] for p in SERVICES[name].get("ports", [])]
+        assert str(port) in published, f"{name} listens on {port}, publishes {published}"
+        test = " ".join(SERVICES[name]["healthcheck"]["test"])
+        assert f"127.0.0.1:{port}/" in test, f"{name}'s healthcheck asks another port"
+
+
+def test_worker_uses_both_queues_and_scales() -> None:
+    worker = SERVICES["worker"]
+    params = parse(argv(worker["command"])).params
+    assert set(params["queues"].split(",")) == {"receipts", "maintenance"}
+    assert params["concurrency"] and params["concurrency"] >= 1
+    assert params["hostname"] is None, "a fixed node name would clash when scaled"
+    assert "container_name" not in worker
+    assert not worker.get("ports"), "published ports would clash when scaled"
+
+
+def test_dockerfile_default_command_parses() -> None:
+    params = parse(json.loads(instruction("CMD"))).params
+    assert (params["host"], params["port"]) == ("0.0.0.0", 8000)
+
+
+def test_dockerfile_copy_sources_exist_and_reach_the_build() -> None:
+    ignore = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    included = {line[1:].strip().rstrip("/") for line in ignore if line.startswith("!")}
+    copies = [args.split() for kw, args in instructions() if kw == "COPY"]
+    assert copies
+    for parts in copies:
+        assert not parts[0].startswith("--from"), "single stage: COPY from the context"
+        *sources, _dest = parts
+        for source in sources:
+            assert (ROOT / source).exists(), f"COPY {source}: no such file in the repository"
+            if "*" in ignore:
+                assert source.rstrip("/") in included, f"{source} is left out by .dockerignore"
+
+
+def test_healthcheck_snippets_compile() -> None:
+    found = re.search(r"\bCMD\s+(\[.*\])$", instruction("HEALTHCHECK"))
+    assert found, "the Dockerfile has an exec-form HEALTHCHECK"
+    tests = [json.loads(found[1])]
+    tests += [
+        svc["healthcheck"]["test"]
+        for svc in SERVICES.values()
+        if "healthcheck" in svc and "test" in svc["healthcheck"]
+    ]
+    snippets = [code for test in tests for code in python_snippets(test)]
+    assert len(snippets) >= 3
+    for code in snippets:
+        compile(code, "<healthcheck>", "exec")
+
+
+def test_liveness_route_exists() -> None:
+    from receiptq.api import create_app
+
+    app = create_app(redis_url="redis://127.0.0.1:1/0")
+    assert "/health" in {rule.rule for rule in app.url_map.iter_rules()}
+
+
+def test_depends_on_targets_exist() -> None:
+    for name, svc in SERVICES.items():
+        deps = svc.get("depends_on") or {}
+        if isinstance(deps, list):
+            deps = {dep: {"condition": "service_started"} for dep in deps}
+        for dep, spec in deps.items():
+            assert dep in SERVICES, f"{name} depends on unknown service {dep}"
+            condition = spec.get("condition", "service_started")
+            assert condition in {
+                "service_started",
+                "service_healthy",
+                "service_completed_successfully",
+            }
+            if condition == "service_healthy":
+                check = SERVICES[dep].get("healthcheck", {})
+                assert "test" in check and not check.get("disable"), f"{dep} has no healthcheck"
+            if condition == "service_completed_successfully":
+                assert SERVICES[dep].get("restart", "no") == "no", f"{dep} must run once"
+
+
+def test_parts_wait_for_their_services() -> None:
+    for name in ("api", "worker", "beat"):
+        deps = SERVICES[name]["depends_on"]
+        assert deps["migrate"]["condition"] == "service_completed_successfully", name
+        assert deps["redis"]["condition"] == "service_healthy", name
+        assert deps["postgres"]["condition"] == "service_healthy", name
+    assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert SERVICES["flower"]["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_one_image_built_once() -> None:
+    built = build_service()
+    context = built["build"] if isinstance(built["build"], str) else built["build"]["context"]
+    assert (ROOT / context / "Dockerfile").is_file()
+    assert built.get("pull_policy") == "build", "never pull our own image from a registry"
+    for name, svc in app_services().items():
+        if "build" not in svc:
+            assert svc.get("pull_policy") == "never", f"{name}: would look in a registry"
+    assert set(app_services()) >= {"migrate", "api", "worker", "beat", "flower"}
+
+
+def test_receiptq_variables_are_settings() -> None:
+    for name, svc in SERVICES.items():
+        values = {}
+        for var, value in environment(svc).items():
+            if not var.startswith("RECEIPTQ_"):
+                continue
+            field = var.removeprefix("RECEIPTQ_").lower()
+            assert field in Settings.model_fields, f"{name}: {var} is not a setting"
+            values[field] = value
+        Settings(**values)  # valid values too
+
+
+def test_app_services_reach_redis_and_postgres() -> None:
+    postgres = environment(SERVICES["postgres"])
+    for name, svc in app_services().items():
+        env = environment(svc)
+        redis_url = urlsplit(env["RECEIPTQ_REDIS_URL"])
+        assert redis_url.hostname == "redis" and redis_url.port == 6379, name
+        if name == "flower":
+            continue
+        db = urlsplit(env["RECEIPTQ_DATABASE_URL"])
+        assert db.hostname == "postgres" and db.port == 5432, name
+        assert db.path.lstrip("/") == postgres["POSTGRES_DB"], name
+        assert db.username == postgres.get("POSTGRES_USER", "postgres"), name
+        if postgres.get("POSTGRES_HOST_AUTH_METHOD") != "trust":
+            assert db.password == postgres["POSTGRES_PASSWORD"], f"{name}: password differs"
+
+
+def test_worker_temp_dir_is_container_local() -> None:
+    worker = SERVICES["worker"]
+    temp_dir = environment(worker)["RECEIPTQ_TEMP_DIR"]
+    mounts = [str(m).split(":", 1)[0] for m in worker.get("tmpfs", [])]
+    assert any(temp_dir == m or temp_dir.startswith(m.rstrip("/") + "/") for m in mounts)
+    assert not worker.get("volumes"), "workers share no disk: uploads live in PostgreSQL"
+
+
+def test_flower_has_basic_auth() -> None:
+    auth = environment(SERVICES["flower"])["RECEIPTQ_FLOWER_BASIC_AUTH"]
+    user, _, password = auth.partition(":")
+    assert user and password
+
+
+def test_volumes_and_mounted_files_exist() -> None:
+    declared = set(COMPOSE.get("volumes") or {})
+    for name, svc in SERVICES.items():
+        for mount in svc.get("volumes", []):
+            source = str(mount).split(":", 1)[0]
+            if source.startswith((".", "/")):
+                assert (ROOT / source).exists(), f"{name} mounts missing {source}"
+            else:
+                assert source in declared, f"{name} uses undeclared volume {source}"
+
+
+@pytest.mark.parametrize("name", ["prometheus", "grafana"])
+def test_monitoring_is_opt_in(name: str) -> None:
+    assert SERVICES[name]["profiles"] == ["monitoring"]
+
+
+def test_prometheus_scrapes_flower() -> None:
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text(encoding="utf-8"))
+    targets = [
+        t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]
+    ]
+    flower = parse(argv(SERVICES["flower"]["command"])).params
+    assert f"flower:{flower['port']}" in targets
