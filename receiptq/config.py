@@ -32,8 +32,16 @@ class Settings(BaseSettings):
     task_time_limit: int = 30 * 60
     lease_seconds: int = 30
     sweep_seconds: float = 15.0
+    retry_delay_seconds: float = 60.0
     flower_basic_auth: str | None = None
     log_level: str = "INFO"
+    # Webhooks (docs/clients.md): the signing secret (`whsec_<base64>` or any string),
+    # attempts per message, exponential backoff base and cap (seconds), request timeout.
+    webhook_secret: str | None = None
+    webhook_max_attempts: int = 8
+    webhook_retry_base_seconds: float = 5.0
+    webhook_retry_max_seconds: float = 1800.0
+    webhook_timeout_seconds: float = 5.0
 
     @field_validator("rate_limit")
     @classmethod

@@ -18,6 +18,7 @@ import psycopg
 import redis
 from celery.exceptions import SoftTimeLimitExceeded
 
+from receiptq import queueing
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.errors import Cancelled, ReceiptqError
@@ -89,6 +90,7 @@ def _run(ctx: Context, job_id: str) -> str:
             return _cancelled(ctx, job_id)
         log.info("job already %s: skipped", current["status"], extra={"job_id": job_id})
         return current["status"]
+    queueing.mark_taken(ctx.redis, job_id)
     _mirror(ctx, row)
 
     stored = job_store.get_upload_data(ctx.pool, job_id)

@@ -27,9 +27,18 @@ def marker_key(job_id: str) -> str:
     return f"receiptq:enqueued:{job_id}"
 
 
+def mark_enqueued(client: redis.Redis, job_id: str, ttl: int) -> None:
+    client.set(marker_key(job_id), "1", ex=ttl)
+
+
+def mark_taken(client: redis.Redis, job_id: str) -> None:
+    """A worker took the job: from now on its lease says whether it is alive."""
+    client.delete(marker_key(job_id))
+
+
 def enqueue(celery: Celery, client: redis.Redis, job_id: str, ttl: int) -> None:
     celery.send_task(PROCESS_TASK, args=[job_id], task_id=job_id, queue="receipts")
-    client.set(marker_key(job_id), "1", ex=ttl)
+    mark_enqueued(client, job_id, ttl)
 
 
 @dataclass
@@ -39,26 +48,36 @@ class SweepReport:
     failed: list[str] = field(default_factory=list)
 
 
-def sweep(ctx: Context, celery: Celery, max_attempts: int = 3) -> SweepReport:
-    """Re-queue jobs the broker lost or whose worker died; give up on a job that has
-    already been started `max_attempts` times (it kills its worker: a poison pill)."""
+def requeues_key(job_id: str) -> str:
+    return f"receiptq:requeues:{job_id}"
+
+
+def _count_requeue(ctx: Context, job_id: str) -> int:
+    with ctx.redis.pipeline() as pipe:
+        pipe.incr(requeues_key(job_id))
+        pipe.expire(requeues_key(job_id), ctx.settings.job_ttl_seconds)
+        return int(pipe.execute()[0])
+
+
+def sweep(ctx: Context, celery: Celery, max_requeues: int = 2) -> SweepReport:
+    """Re-queue jobs the broker lost or whose worker died; give up on a running job that
+    was already re-queued `max_requeues` times (it kills its worker: a poison pill)."""
     report = SweepReport()
     settings = ctx.settings
     for job in job_store.stale_jobs(ctx.pool, settings.lease_seconds):
         job_id, status = job["job_id"], job["status"]
-        if status == "queued":
-            if ctx.redis.exists(marker_key(job_id)):
-                continue
-        elif leases.is_leased(ctx.redis, job_id):
-            continue
-        elif status == "cancelling":
+        if ctx.redis.exists(marker_key(job_id)):
+            continue  # a message for it is in the broker (queued, or a retry on its way)
+        if status != "queued" and leases.is_leased(ctx.redis, job_id):
+            continue  # a live worker runs it
+        if status == "cancelling":
             if job_store.transition(
                 ctx.pool, job_id, "cancelled", ("cancelling",),
                 stage="cancelled", message="Cancelled",
             ):  # fmt: skip
                 report.cancelled.append(job_id)
             continue
-        elif job["attempts"] >= max_attempts:
+        if status == "processing" and _count_requeue(ctx, job_id) > max_requeues:
             if job_store.transition(
                 ctx.pool, job_id, "failed", ("processing",), stage="failed", message="Failed",
                 error="Processing this receipt stopped its worker several times: "

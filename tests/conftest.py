@@ -29,6 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE_REDIS = os.environ.get("RECEIPTQ_TEST_REDIS", "redis://127.0.0.1:6379")
 BASE_DATABASE = os.environ.get("RECEIPTQ_TEST_DATABASE", "postgresql://postgres@127.0.0.1:5432")
 CLAIM_KEY = "receiptq:test-run-claim"
+# Webhooks are signed with this (Standard Webhooks form) and retried fast in tests.
+WEBHOOK_TEST_SETTINGS = {
+    "webhook_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    "webhook_retry_base_seconds": 0.2,
+}
 
 
 def _claim_redis_db(run_id: str) -> int:
@@ -50,21 +55,24 @@ def run_id() -> str:
 
 @contextlib.contextmanager
 def isolated_settings(
-    label: str, redis_base: str = BASE_REDIS, **overrides: object
+    label: str,
+    redis_base: str = BASE_REDIS,
+    database_base: str = BASE_DATABASE,
+    **overrides: object,
 ) -> Iterator[Settings]:
     """Settings with a Redis database number and a PostgreSQL database of their own,
     migrated; both are emptied/dropped on exit."""
     try:
         redis.Redis.from_url(redis_base, socket_connect_timeout=2).ping()
-        psycopg.connect(f"{BASE_DATABASE}/postgres", connect_timeout=3).close()
+        psycopg.connect(f"{database_base}/postgres", connect_timeout=3).close()
     except (redis.RedisError, psycopg.OperationalError) as exc:
         pytest.fail(f"integration tests need Redis and PostgreSQL running: {exc}")
     db_number = _claim_redis_db(label) if redis_base == BASE_REDIS else 0
     db_name = f"receiptq_test_{label}"
     settings = Settings(
         redis_url=f"{redis_base}/{db_number}",
-        database_url=f"{BASE_DATABASE}/{db_name}",
-        **{"rate_limit": "1000/minute", **overrides},
+        database_url=f"{database_base}/{db_name}",
+        **{"rate_limit": "1000/minute", **WEBHOOK_TEST_SETTINGS, **overrides},
     )
     from receiptq.store.migrate import upgrade
 
@@ -74,8 +82,10 @@ def isolated_settings(
     finally:
         with contextlib.suppress(redis.RedisError):
             redis.Redis.from_url(settings.redis_url).flushdb()
-        admin = make_conninfo(f"{BASE_DATABASE}/postgres")
-        with psycopg.connect(admin, autocommit=True) as conn:
+        admin = make_conninfo(f"{database_base}/postgres")
+        with contextlib.suppress(psycopg.OperationalError), psycopg.connect(
+            admin, autocommit=True
+        ) as conn:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name))
             )
@@ -95,6 +105,9 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
         RECEIPTQ_RATE_LIMIT=settings.rate_limit,
         RECEIPTQ_LEASE_SECONDS=str(settings.lease_seconds),
         RECEIPTQ_SWEEP_SECONDS=str(settings.sweep_seconds),
+        RECEIPTQ_RETRY_DELAY_SECONDS=str(settings.retry_delay_seconds),
+        RECEIPTQ_WEBHOOK_SECRET=settings.webhook_secret or "",
+        RECEIPTQ_WEBHOOK_RETRY_BASE_SECONDS=str(settings.webhook_retry_base_seconds),
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

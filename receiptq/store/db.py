@@ -16,6 +16,8 @@ def create_pool(database_url: str, max_size: int = 10) -> ConnectionPool:
         kwargs={"row_factory": dict_row, "autocommit": False},
         open=False,
         timeout=5.0,
+        # A connection broken by a database restart is replaced instead of failing a job.
+        check=ConnectionPool.check_connection,
         name="receiptq",
     )
 

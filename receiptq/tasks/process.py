@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import random
 
 import psycopg
 import redis
 from celery import Task, shared_task
 
+from receiptq import queueing
 from receiptq.processing import fail_job, process_job
 from receiptq.worker.celery_app import PROCESS_TASK
 from receiptq.worker.context import worker_context
@@ -16,6 +18,7 @@ log = logging.getLogger(__name__)
 
 # Faults worth retrying: the services were briefly away. A bad image is never retried.
 TRANSIENT = (psycopg.OperationalError, redis.ConnectionError, redis.TimeoutError)
+MAX_RETRIES = 3
 
 
 class ProcessTask(Task):
@@ -32,16 +35,25 @@ class ProcessTask(Task):
             log.exception("could not mark job failed", extra={"job_id": job_id})
 
 
-@shared_task(
-    name=PROCESS_TASK,
-    base=ProcessTask,
-    bind=True,
-    autoretry_for=TRANSIENT,
-    max_retries=3,
-    default_retry_delay=60,
-    retry_backoff=60,
-    retry_backoff_max=600,
-    retry_jitter=True,
-)
+def retry_countdown(base: float, retries: int) -> float:
+    """Exponential backoff with full jitter: base * 2^n, drawn from [half, all] of it."""
+    delay = base * 2**retries
+    return delay * random.uniform(0.5, 1.0)
+
+
+@shared_task(name=PROCESS_TASK, base=ProcessTask, bind=True, max_retries=MAX_RETRIES)
 def process_receipt(self: Task, job_id: str) -> str:
-    return process_job(worker_context(), job_id)
+    ctx = worker_context()
+    try:
+        return process_job(ctx, job_id)
+    except TRANSIENT as exc:
+        if self.request.retries >= MAX_RETRIES:
+            raise
+        countdown = retry_countdown(ctx.settings.retry_delay_seconds, self.request.retries)
+        log.warning("transient fault, retrying in %.1f s: %s", countdown, exc,
+                    extra={"job_id": job_id})  # fmt: skip
+        try:  # tell the sweeper a message for this job is on its way
+            queueing.mark_enqueued(ctx.redis, job_id, ctx.settings.job_ttl_seconds)
+        except redis.RedisError:
+            pass
+        raise self.retry(exc=exc, countdown=countdown) from exc

@@ -217,3 +217,91 @@ def test_database_outage_answers_503(settings):
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert "database" in response.get_json()["detail"].lower()
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own (initdb in a temp dir), to stop and start."""
+
+    def __init__(self) -> None:
+        import glob
+        import os
+        import tempfile
+
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+        if not bins:
+            pytest.fail("PostgreSQL server binaries not found (scripts/bootstrap.sh installs them)")
+        self.bin = Path(bins[-1])
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="receiptq-pg-", dir="/tmp"))
+        self.run_as: list[str] = []
+        if os.geteuid() == 0:  # postgres refuses to run as root
+            self.run_as = ["runuser", "-u", "postgres", "--"]
+            subprocess.run(["chown", "postgres:", str(self.dir)], check=True)
+        self.data = self.dir / "data"
+        subprocess.run(
+            [*self.run_as, str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+             "--auth=trust", "-E", "UTF8"], check=True, capture_output=True,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        subprocess.run(
+            [*self.run_as, str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-l",
+             str(self.dir / "log"), "-o",
+             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off",
+             "start"], check=True, capture_output=True,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.run_as, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+             "stop"], capture_output=True,
+        )  # fmt: skip
+
+    def remove(self) -> None:
+        import shutil
+
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres():
+    server = PrivatePostgres()
+    server.start()
+    yield server
+    server.remove()
+
+
+def test_database_outage_mid_job_is_retried_until_the_database_is_back(private_postgres, tmp_path):
+    base = f"postgresql://postgres@127.0.0.1:{private_postgres.port}"
+    label = f"pgdown_{uuid.uuid4().hex[:8]}"
+    with isolated_settings(label, database_base=base, retry_delay_seconds=1.0) as settings:
+        cluster = Cluster(settings, tmp_path)
+        try:
+            worker = cluster.worker("host-a")
+            data = long_receipt_jpeg()
+            job_id = submit(cluster.client, cluster.headers, data).get_json()["job_id"]
+            wait_for(cluster.client, cluster.headers, job_id, statuses={"processing"})
+            private_postgres.stop()
+            cluster.ctx.pool.close()
+
+            refused = submit(cluster.client, cluster.headers, receipt_jpeg())
+            assert refused.status_code == 503  # nothing new is accepted meanwhile
+            time.sleep(3)  # the worker hits the outage at its next stage boundary
+            private_postgres.start()
+
+            cluster.ctx = type(cluster.ctx)(settings)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                with cluster.ctx.pool.connection() as conn:
+                    status = conn.execute(
+                        "SELECT status FROM jobs WHERE id = %s", (job_id,)
+                    ).fetchone()["status"]
+                if status in {"completed", "failed"}:
+                    break
+                time.sleep(0.2)
+            assert status == "completed", worker.log()[-3000:]
+            assert "Retry in" in worker.log() or "retrying" in worker.log()
+            assert receipt_store.count_for_job(cluster.ctx.pool, job_id)[0] == 1
+        finally:
+            cluster.close()
