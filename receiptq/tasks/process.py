@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 
@@ -52,8 +53,6 @@ def process_receipt(self: Task, job_id: str) -> str:
         countdown = retry_countdown(ctx.settings.retry_delay_seconds, self.request.retries)
         log.warning("transient fault, retrying in %.1f s: %s", countdown, exc,
                     extra={"job_id": job_id})  # fmt: skip
-        try:  # tell the sweeper a message for this job is on its way
+        with contextlib.suppress(redis.RedisError):  # the sweeper: a message is on its way
             queueing.mark_enqueued(ctx.redis, job_id, ctx.settings.job_ttl_seconds)
-        except redis.RedisError:
-            pass
         raise self.retry(exc=exc, countdown=countdown) from exc
