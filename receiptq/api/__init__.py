@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_limiter import Limiter
 
-from receiptq.api import auth, health, problems, receipts
+from receiptq.api import auth, guards, health, problems, receipts
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.worker.celery_app import create_celery
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     app.extensions["receiptq.limiter"] = limiter
     problems.register(app)
+    guards.register(app)
     app.register_blueprint(receipts.bp)
     app.register_blueprint(health.bp)
     submit = "receipts.submit"

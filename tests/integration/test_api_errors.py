@@ -135,3 +135,30 @@ def test_readiness_is_503_naming_what_is_down():
     assert response.status_code == 503
     assert body["down"] == ["workers", "tesseract"]
     assert body["checks"]["broker"]["ok"] and body["checks"]["database"]["ok"]
+
+
+def test_oversized_headers_are_431(client, alice):
+    headers = {**alice, "X-Padding": "a" * 20_000}
+    body = assert_problem(
+        client.get(f"/api/v3/receipts/status/{uuid.uuid4()}", headers=headers), 431
+    )
+    assert "16384" in body["detail"]
+
+
+def test_the_service_survives_a_battery_of_bad_input_and_then_processes(client, alice, worker):
+    from PIL import Image
+
+    from waiting import wait_for
+
+    bomb = io.BytesIO()
+    Image.new("1", (30_000, 30_000), 1).save(bomb, format="PNG")
+    good = receipt_jpeg()
+    bad = [b"", b"<html>hi</html>", bomb.getvalue(), good[: len(good) // 3], b"%PDF-1.4 broken",
+           b"\x00" * 4096, b"\xff\xd8\xff" + b"\x00" * 100]  # fmt: skip
+    for data in bad:
+        response = upload(client, alice, data)
+        assert 400 <= response.status_code < 500, response.status_code
+        assert response.mimetype == "application/problem+json"
+    response = upload(client, alice, good)
+    assert response.status_code == 202
+    assert wait_for(client, alice, response.get_json()["job_id"])["status"] == "completed"

@@ -199,3 +199,27 @@ def test_readiness_reports_every_part(client, alice, worker):
     assert body["checks"]["workers"]["count"] >= 1
     assert body["checks"]["tesseract"]["version"]
     assert body["down"] == []
+
+
+@pytest.mark.parametrize(
+    "stage", ["starting", "preprocess", "ocr", "quality", "analysis", "validation", "save"]
+)
+def test_cancel_during_each_stage_leaves_a_consistent_state(
+    client, alice, worker, events, ctx, stage
+):
+    job_id = submit(client, alice, long_receipt_jpeg(items=40)).get_json()["job_id"]
+    deadline = time.monotonic() + 60
+    while not any(e["stage"] == stage for e in events.for_job(job_id)):
+        assert time.monotonic() < deadline, events.for_job(job_id)
+        time.sleep(0.002)
+    response = client.delete(f"/api/v3/receipts/cancel/{job_id}", headers=alice)
+    job = wait_for(client, alice, job_id)
+    rows = receipt_store.count_for_job(ctx.pool, job_id)
+    if response.status_code == 200:  # accepted: whatever stage it reached, nothing is saved
+        assert job["status"] == "cancelled" and job["result"] is None
+        assert rows == (0, 0)
+    else:  # too late: the job had already completed
+        assert response.status_code == 409
+        assert job["status"] == "completed" and rows[0] == 1
+    if stage in {"starting", "preprocess", "ocr"}:  # long enough to be caught for sure
+        assert response.status_code == 200 and job["status"] == "cancelled"
