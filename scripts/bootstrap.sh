@@ -11,7 +11,7 @@ mkdir -p "$DEV"
 : > "$DEV/started.new"
 
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-pol fonts-dejavu-core
-              redis-server postgresql python3-venv curl)
+              redis-server postgresql python3-venv curl chromium)
 REDIS_HOST=127.0.0.1 REDIS_PORT="${RECEIPTQ_DEV_REDIS_PORT:-6379}"
 PG_HOST=127.0.0.1 PG_PORT="${RECEIPTQ_DEV_PG_PORT:-5432}"
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_limiter import Limiter
 
-from receiptq.api import auth, guards, health, problems, receipts
+from receiptq.api import auth, events, guards, health, problems, receipts, web
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.worker.celery_app import create_celery
@@ -49,6 +49,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     guards.register(app)
     app.register_blueprint(receipts.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(events.bp)
+    app.register_blueprint(web.bp)
     submit = "receipts.submit"
     app.view_functions[submit] = limiter.limit(settings.rate_limit)(app.view_functions[submit])
     return app
