@@ -196,33 +196,55 @@ def _client():
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--wait", is_flag=True, help="wait for every job to finish")
-@click.option("--jsonl", "jsonl_out", type=click.Path(path_type=Path), help="write results here")
-def submit(paths: tuple[Path, ...], wait: bool, jsonl_out: Path | None) -> None:
-    """Upload receipts (files or folders) to the API."""
-    from receiptq.client import ApiError, receipt_files
+@click.option("--wait", is_flag=True, help="wait for every job to finish; rows carry results")
+@click.option(
+    "--jsonl", "jsonl_out", type=click.Path(dir_okay=False, path_type=Path),
+    help="write one JSON line per file here",
+)  # fmt: skip
+@click.option(
+    "--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path),
+    help="write a CSV row per file here (file, job_id, status, merchant, date, total, error)",
+)  # fmt: skip
+@click.option(
+    "--concurrency", "-j", default=4, show_default=True, type=click.IntRange(1, 32),
+    help="uploads in flight",
+)  # fmt: skip
+@click.option("--force", is_flag=True, help="process files already submitted again")
+@click.option(
+    "--cancel-on-interrupt", is_flag=True,
+    help="on Ctrl-C, cancel the jobs this run started that have not finished",
+)  # fmt: skip
+@click.option("--quiet", "-q", is_flag=True, help="no progress bar, no JSON lines on stdout")
+def submit(
+    paths: tuple[Path, ...],
+    wait: bool,
+    jsonl_out: Path | None,
+    csv_out: Path | None,
+    concurrency: int,
+    force: bool,
+    cancel_on_interrupt: bool,
+    quiet: bool,
+) -> None:
+    """Upload receipts (files or folders, recursively) to the API.
 
+    Files already submitted by this key's user are skipped (the API recognises the bytes),
+    so running it again over the same folder resumes. Exit status: 0 all went well, 1 a
+    receipt failed (or, with --wait, did not complete), 2 the API could not be used,
+    130 interrupted. See docs/batch.md.
+    """
+    from receiptq import batch
+
+    options = batch.BatchOptions(
+        wait=wait, concurrency=concurrency, force=force, cancel_on_interrupt=cancel_on_interrupt
+    )
     client = _client()
-    failed = 0
-    out = jsonl_out.open("w", encoding="utf-8") if jsonl_out else None
     try:
-        for path in receipt_files(list(paths)):
-            try:
-                job = client.submit(path)
-                if wait:
-                    job = client.wait(job["job_id"])
-            except ApiError as exc:
-                job = {"job_id": None, "status": "failed", "error": exc.detail}
-            failed += job["status"] == "failed"
-            line = json.dumps({"file": str(path), **job}, ensure_ascii=False)
-            click.echo(line)
-            if out:
-                out.write(line + "\n")
+        code = batch.run(
+            list(paths), options, client, jsonl=jsonl_out, csv_path=csv_out, quiet=quiet
+        )
     finally:
         client.close()
-        if out:
-            out.close()
-    sys.exit(1 if failed else 0)
+    sys.exit(code)
 
 
 @main.command()

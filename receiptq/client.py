@@ -1,64 +1,119 @@
-"""A small HTTP client for the receiptq API, used by `receiptq submit` and `status`."""
+"""A small HTTP client for the receiptq API, used by `receiptq submit` and `status`.
+
+One method per endpoint, one request per call: retrying (429, 503, timeouts) is the
+caller's policy, see `receiptq/batch.py`. Errors are raised as `ApiError` with the
+problem+json `detail` and, when the API sent one, the `Retry-After` header.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from receiptq.pipeline.media import sniff_media_type
-
-TERMINAL = {"completed", "failed", "cancelled"}
+TERMINAL = {"completed", "failed", "cancelled", "deleted"}
+PROCESS = "/api/v3/receipts/process"
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, retry_after: str | None = None) -> None:
         super().__init__(f"{status}: {detail}")
         self.status = status
         self.detail = detail
+        self.retry_after = retry_after  # the raw header; see batch.parse_retry_after
 
 
-def receipt_files(paths: list[Path]) -> Iterator[Path]:
-    """Files given, and files found recursively in folders given, that look like receipts."""
-    for path in paths:
-        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for candidate in candidates:
-            with candidate.open("rb") as fh:
-                if sniff_media_type(fh.read(1024)) is not None:
-                    yield candidate
+@dataclass(frozen=True)
+class Submitted:
+    """The API's answer to an upload."""
+
+    job: dict[str, Any]  # job_id, status, progress, status_url, cancel_url, expires_at
+    http_status: int  # 202 new job (or an idempotent replay), 200 duplicate
+    duplicate_of: str | None = None  # identical bytes were already submitted by this user
+    replayed: bool = False  # same Idempotency-Key as an earlier request: the same job
+
+    @property
+    def job_id(self) -> str:
+        return self.job["job_id"]
 
 
 class Client:
-    def __init__(self, base_url: str, api_key: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
         self.http = httpx.Client(
-            base_url=base_url.rstrip("/"),
+            base_url=self.base_url,
             headers={"Authorization": f"Bearer {api_key}"},
             timeout=timeout,
+            transport=transport,
         )
 
     def _check(self, response: httpx.Response) -> dict[str, Any]:
         if response.status_code >= 400:
             try:
-                detail = response.json().get("detail", response.text)
+                body = response.json()
+                detail = body.get("detail") if isinstance(body, dict) else None
             except ValueError:
-                detail = response.text
-            raise ApiError(response.status_code, detail)
+                detail = None
+            raise ApiError(
+                response.status_code,
+                detail or response.text.strip() or response.reason_phrase,
+                response.headers.get("Retry-After"),
+            )
         return response.json()
 
-    def submit(self, path: Path) -> dict[str, Any]:
-        with path.open("rb") as fh:
-            return self._check(
-                self.http.post("/api/v3/receipts/process", files={"file": (path.name, fh)})
-            )
+    def submit_bytes(
+        self,
+        data: bytes,
+        filename: str,
+        *,
+        idempotency_key: str | None = None,
+        force: bool = False,
+    ) -> Submitted:
+        """One upload attempt. Raises ApiError, or httpx.TransportError (connection
+        refused, timeout: the upload may or may not have been accepted, so retry with the
+        same Idempotency-Key)."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        response = self.http.post(
+            PROCESS,
+            params={"force": "true"} if force else None,
+            files={"file": (filename, data)},
+            headers=headers,
+        )
+        body = self._check(response)
+        return Submitted(
+            job=body,
+            http_status=response.status_code,
+            duplicate_of=body.get("duplicate_of"),
+            replayed=response.headers.get("Idempotent-Replayed", "").lower() == "true",
+        )
+
+    def submit(self, path: Path, **kwargs: Any) -> dict[str, Any]:
+        return self.submit_bytes(path.read_bytes(), path.name, **kwargs).job
 
     def status(self, job_id: str) -> dict[str, Any]:
         return self._check(self.http.get(f"/api/v3/receipts/status/{job_id}"))
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         return self._check(self.http.delete(f"/api/v3/receipts/cancel/{job_id}"))
+
+    def check_key(self) -> None:
+        """Fail fast: raise ApiError(401) for a bad key, httpx.TransportError when the API
+        does not answer. Asks for a job that cannot exist (a valid key gets 404)."""
+        try:
+            self.status(str(uuid.UUID(int=0)))
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
 
     def wait(self, job_id: str, timeout: float = 600.0, interval: float = 0.5) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
