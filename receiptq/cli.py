@@ -23,6 +23,18 @@ def _exec(argv: list[str], env: dict[str, str] | None = None) -> None:
     os.execvpe(argv[0], argv, {**os.environ, **(env or {})})
 
 
+def _metrics_env(name: str) -> dict[str, str]:
+    """PROMETHEUS_MULTIPROC_DIR for a multi-process service (receiptq.metrics): one per
+    service instance (the service wipes it when it starts), unless already set. Not named
+    receiptq-* in the temp dir: the worker's cleanup removes those."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+        return {}
+    path = Path(tempfile.gettempdir()) / f"prometheus-receiptq-{name}"
+    path.mkdir(parents=True, exist_ok=True)
+    return {"PROMETHEUS_MULTIPROC_DIR": str(path)}
+
+
 @click.group()
 @click.version_option(package_name="receiptq")
 def main() -> None:
@@ -50,13 +62,14 @@ def api(host: str, port: int, workers: int, threads: int) -> None:
             str(threads),
             "--worker-class",
             "gthread",
-            "--access-logfile",
-            "-",
+            "--config",  # JSON logs, metrics across the gunicorn processes
+            "python:receiptq.api.gunicorn_conf",
             "--timeout",
             "60",
-            "--limit-request-field_size",
-            "8190",
-        ]
+            "--limit-request-field_size",  # oversized headers get a 431 problem from us
+            "65536",
+        ],
+        _metrics_env(f"api-{port}"),
     )
 
 
@@ -88,6 +101,11 @@ def worker(concurrency: int | None, queues: str, loglevel: str, hostname: str | 
     if settings.temp_dir:
         Path(settings.temp_dir).mkdir(parents=True, exist_ok=True)
         env["TMPDIR"] = settings.temp_dir
+    metrics_port = getattr(settings, "worker_metrics_port", None) or os.environ.get(
+        "RECEIPTQ_WORKER_METRICS_PORT"
+    )
+    if metrics_port:  # the exporter sums the pool processes' values (receiptq.metrics)
+        env.update(_metrics_env(f"worker-{metrics_port}"))
     _exec(argv, env)
 
 

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     retry_delay_seconds: float = 60.0
     flower_basic_auth: str | None = None
     log_level: str = "INFO"
+    log_format: str = "json"  # or "text"
+    # A worker's own /metrics (docs/observability.md); off when unset.
+    worker_metrics_port: int | None = None
+    worker_metrics_addr: str = "0.0.0.0"
     # Webhooks (docs/clients.md): the signing secret (`whsec_<base64>` or any string),
     # attempts per message, exponential backoff base and cap (seconds), request timeout.
     webhook_secret: str | None = None

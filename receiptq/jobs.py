@@ -7,6 +7,7 @@ Flask views only parse requests and serialize what these return.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -16,11 +17,19 @@ from typing import Any
 import psycopg
 import redis
 
+from receiptq import metrics
 from receiptq.context import Context
-from receiptq.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
+from receiptq.errors import (
+    Conflict,
+    NotFound,
+    ReceiptqError,
+    ServiceUnavailable,
+    Unprocessable,
+)
 from receiptq.pipeline import media
 from receiptq.store import idempotency, jobstate
 from receiptq.store import jobs as job_store
+from receiptq.store import listing as listing_store
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +57,12 @@ def _public(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
         created = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
     expires = created + dt.timedelta(hours=ctx.settings.retention_hours) if created else None
     public["expires_at"] = jobstate.iso(expires)
+    # Reprocessing links, only when there are any (Redis keeps them as extra hash fields).
+    if row.get("reprocessed_from"):
+        public["reprocessed_from"] = row["reprocessed_from"]
+    if row.get("reprocessed_as"):
+        later = row["reprocessed_as"]
+        public["reprocessed_as"] = json.loads(later) if isinstance(later, str) else list(later)
     return public
 
 
@@ -56,6 +71,7 @@ class SubmitOptions:
     force: bool = False  # process identical bytes again instead of answering the old job
     idempotency_key: str | None = None
     delete_after_processing: bool = False
+    callback_url: str | None = None  # validated by receiptq.webhooks.check_callback_url
 
 
 @dataclass(frozen=True)
@@ -122,6 +138,7 @@ def _create(
     row, created = job_store.create_job(
         ctx.pool, job_id, upload,
         dedupe=not options.force, delete_upload_after=options.delete_after_processing,
+        callback_url=options.callback_url,
     )  # fmt: skip
     if not created:
         return Submission(
@@ -133,6 +150,7 @@ def _create(
         log.error("enqueue failed: %s", exc, extra={"job_id": job_id})
         job_store.delete_job(ctx.pool, job_id)
         raise ServiceUnavailable("The job queue is unavailable: try again shortly.") from exc
+    metrics.job_submitted()
     return Submission(job=_public(ctx, _mirror_row(ctx, row)), created=True)
 
 
@@ -164,6 +182,8 @@ def _load(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
     if row is None:
         try:
             row = job_store.get_job(ctx.pool, job_id)
+            if row is not None:
+                row = {**row, **listing_store.links(ctx.pool, job_id)}
         except psycopg.OperationalError as exc:
             raise ServiceUnavailable("Job state is unavailable: try again shortly.") from exc
     if row is None or row["user_id"] != user_id:
@@ -185,7 +205,11 @@ def delete(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
 
 
 def cancel(
-    ctx: Context, user_id: str, job_id: str, revoke: Callable[[str], None]
+    ctx: Context,
+    user_id: str,
+    job_id: str,
+    revoke: Callable[[str], None],
+    on_finished: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Queued -> cancelled at once; processing -> cancelling (the worker stops at its next
     stage boundary); a finished job -> 409."""
@@ -199,6 +223,8 @@ def cancel(
             revoke(job_id)
         except Exception as exc:  # the worker skips a cancelled job anyway
             log.warning("revoke failed: %s", exc, extra={"job_id": job_id})
+        if on_finished is not None:  # the job ended here, not in a worker: its webhook
+            on_finished(job_id)
         return _mirror(ctx, row)
     row = job_store.transition(
         ctx.pool, job_id, "cancelling", ("processing",), message="Cancelling"
@@ -210,3 +236,65 @@ def cancel(
         return _public(ctx, fresh)
     state = fresh["status"] if fresh else current["status"]
     raise Conflict(f"The job is already {state} and can no longer be cancelled.", job_status=state)
+
+
+class OriginalPurged(ReceiptqError):
+    status, code, title = 410, "original-purged", "Original no longer stored"
+
+
+def reprocess(
+    ctx: Context,
+    user_id: str,
+    job_id: str,
+    enqueue: Enqueue,
+    callback_url: str | None = None,
+) -> dict[str, Any]:
+    """Run the current extractor again on a finished job's stored original, as a new job
+    linked to it (`reprocessed_from` / `reprocessed_as`). No upload and no duplicate check:
+    the new job shares the old job's upload row.
+
+    404 for another user's job; 409 while the job is still queued or running; 410 when
+    the original image was purged (deleted, retention, delete_after_processing).
+    """
+    current = _load(ctx, user_id, job_id)
+    job_id = current["job_id"]
+    if current["status"] == "deleted":
+        raise OriginalPurged("The job was deleted: its image is no longer stored.")
+    if current["status"] not in ("completed", "failed", "cancelled"):
+        raise Conflict(
+            f"The job is still {current['status']}: reprocess it once it has finished.",
+            job_status=current["status"],
+        )
+    new_id = str(uuid.uuid4())
+    try:
+        row = job_store.create_job_on_upload(ctx.pool, new_id, job_id, callback_url=callback_url)
+    except psycopg.OperationalError as exc:
+        raise ServiceUnavailable("The database is unavailable: try again shortly.") from exc
+    if row is None:
+        raise OriginalPurged(
+            "The original image of this job is no longer stored (purged after processing"
+            " or by retention): upload it again."
+        )
+    try:
+        enqueue(new_id)
+    except Exception as exc:  # kombu/redis raise many types for an unreachable broker
+        log.error("enqueue failed: %s", exc, extra={"job_id": new_id})
+        job_store.delete_job_only(ctx.pool, new_id)
+        raise ServiceUnavailable("The job queue is unavailable: try again shortly.") from exc
+    metrics.job_submitted()
+    _mirror_row(ctx, row)
+    try:
+        ttl = ctx.settings.job_ttl_seconds
+        listing_store.mirror_links(ctx.redis, new_id, {"reprocessed_from": job_id}, ttl)
+        listing_store.mirror_links(ctx.redis, job_id, listing_store.links(ctx.pool, job_id), ttl)
+    except redis.RedisError:
+        log.warning("redis unavailable: reprocess links not mirrored", extra={"job_id": new_id})
+    return _public(ctx, {**row, "reprocessed_from": job_id})
+
+
+def job_view(ctx: Context, job_id: str) -> dict[str, Any] | None:
+    """A job's status body read from PostgreSQL (with its links): what a webhook sends."""
+    row = job_store.get_job(ctx.pool, job_id)
+    if row is None:
+        return None
+    return _public(ctx, {**row, **listing_store.links(ctx.pool, job_id)})

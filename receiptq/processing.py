@@ -18,7 +18,7 @@ import psycopg
 import redis
 from celery.exceptions import SoftTimeLimitExceeded
 
-from receiptq import queueing
+from receiptq import logs, metrics, queueing, webhooks
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.errors import Cancelled, ReceiptqError
@@ -98,7 +98,11 @@ def _run(ctx: Context, job_id: str) -> str:
         return fail_job(ctx, job_id, "The uploaded file is no longer stored: upload it again.")
     data, _media_type = stored
 
+    timer = metrics.StageTimer()
+
     def on_stage(name: str, progress: int) -> None:
+        timer.start(name)  # the previous stage ended here
+        logs.bind(stage=name)
         current = job_store.set_progress(ctx.pool, job_id, progress, name, STAGE_MESSAGES[name])
         if current is None or current["status"] != "processing":
             raise Cancelled
@@ -127,7 +131,12 @@ def _run(ctx: Context, job_id: str) -> str:
         return fail_job(ctx, job_id, "Processing failed unexpectedly: the team has been told.")
 
     final = receipt_store.complete_job(ctx.pool, job_id, receipt)
+    timer.finish()
+    metrics.ocr_confidence(receipt.confidence.ocr)
+    metrics.job_finished(final["status"])
     _mirror(ctx, job_store.get_job(ctx.pool, job_id))
+    _finished(ctx, job_id)
+    if final["status"] == "completed":
     return final["status"]
 
 
@@ -141,7 +150,16 @@ def _cancelled(ctx: Context, job_id: str) -> str:
         message="Cancelled",
     )
     _mirror(ctx, row)
+    if row is not None:
+        metrics.job_finished("cancelled")
+    _finished(ctx, job_id)
     return "cancelled"
+
+
+def _finished(ctx: Context, job_id: str) -> None:
+    """After a job reached a terminal state (by any path): queue its webhook if it has a
+    callback_url. Once per job however often this runs; never raises."""
+    webhooks.notify_finished(ctx, job_id)
 
 
 def fail_job(ctx: Context, job_id: str, message: str) -> str:
@@ -155,6 +173,9 @@ def fail_job(ctx: Context, job_id: str, message: str) -> str:
         error=message,
     )
     _mirror(ctx, row)
+    if row is not None:
+        metrics.job_finished("failed")
+    _finished(ctx, job_id)
     return "failed" if row else (job_store.get_job(ctx.pool, job_id) or {}).get("status", "missing")
 
 

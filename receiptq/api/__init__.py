@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask
 from flask_limiter import Limiter
 
-from receiptq.api import auth, events, guards, health, problems, receipts, web
+from receiptq.api import auth, events, guards, health, listing, openapi, problems, receipts, web
+from receiptq.api import metrics as api_metrics
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.worker.celery_app import create_celery
@@ -47,10 +48,16 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.extensions["receiptq.limiter"] = limiter
     problems.register(app)
     guards.register(app)
+    api_metrics.register(app)  # GET /metrics, request duration + log line
     app.register_blueprint(receipts.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(listing.bp)  # GET /api/v3/receipts, /export.csv
+    app.register_blueprint(openapi.bp)  # /openapi.json, /docs
     submit = "receipts.submit"
     app.view_functions[submit] = limiter.limit(settings.rate_limit)(app.view_functions[submit])
+    # Reprocessing runs OCR like a submit: the same limit (counted separately).
+    again = "receipts.reprocess"
+    app.view_functions[again] = limiter.limit(settings.rate_limit)(app.view_functions[again])
     return app

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
-from receiptq import jobs, queueing
+from receiptq import jobs, queueing, webhooks
+from receiptq.api import models
 from receiptq.api.auth import require_user
-from receiptq.errors import PayloadTooLarge, ReceiptqError, UnsupportedMediaType
+from receiptq.api.openapi import Body, documented
+from receiptq.errors import PayloadTooLarge, ReceiptqError, Unprocessable, UnsupportedMediaType
 from receiptq.store.jobs import TERMINAL
 
 bp = Blueprint("receipts", __name__, url_prefix="/api/v3/receipts")
@@ -63,7 +65,29 @@ class BadRequest(ReceiptqError):
     status, code, title = 400, "bad-request", "Bad request"
 
 
+def _callback_url(value: str | None) -> str | None:
+    url = webhooks.check_callback_url(value)  # 422 unless http(s), <= 2048 characters
+    if url is not None and not current_app.config["RECEIPTQ_SETTINGS"].webhook_secret:
+        raise Unprocessable(
+            "Webhooks are off on this server (no RECEIPTQ_WEBHOOK_SECRET): omit callback_url."
+        )
+    return url
+
+
+def _on_finished(job_id: str) -> None:
+    webhooks.notify_finished(_ctx(), job_id, _celery())
+
+
 @bp.post("/process")
+@documented(
+    "Upload a receipt",
+    {
+        202: Body(models.Accepted, headers=("Location", "Retry-After")),
+        200: Body(models.Accepted, description="Identical bytes: the live job for them."),
+    },
+    errors=[400, 409, 413, 415, 422, 429],
+    request=Body(models.SubmitForm, "multipart/form-data"),
+)
 def submit() -> tuple[Response, int, dict[str, str]]:
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType(
@@ -80,6 +104,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
         force=_flag("force"),
         idempotency_key=_idempotency_key(),
         delete_after_processing=_flag("delete_after_processing"),
+        callback_url=_callback_url(request.form.get("callback_url")),
     )
     result = jobs.submit(_ctx(), g.user.id, data, upload.filename, _enqueue, options)
     job = result.job
@@ -103,6 +128,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
 
 
 @bp.get("/status/<job_id>")
+@documented("A job's status, progress and result", {200: models.JobStatus}, errors=[404])
 def status(job_id: str) -> Response:
     job = jobs.status(_ctx(), g.user.id, job_id)
     response = jsonify(job)
@@ -113,11 +139,41 @@ def status(job_id: str) -> Response:
 
 
 @bp.delete("/cancel/<job_id>")
+@documented("Cancel a queued or running job", {200: models.JobStatus}, errors=[404, 409])
 def cancel(job_id: str) -> Response:
-    return jsonify(jobs.cancel(_ctx(), g.user.id, job_id, _revoke))
+    return jsonify(jobs.cancel(_ctx(), g.user.id, job_id, _revoke, _on_finished))
 
 
 @bp.delete("/<job_id>")
+@documented("Delete a job's image and result", {200: models.JobStatus}, errors=[404])
 def delete(job_id: str) -> Response:
     """Privacy: purge the stored image and the result; the job remains as 'deleted'."""
     return jsonify(jobs.delete(_ctx(), g.user.id, job_id))
+
+
+@bp.post("/<job_id>/reprocess")
+@documented(
+    "Run the current extractor again on a job's stored original",
+    {202: Body(models.Accepted, headers=("Location", "Retry-After"))},
+    errors=[404, 409, 410, 422, 429],
+    request=Body(models.ReprocessRequest, required=False),
+)
+def reprocess(job_id: str) -> tuple[Response, int, dict[str, str]]:
+    """A new job on the same upload, linked to this one (`reprocessed_from`); 409 while
+    the job is still queued or running, 410 when its image was purged."""
+    payload = request.get_json(silent=True) if request.is_json else request.form
+    callback_url = _callback_url(
+        payload.get("callback_url") if isinstance(payload, dict) else None  # form: a dict too
+    )
+    job = jobs.reprocess(_ctx(), g.user.id, job_id, _enqueue, callback_url=callback_url)
+    links = _links(job["job_id"])
+    body = {
+        "job_id": job["job_id"],
+        "status": job["status"],
+        "progress": job["progress"],
+        **links,
+        "expires_at": job["expires_at"],
+        "reprocessed_from": job["reprocessed_from"],
+    }
+    headers = {"Location": links["status_url"], "Retry-After": POLL_AFTER_SECONDS}
+    return jsonify(body), 202, headers

@@ -116,6 +116,9 @@ class Categorizer:
                 self.labels.append(None)
         self.k = min(k, len(self.keys))
         self.threshold = threshold
+        # One thread: workers scale by processes, a query of a few items gains nothing from
+        # OpenMP, and FAISS's OpenMP pool deadlocked beside the OCR engine's in one process.
+        faiss.omp_set_num_threads(1)
         self.index = faiss.IndexFlatIP(DIM)
         self.index.add(embed(self.keys))
 

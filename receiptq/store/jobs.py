@@ -40,6 +40,7 @@ def create_job(
     *,
     dedupe: bool = True,
     delete_upload_after: bool = False,
+    callback_url: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store the original bytes and a queued job in one transaction.
 
@@ -77,9 +78,9 @@ def create_job(
         ).fetchone()["id"]
         conn.execute(
             "INSERT INTO jobs (id, user_id, upload_id, status, progress, stage, message,"
-            " delete_upload_after)"
-            " VALUES (%s, %s, %s, 'queued', 0, 'queued', 'Waiting for a worker', %s)",
-            (job_id, upload.user_id, upload_id, delete_upload_after),
+            " delete_upload_after, callback_url)"
+            " VALUES (%s, %s, %s, 'queued', 0, 'queued', 'Waiting for a worker', %s, %s)",
+            (job_id, upload.user_id, upload_id, delete_upload_after, callback_url),
         )
         return _get(conn, job_id), True
 
@@ -220,3 +221,37 @@ def stale_jobs(pool: ConnectionPool, idle_seconds: float) -> list[dict[str, Any]
             " ORDER BY created_at LIMIT 1000",
             (idle_seconds,),
         ).fetchall()
+
+
+# --- Reprocessing: a new job on an existing upload (receiptq.jobs.reprocess) ---
+
+
+def create_job_on_upload(
+    pool: ConnectionPool, job_id: str, parent_job_id: str, *, callback_url: str | None = None
+) -> dict[str, Any] | None:
+    """A queued job on the upload of `parent_job_id`, linked to it; no new upload row, no
+    duplicate check. None when the upload's bytes were purged (retention, a privacy delete
+    or delete_after_processing). The upload row is locked while the job is inserted, so a
+    purge cannot slip in between the check and the insert."""
+    with pool.connection() as conn, conn.transaction():
+        upload = conn.execute(
+            "SELECT u.id, u.user_id, u.data IS NULL AS purged FROM jobs j"
+            " JOIN uploads u ON u.id = j.upload_id WHERE j.id = %s FOR SHARE OF u",
+            (parent_job_id,),
+        ).fetchone()
+        if upload is None or upload["purged"]:
+            return None
+        conn.execute(
+            "INSERT INTO jobs (id, user_id, upload_id, status, progress, stage, message,"
+            " parent_job_id, callback_url)"
+            " VALUES (%s, %s, %s, 'queued', 0, 'queued', 'Waiting for a worker', %s, %s)",
+            (job_id, upload["user_id"], upload["id"], parent_job_id, callback_url),
+        )
+        return _get(conn, job_id)
+
+
+def delete_job_only(pool: ConnectionPool, job_id: str) -> None:
+    """Undo create_job_on_upload when the job could not be queued: the upload stays (it
+    belongs to the parent job too)."""
+    with pool.connection() as conn:
+        conn.execute("DELETE FROM jobs WHERE id = %s", (job_id,))

@@ -2,5 +2,11 @@
 
 from receiptq.tasks.maintenance import cleanup_temp_files, health_check
 from receiptq.tasks.process import process_receipt
+from receiptq.tasks.webhooks import deliver_webhook
 
-__all__ = ["cleanup_temp_files", "health_check", "process_receipt"]
+__all__ = [
+    "cleanup_temp_files",
+    "deliver_webhook",
+    "health_check",
+    "process_receipt",
+]

@@ -8,11 +8,13 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Queue
 
+from receiptq import logs, metrics
 from receiptq.config import Settings
 
 PROCESS_TASK = "receiptq.process_receipt"
 CLEANUP_TASK = "receiptq.cleanup_temp_files"
 HEALTH_TASK = "receiptq.health_check"
+WEBHOOK_TASK = "receiptq.deliver_webhook"
 SWEEP_TASK = "receiptq.sweep_jobs"
 
 
@@ -35,6 +37,7 @@ def create_celery(settings: Settings) -> Celery:
             PROCESS_TASK: {"queue": "receipts"},
             CLEANUP_TASK: {"queue": "maintenance"},
             HEALTH_TASK: {"queue": "maintenance"},
+            WEBHOOK_TASK: {"queue": "maintenance"},
             SWEEP_TASK: {"queue": "maintenance"},
         },
         # At-least-once delivery: a task is acknowledged only after it ran, and a worker
@@ -63,4 +66,6 @@ def create_celery(settings: Settings) -> Celery:
         },
     )
     app.conf.receiptq_settings = settings
+    logs.connect_celery_signals()  # JSON lines, job_id on a task's lines
+    metrics.connect_celery_signals()  # exporter on RECEIPTQ_WORKER_METRICS_PORT
     return app

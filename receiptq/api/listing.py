@@ -1,0 +1,179 @@
+"""GET /api/v3/receipts (the user's jobs, newest first, keyset pages) and
+GET /api/v3/receipts/export.csv (the user's completed receipts, streamed)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, request, stream_with_context, url_for
+
+from receiptq.api.auth import require_user
+from receiptq.api.models import JOB_STATUSES, JobList, JobListItem, ListQuery, ReceiptSummary
+from receiptq.api.openapi import Body, documented
+from receiptq.errors import ReceiptqError
+from receiptq.store import jobstate
+from receiptq.store import listing as listing_store
+
+bp = Blueprint("listing", __name__, url_prefix="/api/v3/receipts")
+bp.before_request(require_user)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+CSV_COLUMNS = ("job_id", "created_at", "merchant", "address", "date", "total", "currency", "items")
+
+
+class InvalidParameter(ReceiptqError):
+    status, code, title = 400, "invalid-parameter", "Invalid parameter"
+
+
+def encode_cursor(created_at: dt.datetime, job_id: str) -> str:
+    raw = json.dumps([created_at.isoformat(), job_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created, job_id = json.loads(raw)
+        at = dt.datetime.fromisoformat(created)
+        if at.tzinfo is None or not isinstance(job_id, str) or len(job_id) != 36:
+            raise ValueError(cursor)
+        return at, job_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidParameter(
+            "cursor is not one this API gave out: start again without it."
+        ) from exc
+
+
+def _statuses() -> list[str] | None:
+    wanted = [
+        part.strip()
+        for value in request.args.getlist("status")
+        for part in value.split(",")
+        if part.strip()
+    ]
+    unknown = sorted(set(wanted) - set(JOB_STATUSES))
+    if unknown:
+        raise InvalidParameter(
+            f"Unknown status {', '.join(unknown)}: use {', '.join(JOB_STATUSES)}."
+        )
+    return list(dict.fromkeys(wanted)) or None
+
+
+def _limit() -> int:
+    value = request.args.get("limit", "").strip()
+    if not value:
+        return DEFAULT_LIMIT
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise InvalidParameter(f"limit must be a whole number from 1 to {MAX_LIMIT}.")
+    return int(value)
+
+
+def _item(row: dict[str, Any]) -> JobListItem:
+    summary = None
+    if row["status"] == "completed":
+        summary = ReceiptSummary(
+            merchant=row["merchant_name"],
+            date=row["receipt_date"],
+            total=None if row["total"] is None else f"{row['total']:.2f}",
+            currency=row["currency"],
+        )
+    return JobListItem(
+        job_id=row["job_id"],
+        status=row["status"],
+        progress=row["progress"],
+        stage=row["stage"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        error=row["error"],
+        reprocessed_from=row["reprocessed_from"],
+        summary=summary,
+        status_url=url_for("receipts.status", job_id=row["job_id"], _external=True),
+    )
+
+
+@bp.get("")
+@documented(
+    "List your jobs, newest first",
+    {200: JobList},
+    errors=[400],
+    query=ListQuery,
+    description="Keyset pages: pass `next_cursor` back as `cursor` until it is null.",
+)
+def list_jobs() -> Response:
+    limit = _limit()
+    cursor = request.args.get("cursor")
+    after = decode_cursor(cursor) if cursor else None
+    ctx = current_app.extensions["receiptq"]
+    rows = listing_store.list_jobs(
+        ctx.pool, g.user.id, statuses=_statuses(), limit=limit + 1, after=after
+    )
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor(last["created_at"], last["job_id"])
+    body = JobList(items=[_item(row) for row in page], next_cursor=next_cursor)
+    response = Response(body.model_dump_json(), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _text(value: str | None) -> str:
+    """Text read off a receipt, made safe for spreadsheets: a cell starting with = + - @
+    (or a tab/CR) would be run as a formula, so it gets a leading apostrophe."""
+    if not value:
+        return ""
+    return "'" + value if value[0] in "=+-@\t\r" else value
+
+
+def _csv_lines(user_id: str) -> Iterator[str]:
+    ctx = current_app.extensions["receiptq"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in listing_store.export_rows(ctx.pool, user_id):
+        writer.writerow(
+            [
+                row["job_id"],
+                jobstate.iso(row["created_at"]),
+                _text(row["merchant_name"]),
+                _text(row["merchant_address"]),
+                row["receipt_date"].isoformat() if row["receipt_date"] else "",
+                "" if row["total"] is None else f"{row['total']:.2f}",
+                row["currency"] or "",
+                row["items"],
+            ]
+        )
+        if out.tell() > 16 * 1024:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+@bp.get("/export.csv")
+@documented(
+    "Export your completed receipts as CSV",
+    {
+        200: Body(
+            media_type="text/csv",
+            schema={"type": "string"},
+            description="Header row `" + ",".join(CSV_COLUMNS) + "`, newest first, UTF-8.",
+        )
+    },
+)
+def export_csv() -> Response:
+    """Streamed: rows are read in batches while the response is sent."""
+    lines = stream_with_context(_csv_lines(g.user.id))
+    response = Response(lines, mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="receipts.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

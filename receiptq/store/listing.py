@@ -1,0 +1,107 @@
+"""A user's jobs as a list (keyset pages, newest first), the CSV export's rows, and the
+links between a job and its reprocessing jobs (in PostgreSQL, mirrored to Redis)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import redis
+from psycopg_pool import ConnectionPool
+
+from receiptq.store.jobstate import job_key
+
+_LIST_COLUMNS = (
+    "j.id::text AS job_id, j.status, j.progress, j.stage, j.message, j.error,"
+    " j.created_at, j.updated_at, j.parent_job_id::text AS reprocessed_from,"
+    " r.merchant_name, r.receipt_date, r.total, r.currency"
+)
+
+Cursor = tuple[dt.datetime, str]
+
+
+def list_jobs(
+    pool: ConnectionPool,
+    user_id: str,
+    *,
+    statuses: Sequence[str] | None,
+    limit: int,
+    after: Cursor | None,
+) -> list[dict[str, Any]]:
+    """Up to `limit` of the user's jobs, newest first, after the (created_at, id) cursor.
+    Keyset, not OFFSET: each page is one probe of jobs_user_created_id."""
+    where = ["j.user_id = %(user_id)s"]
+    params: dict[str, Any] = {"user_id": user_id, "limit": limit}
+    if statuses:
+        where.append("j.status = ANY(%(statuses)s)")
+        params["statuses"] = list(statuses)
+    if after is not None:
+        where.append("(j.created_at, j.id) < (%(after_at)s, %(after_id)s::uuid)")
+        params["after_at"], params["after_id"] = after
+    with pool.connection() as conn:
+        return conn.execute(
+            f"SELECT {_LIST_COLUMNS} FROM jobs j LEFT JOIN receipts r ON r.job_id = j.id"
+            f" WHERE {' AND '.join(where)} ORDER BY j.created_at DESC, j.id DESC"
+            " LIMIT %(limit)s",
+            params,
+        ).fetchall()
+
+
+def export_rows(pool: ConnectionPool, user_id: str, batch: int = 500) -> Iterator[dict[str, Any]]:
+    """Every completed receipt of the user, newest first, read in keyset batches: no
+    connection or transaction is held while the response streams."""
+    after: Cursor | None = None
+    while True:
+        params: dict[str, Any] = {"user_id": user_id, "batch": batch}
+        keyset = ""
+        if after is not None:
+            keyset = " AND (j.created_at, j.id) < (%(after_at)s, %(after_id)s::uuid)"
+            params["after_at"], params["after_id"] = after
+        with pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT j.id::text AS job_id, j.created_at, r.merchant_name,"
+                " r.merchant_address, r.receipt_date, r.total, r.currency,"
+                " (SELECT count(*) FROM receipt_items i WHERE i.job_id = j.id) AS items"
+                " FROM jobs j JOIN receipts r ON r.job_id = j.id"
+                " WHERE j.user_id = %(user_id)s AND j.status = 'completed'" + keyset + ""
+                " ORDER BY j.created_at DESC, j.id DESC LIMIT %(batch)s",
+                params,
+            ).fetchall()
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1]["created_at"], rows[-1]["job_id"])
+
+
+def links(pool: ConnectionPool, job_id: str) -> dict[str, Any]:
+    """{'reprocessed_from': parent id} and/or {'reprocessed_as': [child ids, oldest
+    first]}; only the keys that apply."""
+    with pool.connection() as conn:
+        row = conn.execute(
+            "SELECT j.parent_job_id::text AS parent, ARRAY(SELECT c.id::text FROM jobs c"
+            " WHERE c.parent_job_id = j.id ORDER BY c.created_at, c.id) AS children"
+            " FROM jobs j WHERE j.id = %s",
+            (job_id,),
+        ).fetchone()
+    found: dict[str, Any] = {}
+    if row and row["parent"]:
+        found["reprocessed_from"] = row["parent"]
+    if row and row["children"]:
+        found["reprocessed_as"] = list(row["children"])
+    return found
+
+
+def mirror_links(client: redis.Redis, job_id: str, found: dict[str, Any], ttl: int) -> None:
+    """Add the link fields to the job's Redis hash (jobstate.write only sets its own
+    fields, so these survive later mirrors). A hash that holds only links is ignored by
+    jobstate.read (no status), and expires like any other."""
+    if not found:
+        return
+    mapping = {k: json.dumps(v) if isinstance(v, list) else v for k, v in found.items()}
+    key = job_key(job_id)
+    with client.pipeline(transaction=True) as pipe:
+        pipe.hset(key, mapping=mapping)
+        pipe.expire(key, ttl)
+        pipe.execute()

@@ -1,0 +1,228 @@
+"""Webhooks: when a job with a `callback_url` ends, POST its final status, signed the
+Standard Webhooks way (https://www.standardwebhooks.com/).
+
+Headers: `webhook-id` (one per message, the same on every retry), `webhook-timestamp`
+(Unix seconds of this attempt) and `webhook-signature`: `v1,` + base64 of
+HMAC-SHA256(key, f"{id}.{timestamp}.{body}"). The key is RECEIPTQ_WEBHOOK_SECRET: a
+`whsec_<base64>` secret is base64-decoded (as the spec says); any other string is used as
+its UTF-8 bytes.
+
+The Celery task (receiptq/tasks/webhooks.py) retries with exponential backoff and jitter:
+a 2xx ends it, 410 Gone stops it for good, other statuses, timeouts and connection errors
+are tried again, up to RECEIPTQ_WEBHOOK_MAX_ATTEMPTS attempts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import logging
+import random
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping
+from typing import Literal
+
+import httpx
+from celery import Celery
+from celery import current_app as current_celery_app
+
+from receiptq import jobs
+from receiptq.context import Context
+from receiptq.errors import Unprocessable
+from receiptq.store import webhooks as webhook_store
+from receiptq.worker.celery_app import WEBHOOK_TASK
+
+log = logging.getLogger(__name__)
+
+MAX_URL_LENGTH = 2048
+SECRET_PREFIX = "whsec_"
+USER_AGENT = "receiptq-webhooks/1"
+__all__ = [
+    "WEBHOOK_TASK",
+    "check_callback_url",
+    "deliver",
+    "job_finished",
+    "notify_finished",
+    "sign",
+    "verify",
+]
+Outcome = Literal["delivered", "gone", "retry", "failed", "dropped"]
+
+
+# --- the callback URL ---
+
+
+def check_callback_url(value: str | None) -> str | None:
+    """The submitted callback URL, or None when the field is absent or empty. Only http and
+    https, an absolute URL with a host, at most 2048 characters; anything else is a 422."""
+    if value is None or not value.strip():
+        return None
+    url = value.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise Unprocessable(f"callback_url is longer than {MAX_URL_LENGTH} characters.")
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise Unprocessable("callback_url must not contain spaces or control characters.")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a bad port)
+    except ValueError as exc:
+        raise Unprocessable("callback_url is not a valid URL.") from exc
+    if parts.scheme.lower() not in ("http", "https"):
+        raise Unprocessable("callback_url must be an http or https URL.")
+    if not parts.hostname:
+        raise Unprocessable("callback_url must be an absolute URL with a host.")
+    return url
+
+
+# --- signing (Standard Webhooks) ---
+
+
+def signing_key(secret: str) -> bytes:
+    """`whsec_<base64>` -> the decoded bytes; any other secret -> its UTF-8 bytes."""
+    if secret.startswith(SECRET_PREFIX):
+        try:
+            return base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
+        except binascii.Error as exc:
+            raise ValueError("RECEIPTQ_WEBHOOK_SECRET: what follows whsec_ is not base64") from exc
+    return secret.encode("utf-8")
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode("ascii")
+
+
+def signed_headers(
+    secret: str, message_id: str, body: bytes, timestamp: int | None = None
+) -> dict[str, str]:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, message_id, timestamp, body),
+    }
+
+
+def verify(
+    secret: str, headers: Mapping[str, str], body: bytes, tolerance_seconds: int = 300
+) -> bool:
+    """What a receiver does: recompute the signature and compare in constant time; refuse
+    timestamps more than `tolerance_seconds` away (replays). Any of several space-separated
+    signatures may match (the spec allows several during a secret rotation)."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    message_id = lowered.get("webhook-id", "")
+    try:
+        timestamp = int(lowered.get("webhook-timestamp", ""))
+    except ValueError:
+        return False
+    if not message_id or abs(time.time() - timestamp) > tolerance_seconds:
+        return False
+    expected = sign(secret, message_id, timestamp, body)
+    return any(
+        hmac.compare_digest(candidate, expected)
+        for candidate in lowered.get("webhook-signature", "").split()
+    )
+
+
+# --- scheduling and delivery ---
+
+
+def backoff_seconds(retries: int, base: float, cap: float) -> float:
+    """Delay before attempt `retries + 2`: base * 4**retries, capped, with "equal jitter"
+    (a random point in the upper half), so receivers that were down are not hit by every
+    sender at the same instant. Defaults (5 s, cap 30 min): ~5 s, 20 s, 80 s, 5 min,
+    21 min, then 30 min."""
+    delay = min(cap, base * 4**retries)
+    return random.uniform(delay / 2, delay)
+
+
+Send = Callable[[str], None]
+
+
+def job_finished(ctx: Context, job_id: str, send: Send) -> str | None:
+    """Called wherever a job reaches completed/failed/cancelled. If the job has a callback
+    URL, record one delivery (once, however often this is called for the job) and hand
+    its message id to `send` (which queues the Celery task). Returns the message id."""
+    message_id = webhook_store.claim(ctx.pool, job_id)
+    if message_id is None:
+        return None
+    try:
+        send(message_id)
+    except Exception:
+        webhook_store.unclaim(ctx.pool, message_id)
+        raise
+    log.info("webhook queued", extra={"job_id": job_id, "webhook_id": message_id})
+    return message_id
+
+
+def celery_sender(celery_app: Celery) -> Send:
+    """`send` for job_finished: the delivery task on the maintenance queue."""
+
+    def send(message_id: str) -> None:
+        celery_app.send_task(WEBHOOK_TASK, args=[message_id], queue="maintenance")
+
+    return send
+
+
+def notify_finished(ctx: Context, job_id: str, celery_app: Celery | None = None) -> None:
+    """The hook for code that finishes a job (receiptq.processing, the API's cancel):
+    job_finished with the given Celery app (in a worker: the current app). Never raises:
+    the job's end is already committed, and a webhook must not undo or delay it."""
+    try:
+        job_finished(ctx, job_id, celery_sender(celery_app or current_celery_app))
+    except Exception:
+        log.exception("webhook not queued", extra={"job_id": job_id})
+
+
+def deliver(ctx: Context, message_id: str, *, last_attempt: bool) -> Outcome:
+    """One attempt. Returns 'retry' when the task should try again later; anything else
+    is final (and recorded)."""
+    delivery = webhook_store.get(ctx.pool, message_id)
+    if delivery is None:
+        return "dropped"
+    if delivery["state"] != "pending":  # a redelivered task: already settled
+        return delivery["state"]
+    extra = {"job_id": delivery["job_id"], "webhook_id": message_id}
+    status = jobs.job_view(ctx, delivery["job_id"])
+    if status is None or status["status"] == "deleted":
+        # Deleted since (a privacy request): nothing about it is sent any more.
+        webhook_store.record(ctx.pool, message_id, "dropped", attempted=False, error="deleted")
+        return "dropped"
+    secret = ctx.settings.webhook_secret
+    if not secret:
+        log.error("webhook not sent: RECEIPTQ_WEBHOOK_SECRET is not set", extra=extra)
+        webhook_store.record(ctx.pool, message_id, "failed", attempted=False, error="no secret")
+        return "failed"
+    body = json.dumps(status, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    headers = signed_headers(secret, message_id, body)
+    code: int | None = None
+    try:
+        response = httpx.post(
+            delivery["url"],
+            content=body,
+            headers=headers,
+            timeout=ctx.settings.webhook_timeout_seconds,
+            follow_redirects=False,
+        )
+        code = response.status_code
+        error = None if 200 <= code < 300 else f"HTTP {code}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    if code is not None and 200 <= code < 300:
+        outcome: Outcome = "delivered"
+    elif code == 410:
+        outcome = "gone"
+    else:
+        outcome = "failed" if last_attempt else "retry"
+    state = "pending" if outcome == "retry" else outcome
+    webhook_store.record(ctx.pool, message_id, state, attempted=True, status=code, error=error)
+    level = logging.INFO if outcome in ("delivered", "gone") else logging.WARNING
+    log.log(level, "webhook %s (%s)", outcome, error or code, extra=extra)
+    return outcome
