@@ -1,0 +1,104 @@
+"""Analysis stage: OCR words in, structured receipt out.
+
+The stage is a chain of small, pure steps on plain data, each in a module named for what it
+finds: rows rebuilt from word boxes (`lines`), OCR-tolerant labels (`keywords`), amounts and
+the total (`amounts`), dates and times (`dates`), the merchant block (`merchant`), line items
+(`items`), and language, currency and payment (`language`).
+"""
+
+from __future__ import annotations
+
+from receiptq.pipeline.analysis.amounts import (
+    extract_totals,
+    find_amounts,
+    format_amount,
+    label_text,
+)
+from receiptq.pipeline.analysis.dates import pick_date
+from receiptq.pipeline.analysis.items import extract_items, item_sum
+from receiptq.pipeline.analysis.keywords import classify
+from receiptq.pipeline.analysis.language import (
+    detect_currency,
+    detect_language,
+    detect_payment,
+    fold_diacritics,
+)
+from receiptq.pipeline.analysis.lines import Line, build_lines
+from receiptq.pipeline.analysis.merchant import find_merchant, header_lines
+from receiptq.pipeline.ocr import OcrResult
+from receiptq.receipt import Confidence, Item, Merchant, Receipt
+
+__all__ = ["analyze", "analyze_lines"]
+
+#: Labels of the summary block: the first such row with an amount ends the items.
+_SUMMARY_LABELS = ("total", "rounded_total", "subtotal", "tax", "rounding", "cash", "change")
+
+
+def analyze(ocr: OcrResult) -> Receipt:
+    """Turn one page of OCR words into a structured receipt."""
+    lines = build_lines(ocr)
+    receipt = analyze_lines(lines)
+    receipt.confidence.ocr = round(ocr.mean_confidence, 3)
+    return receipt
+
+
+def _items_span(lines: list[Line]) -> tuple[int, int]:
+    """Indices between the header and the first summary row (subtotal, total, tax...)."""
+    head = header_lines(lines)
+    start = head[-1].index + 1 if head else 0
+    end = len(lines)
+    for line in lines[start:]:
+        if not find_amounts(line.text):
+            continue
+        label, _ = classify(label_text(line.text), _SUMMARY_LABELS)
+        if label is not None:
+            end = line.index
+            break
+    return start, end
+
+
+def analyze_lines(lines: list[Line]) -> Receipt:
+    """Structured receipt from already rebuilt lines (no OCR confidence)."""
+    texts = [ln.text for ln in lines]
+    full = "\n".join(texts)
+    start, end = _items_span(lines)
+    parsed_items = extract_items(lines, start, end)
+    totals = extract_totals(lines, item_sum(parsed_items))
+    date, time, date_conf = pick_date(texts)
+    merchant = find_merchant(lines)
+    language = detect_language(full)
+    if language != "pl":
+        merchant.name = fold_diacritics(merchant.name) if merchant.name else None
+        merchant.address = fold_diacritics(merchant.address) if merchant.address else None
+    fields = {
+        "merchant.name": merchant.name_confidence if merchant.name else 0.0,
+        "merchant.address": merchant.address_confidence if merchant.address else 0.0,
+        "date": date_conf if date else 0.0,
+        "total": totals.confidence if totals.total is not None else 0.0,
+    }
+    return Receipt(
+        merchant=Merchant(
+            name=merchant.name,
+            address=merchant.address,
+            tax_id=merchant.tax_id,
+            phone=merchant.phone,
+        ),
+        date=date.isoformat() if date else None,
+        time=time,
+        currency=detect_currency(full, language),
+        total=format_amount(totals.total),
+        subtotal=format_amount(totals.subtotal),
+        tax=format_amount(totals.tax),
+        items=[
+            Item(
+                description=i.description,
+                quantity=i.quantity,
+                unit_price=i.unit_price,
+                total_price=i.total_price,
+            )
+            for i in parsed_items
+        ],
+        payment_method=detect_payment(texts),
+        language=language,
+        confidence=Confidence(fields={k: round(v, 3) for k, v in fields.items()}),
+    )

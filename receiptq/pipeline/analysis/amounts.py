@@ -1,0 +1,214 @@
+"""Money amounts: parse them, label them, and decide which one is the total.
+
+No single rule finds the total on real receipts: "TOTAL" also labels quantities and tax,
+the rounded total sits below the unrounded one, and OCR misreads labels. So every amount
+that could be the total becomes a candidate scored by its label, its position (totals sit
+low on the page) and arithmetic that ties amounts together (subtotal + tax, cash - change,
+the item sum, an amount repeated as the amount paid).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from receiptq.pipeline.analysis.keywords import classify
+from receiptq.pipeline.analysis.lines import Line
+
+#: An amount with exactly two decimals; thousands separated by "," or " " (Polish) allowed.
+#: OCR's letter O inside digits is accepted and read as 0.
+AMOUNT_RE = re.compile(
+    r"(?<![\w.,/:-])"
+    r"(?P<neg>-\s?)?"
+    r"(?P<cur>RM|MYR|PLN|USD|EUR|GBP|SGD|ZŁ|ZL|\$|€|£)?\s?"
+    r"(?P<int>\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?=[.,]\d\d\b)|[\dO]*\d[\dO]*)"
+    r"(?P<sep>[.,])(?P<dec>[\dO]{2})"
+    r"(?P<trail>-)?"
+    r"(?![\d.,]*\d|\s?%)",
+    re.IGNORECASE,
+)
+
+_MAX_AMOUNT = Decimal("1000000")
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """The single money amount in ``text`` ("RM 9.00", "12,30 zł", "1,234.50"), or None."""
+    found = find_amounts(text)
+    return found[0][0] if len(found) == 1 else None
+
+
+def find_amounts(text: str) -> list[tuple[Decimal, int, int]]:
+    """Every money amount in ``text`` as (value, start, end); never raises."""
+    out: list[tuple[Decimal, int, int]] = []
+    for m in AMOUNT_RE.finditer(text):
+        integer = m["int"].replace(",", "").replace(" ", "").upper().replace("O", "0")
+        decimals = m["dec"].upper().replace("O", "0")
+        if not integer.isdigit() or not decimals.isdigit():
+            continue
+        try:
+            value = Decimal(f"{int(integer)}.{decimals}")
+        except (InvalidOperation, ValueError):
+            continue
+        if value >= _MAX_AMOUNT:
+            continue
+        if m["neg"] or m["trail"]:
+            value = -value
+        out.append((value, m.start(), m.end()))
+    return out
+
+
+def format_amount(value: Decimal | None) -> str | None:
+    """Decimal string with two places ("12.30"), the receipt model's money format."""
+    return None if value is None else str(value.quantize(Decimal("0.01")))
+
+
+@dataclass
+class Amount:
+    """An amount seen on a line, with what labels it."""
+
+    value: Decimal
+    line: int
+    label: str | None
+    label_len: int
+    rel_y: float
+    right: bool  # the last amount on its line (amount columns are at the right)
+
+
+@dataclass
+class Totals:
+    total: Decimal | None = None
+    subtotal: Decimal | None = None
+    tax: Decimal | None = None
+    rounding: Decimal | None = None
+    cash: Decimal | None = None
+    change: Decimal | None = None
+    confidence: float = 0.0
+    amounts: list[Amount] = field(default_factory=list)
+
+
+def label_text(text: str) -> str:
+    """A line's text with the amounts removed: what remains is its label."""
+    return AMOUNT_RE.sub(" ", text)
+
+
+def collect_amounts(lines: list[Line]) -> list[Amount]:
+    """Amounts on every line, labelled by their own line or, failing that, the line above.
+
+    A label with its amount on the next line ("TOTAL" / "9.00") is common on narrow
+    receipts and when OCR splits a row.
+    """
+    out: list[Amount] = []
+    labels = [classify(label_text(line.text)) for line in lines]
+    for i, line in enumerate(lines):
+        found = find_amounts(line.text)
+        label, llen = labels[i]
+        if label is None and i > 0 and not find_amounts(lines[i - 1].text):
+            label, llen = labels[i - 1]
+            llen -= 2  # a label one line up is weaker evidence
+        for k, (value, _, _) in enumerate(found):
+            out.append(
+                Amount(
+                    value=value,
+                    line=i,
+                    label=label,
+                    label_len=llen,
+                    rel_y=line.rel_y,
+                    right=k == len(found) - 1,
+                )
+            )
+    return out
+
+
+_LABEL_WEIGHT = {
+    "rounded_total": 12.0,
+    "total": 10.0,
+    "subtotal": 4.0,
+    "cash": 3.0,
+    "card": 4.0,
+    None: 0.0,
+}
+
+
+def _last(amounts: list[Amount], label: str) -> Decimal | None:
+    vals = [a.value for a in amounts if a.label == label and a.right and a.value >= 0]
+    return vals[-1] if vals else None
+
+
+def _is_rounded_from(a: Amount, labelled: list[Amount], rounding: Decimal) -> bool:
+    """Whether ``a`` is an earlier labelled total plus the rounding adjustment.
+
+    A printed negative adjustment has a known direction; an unsigned one may go either way.
+    """
+    if rounding == 0:
+        return False
+    deltas = (rounding,) if rounding < 0 else (rounding, -rounding)
+    return any(b.line < a.line and a.value == b.value + d for b in labelled for d in deltas)
+
+
+def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals:
+    """Pick total, subtotal, tax, rounding, cash and change from the lines' amounts."""
+    amounts = collect_amounts(lines)
+    res = Totals(amounts=amounts)
+    if not amounts:
+        return res
+    res.subtotal = _last(amounts, "subtotal")
+    res.tax = _last(amounts, "tax")
+    res.cash = _last(amounts, "cash")
+    res.change = _last(amounts, "change")
+    rounding = [a.value for a in amounts if a.label == "rounding" and a.right]
+    res.rounding = rounding[-1] if rounding else None
+
+    counts = Counter(a.value for a in amounts if a.value > 0)
+    labelled = [a for a in amounts if a.label in ("total", "subtotal") and a.right]
+    paid = (
+        res.cash - res.change
+        if res.cash is not None and res.change is not None and res.cash > res.change
+        else None
+    )
+    biggest = max(a.value for a in amounts)
+    scores: dict[Decimal, float] = {}
+    for a in amounts:
+        # Only the last amount of a row can be its total: earlier ones are other
+        # columns (net and tax in a GST summary, quantity and unit price in an item).
+        if a.value <= 0 or not a.right:
+            continue
+        label = a.label
+        if label == "rounding" and a.value >= 1:
+            label = "rounded_total"  # "Total after rounding" with "Total" misread
+        if label not in _LABEL_WEIGHT:
+            continue
+        s = _LABEL_WEIGHT[label]
+        if label in ("total", "rounded_total"):
+            s += min(a.label_len, 14) * 0.3
+        s += 2.0 * a.rel_y + (0.5 if a.right else 0.0)
+        s += min(counts[a.value] - 1, 3) * 1.0
+        if a.value == biggest:
+            s += 0.5
+        if paid == a.value:
+            s += 6.0
+        if res.subtotal is not None and res.tax is not None and res.subtotal + res.tax == a.value:
+            s += 3.0
+        if item_sum is not None and item_sum == a.value:
+            s += 2.0
+        if res.rounding is not None:
+            if _is_rounded_from(a, labelled, res.rounding):
+                s += 4.0
+            elif label == "rounded_total" and any(b.value != a.value for b in labelled):
+                # A rounded total that no total plus rounding explains is likely misread.
+                s -= 5.0 if res.rounding == 0 else 3.0
+        if a.label is None and res.cash is not None and a.value > res.cash:
+            s -= 2.0
+        scores[a.value] = max(scores.get(a.value, -1e9), s)
+    if paid is not None and paid not in scores:
+        # Nothing printed reads as cash - change: the total line was likely misread.
+        scores[paid] = 9.0
+    if not scores:
+        return res
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    res.total = ranked[0][0]
+    top = ranked[0][1]
+    margin = top - ranked[1][1] if len(ranked) > 1 else top
+    res.confidence = round(min(1.0, max(0.05, top / 20.0)) * (0.6 + 0.4 * min(margin / 5, 1)), 3)
+    return res

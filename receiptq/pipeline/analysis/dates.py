@@ -1,0 +1,191 @@
+"""Dates and times in the many ways receipts print them.
+
+Receipts print day-first (25/12/2018, 25.12.18), ISO (2024-05-12, the Polish fiscal
+printer's format), with month names in English or Polish (09 Apr 2018, 12 maja 2024,
+Mar 5, 2019) and, in US formats, month-first. OCR adds its own noise (a "/" read as "1" or
+"l", spaces around separators). Every plausible reading becomes a candidate; the one on a
+line labelled "Date"/"Data", near the top, and in a plausible year range wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from receiptq.pipeline.analysis.keywords import squash
+
+MONTHS: dict[str, int] = {
+    # English
+    "JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
+    "JUL": 7, "AUG": 8, "SEP": 9, "SEPT": 9, "OCT": 10, "NOV": 11, "DEC": 12,
+    # Polish (nominative and genitive stems) and Malay
+    "STY": 1, "LUT": 2, "KWI": 4, "MAJ": 5, "CZE": 6, "LIP": 7, "SIE": 8,
+    "WRZ": 9, "PAZ": 10, "LIS": 11, "GRU": 12,
+    "MAC": 3, "MEI": 5, "OGO": 8, "OKT": 10, "DIS": 12,
+}  # fmt: skip
+
+# Both separators of a date are the same character ("19- 10/03" is not a date).
+_SEP1 = r"\s?(?P<sep>[-/.])\s?"
+_SEP2 = r"\s?(?P=sep)\s?"
+_NUMERIC = [
+    # ISO and year-first: 2024-05-12, 2018/12/25, 2018.12.25
+    ("ymd", re.compile(rf"(?<!\d)(?P<y>(?:19|20)\d\d){_SEP1}(?P<m>\d{{1,2}}){_SEP2}(?P<d>\d{{1,2}})(?!\d)")),
+    # day-first or month-first with a 2- or 4-digit year: 25/12/2018, 25-12-18
+    ("dmy", re.compile(rf"(?<![\d#])(?P<a>\d{{1,2}}){_SEP1}(?P<b>\d{{1,2}}){_SEP2}(?P<y>(?:19|20)?\d\d)(?![\d.,]\d)")),
+    # compact: 20180312, 12032018
+    ("compact", re.compile(r"(?<!\d)(?P<s>(?:19|20)\d{6}|\d{4}(?:19|20)\d\d)(?!\d)")),
+]  # fmt: skip
+_MONTH_NAME = r"(?P<mon>[A-Za-zżźćńółęąśŻŹĆĄŚĘŁÓŃ]{3,11})\.?"
+_NAMED = [
+    # 09 Apr 2018, 9-APR-18, 12 maja 2024
+    re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})\s?[-/ .,]?\s?{_MONTH_NAME}\s?[-/ .,]?\s?(?P<y>(?:19|20)?\d\d)(?!\d)"),
+    # Apr 9, 2018 / April 09 2018
+    re.compile(rf"{_MONTH_NAME}\s?[-/ .]?\s?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s?(?P<y>(?:19|20)\d\d)(?!\d)"),
+]  # fmt: skip
+
+_TIME = re.compile(
+    r"(?<![\d.,])(?P<h>[01]?\d|2[0-3])\s?[:.]\s?(?P<m>[0-5]\d)(?:\s?[:.]\s?(?P<s>[0-5]\d))?"
+    r"(?!\s?[.,]?\d)\s?(?P<ampm>[AaPp]\.?\s?[Mm]\.?)?"
+)
+
+MIN_YEAR = 1990
+MAX_YEAR = 2039
+
+
+@dataclass
+class DateCandidate:
+    date: dt.date
+    start: int
+    end: int
+    order: str  # "ymd", "dmy", "mdy", "named", "compact"
+
+
+def _year(y: str) -> int:
+    v = int(y)
+    return v + 2000 if v < 100 else v
+
+
+def _make(y: int, m: int, d: int) -> dt.date | None:
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        return None
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def month_number(name: str) -> int | None:
+    """Month from an English, Polish or Malay month name or abbreviation."""
+    s = squash(name)
+    if len(s) < 3:
+        return None
+    return MONTHS.get(s[:4]) or MONTHS.get(s[:3])
+
+
+def parse_dates(text: str) -> list[DateCandidate]:
+    """Every plausible date in ``text``; day-first preferred over month-first. Never raises."""
+    out: list[DateCandidate] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(date: dt.date | None, m: re.Match, order: str) -> None:
+        if date is None or any(m.start() < e and s < m.end() for s, e in taken):
+            return
+        taken.append((m.start(), m.end()))
+        out.append(DateCandidate(date, m.start(), m.end(), order))
+
+    for kind, rx in _NUMERIC:
+        for m in rx.finditer(text):
+            if kind == "ymd":
+                add(_make(int(m["y"]), int(m["m"]), int(m["d"])), m, "ymd")
+            elif kind == "dmy":
+                y, a, b = _year(m["y"]), int(m["a"]), int(m["b"])
+                d = _make(y, b, a)
+                add(d, m, "dmy") if d else add(_make(y, a, b), m, "mdy")
+            else:
+                s = m["s"]
+                if s[:2] in ("19", "20"):
+                    add(_make(int(s[:4]), int(s[4:6]), int(s[6:])), m, "compact")
+                else:
+                    add(_make(int(s[4:]), int(s[2:4]), int(s[:2])), m, "compact")
+    for rx in _NAMED:
+        for m in rx.finditer(text):
+            mon = month_number(m["mon"])
+            if mon is None:
+                continue
+            add(_make(_year(m["y"]), mon, int(m["d"])), m, "named")
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first plausible date in ``text``, or None. Never raises."""
+    found = parse_dates(text)
+    return found[0].date if found else None
+
+
+def parse_time(text: str) -> str | None:
+    """The first time of day in ``text`` as HH:MM:SS (12-hour clock converted), or None."""
+    for c in parse_dates(text):
+        text = text[: c.start] + " " * (c.end - c.start) + text[c.end :]
+    for m in _TIME.finditer(text):
+        h, mi = int(m["h"]), int(m["m"])
+        sec = int(m["s"]) if m["s"] else 0
+        if m["s"] is None and "." in m.group(0) and not m["ampm"]:
+            continue  # "12.30" is more often money than a time
+        ampm = (m["ampm"] or "").upper()
+        if ampm.startswith("P") and h < 12:
+            h += 12
+        elif ampm.startswith("A") and h == 12:
+            h = 0
+        if h > 23:
+            continue
+        return f"{h:02d}:{mi:02d}:{sec:02d}"
+    return None
+
+
+_DATE_LABEL = re.compile(r"DATE|DATA|TARIKH|TRANSDATE|DATETIME|INVOICEDATE|DNIA", re.IGNORECASE)
+_NOT_PURCHASE = re.compile(r"EXPIR|VALID|DUE|WAZN|BEFORE|TERMIN|BIRTH|URODZ", re.IGNORECASE)
+
+
+def pick_date(line_texts: list[str]) -> tuple[dt.date | None, str | None, float]:
+    """The purchase date of a receipt given its lines: (date, time, confidence).
+
+    Scores each candidate by its label, its order (unambiguous ISO and day-first beat
+    month-first guesses), and by being the earliest date printed, since due and expiry
+    dates come later and are later in time.
+    """
+    best: tuple[float, dt.date | None, int] = (-1e9, None, -1)
+    n = max(len(line_texts), 1)
+    for i, text in enumerate(line_texts):
+        sq = squash(text)
+        for c in parse_dates(text):
+            s = 5.0
+            if _DATE_LABEL.search(sq):
+                s += 3.0
+            if _NOT_PURCHASE.search(sq):
+                s -= 4.0
+            if c.order == "mdy":
+                s -= 2.0
+            elif c.order == "compact":
+                s -= 3.0
+            if parse_time(text[c.end :]):
+                s += 1.5
+            s -= 1.5 * i / n
+            if s > best[0]:
+                best = (s, c.date, i)
+    if best[1] is None:
+        times = [t for t in (parse_time(x) for x in line_texts) if t]
+        return None, times[0] if times else None, 0.0
+    time = parse_time(line_texts[best[2]])
+    if time is None:
+        for text in (
+            line_texts[best[2] + 1 : best[2] + 3] + line_texts[max(0, best[2] - 2) : best[2]]
+        ):
+            time = parse_time(text)
+            if time:
+                break
+    if time is None:
+        time = next((t for t in map(parse_time, line_texts) if t), None)
+    conf = round(min(1.0, best[0] / 8.0), 3)
+    return best[1], time, max(conf, 0.1)

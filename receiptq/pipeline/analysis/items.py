@@ -1,0 +1,133 @@
+"""Line items: description, quantity, unit price and line total.
+
+Items sit between the header and the first totals line. A receipt row ends with its line
+total at the right; the quantity and unit price are either on the same row ("2 x 3,50
+7,00 A" on Polish fiscal receipts, "1 PC * 9.00 0.00 9.00" on thermal printers) or the
+description has its own row above them. Rows that carry a totals, payment or tax label
+are never items.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from receiptq.pipeline.analysis.amounts import AMOUNT_RE, find_amounts, format_amount
+from receiptq.pipeline.analysis.keywords import classify
+from receiptq.pipeline.analysis.lines import Line
+
+#: "2 x 3,50", "2 szt. x3,49", "1 PC * 9.00", "3 @ 1.20": quantity and unit price together.
+_QTY_PRICE = re.compile(
+    r"(?<![\d.,])(?P<q>\d{1,4}(?:[.,]\d{1,3})?)\s*(?:szt\.?|pcs?|units?|kg|op\.?)?\s*"
+    r"[x×X*@]\s*(?P<p>\d{1,6}[.,]\d{2})(?!\d)",
+    re.IGNORECASE,
+)
+_QTY = re.compile(
+    r"(?<![\d.,])(?P<q>\d{1,4}(?:[.,]\d{1,3})?)\s*(?:szt\.?|pcs?|units?|unit|kg|x|X|\*|@)"
+    r"(?=\s|\d|$)",
+    re.IGNORECASE,
+)
+_NON_ITEM_LABELS = (
+    "total",
+    "rounded_total",
+    "subtotal",
+    "tax",
+    "rounding",
+    "cash",
+    "card",
+    "change",
+    "count",
+    "deposit",
+)
+#: Polish fiscal receipts end each item row with its PTU rate letter (A, B, C...).
+_PTU_LETTER = re.compile(r"\s+[A-G]\s*$")
+
+
+@dataclass
+class ParsedItem:
+    description: str
+    quantity: str | None
+    unit_price: str | None
+    total_price: str | None
+
+
+def _description(text: str) -> str:
+    text = _QTY_PRICE.sub(" ", text)
+    text = AMOUNT_RE.sub(" ", text)
+    text = _QTY.sub(" ", text)
+    text = _PTU_LETTER.sub("", text)
+    text = re.sub(r"(?<!\w)\d+(?:[.,]\d+)?(?!\w)", " ", text) if _mostly_numbers(text) else text
+    return re.sub(r"\s+", " ", text).strip(" .,:;*-|_")
+
+
+def _mostly_numbers(text: str) -> bool:
+    letters = sum(c.isalpha() for c in text)
+    return letters < 3
+
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
+def parse_item_line(text: str, pending: str | None = None) -> ParsedItem | None:
+    """One item from a row, using ``pending`` (the previous row's text) as description
+    when this row has only numbers. None when the row carries no amount."""
+    found = find_amounts(text)
+    if not found:
+        return None
+    desc = _description(text)
+    if _letters(desc) < 3 and pending:
+        desc = pending
+    if _letters(desc) < 2:
+        return None
+    total = found[-1][0]
+    unit: Decimal | None = None
+    qty: str | None = None
+    if m := _QTY_PRICE.search(text):
+        qty = m["q"].replace(",", ".")
+        unit = Decimal(m["p"].replace(",", "."))
+    elif m := _QTY.search(text):
+        qty = m["q"].replace(",", ".")
+        try:
+            if Decimal(qty) == 0:
+                qty = None
+        except ArithmeticError:
+            qty = None
+    if unit is None and len(found) >= 2:
+        unit = found[0][0]
+    if qty is not None and unit is None:
+        try:
+            unit = (total / Decimal(qty)).quantize(Decimal("0.01"))
+        except ArithmeticError:
+            unit = None
+    if qty is None and unit is not None and unit > 0 and total % unit == 0 and total != unit:
+        qty = str(int(total / unit))
+    if qty is not None and "." in qty:
+        qty = qty.rstrip("0").rstrip(".") or "0"
+    return ParsedItem(desc, qty, format_amount(unit), format_amount(total))
+
+
+def extract_items(lines: list[Line], start: int, end: int) -> list[ParsedItem]:
+    """Items from ``lines[start:end]`` (between the header and the totals)."""
+    items: list[ParsedItem] = []
+    pending: str | None = None
+    for line in lines[start:end]:
+        text = line.text
+        label, _ = classify(AMOUNT_RE.sub(" ", text), _NON_ITEM_LABELS)
+        if label is not None:
+            pending = None
+            continue
+        item = parse_item_line(text, pending)
+        if item is None:
+            pending = text.strip() if _letters(text) >= 3 else pending
+            continue
+        items.append(item)
+        pending = None
+    return items
+
+
+def item_sum(items: list[ParsedItem]) -> Decimal | None:
+    """Sum of the items' line totals, None when there are none."""
+    vals = [Decimal(i.total_price) for i in items if i.total_price]
+    return sum(vals, Decimal(0)) if vals else None

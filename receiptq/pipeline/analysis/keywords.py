@@ -1,0 +1,177 @@
+"""Find receipt keywords in OCR text that is often misread.
+
+OCR turns TOTAL into T0TAL or TOTA1, splits ROUNDING into "Rour ding", and drops Polish
+diacritics (SUMA PLN, ZAPŁATA as ZAPLATA). Labels are therefore matched on a "squashed"
+form of the line (upper case, letters only, look-alike digits read as letters, diacritics
+folded) with an approximate substring search that allows about one error per five letters.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+#: Digits and marks that OCR confuses with letters, read as the letter in label context.
+_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "|": "I", "$": "S", "€": "E"})
+_FOLD = str.maketrans({"Ł": "L", "ł": "L"})
+
+#: Label classes and their spellings (English, Polish, Malay where receipts use it).
+#: The longest matching spelling decides a line's class, so "SUBTOTAL" beats "TOTAL".
+LABELS: dict[str, tuple[str, ...]] = {
+    "total": (
+        "TOTAL",
+        "GRANDTOTAL",
+        "NETTOTAL",
+        "NETTTOTAL",
+        "TOTALAMOUNT",
+        "TOTALAMT",
+        "TOTALSALES",
+        "TOTALPAYABLE",
+        "AMTPAYABLE",
+        "PAYABLE",
+        "AMOUNTDUE",
+        "AMOUNTPAYABLE",
+        "TOTALDUE",
+        "BALANCEDUE",
+        "TOTALINCLGST",
+        "TOTALINCLUSIVEGST",
+        "TOTALINCGST",
+        "TOTALRM",
+        "JUMLAH",
+        "SUMA",
+        "SUMAPLN",
+        "RAZEM",
+        "RAZEMPLN",
+        "DOZAPLATY",
+        "NALEZNOSC",
+    ),
+    "rounded_total": (
+        "ROUNDEDTOTAL",
+        "TOTALROUNDED",
+        "ROUNDTOTAL",
+        "TOTALAFTERROUNDING",
+        "TOTALAFTERADJ",
+        "AFTERROUNDING",
+        "ROUNDEDAMOUNT",
+        "NETAMOUNT",
+    ),
+    "subtotal": (
+        "SUBTOTAL",
+        "SUBTOT",
+        "TOTALEXCLGST",
+        "TOTALEXCLUDINGGST",
+        "TOTALBEFOREGST",
+        "TOTALEXGST",
+        "TOTALSALESEXCLGST",
+        "TOTALSALESEXCLUDINGGST",
+        "AMOUNTEXCLGST",
+        "SUMANETTO",
+        "WARTOSCNETTO",
+    ),
+    "tax": (
+        "GST",
+        "SST",
+        "TAX",
+        "VAT",
+        "TOTALGST",
+        "GSTPAYABLE",
+        "TOTALTAX",
+        "TAXTOTAL",
+        "GSTTOTAL",
+        "SERVICETAX",
+        "PTU",
+        "SUMAPTU",
+        "KWOTAPTU",
+    ),
+    "rounding": ("ROUNDING", "ROUNDINGADJ", "ROUNDINGADJUSTMENT", "ROUNDADJ", "ZAOKRAGLENIE"),
+    "cash": ("CASH", "TUNAI", "GOTOWKA", "CASHRECEIVED", "CASHTENDERED", "TENDERED", "PAID"),
+    "card": (
+        "CARD",
+        "CREDITCARD",
+        "DEBITCARD",
+        "VISA",
+        "MASTERCARD",
+        "MASTER",
+        "KARTA",
+        "KARTAPLATNICZA",
+        "PLATNOSCKARTA",
+        "AMEX",
+    ),
+    "change": ("CHANGE", "BALANCE", "CHANGEDUE", "RESZTA", "BAKI"),
+    "discount": ("DISCOUNT", "DISC", "RABAT", "UPUST", "SAVINGS", "YOUSAVE"),
+    "count": (
+        "TOTALQTY",
+        "TOTALQUANTITY",
+        "TOTALITEMS",
+        "TOTALITEM",
+        "NOOFITEMS",
+        "ITEMCOUNT",
+        "TOTALNOOFITEMS",
+        "QTY",
+        "ILOSC",
+    ),
+    "deposit": ("DEPOSIT", "VOUCHER"),
+}
+
+
+def squash(text: str) -> str:
+    """Upper-case letters only, diacritics folded and look-alike digits read as letters."""
+    text = text.translate(_FOLD).translate(_LOOKALIKES)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text.upper() if "A" <= c <= "Z")
+
+
+def max_errors(keyword: str) -> int:
+    """Edits tolerated in a keyword: none below five letters, then one per five."""
+    return len(keyword) // 5
+
+
+@lru_cache(maxsize=65536)
+def fuzzy_find(keyword: str, text: str) -> int | None:
+    """Smallest edit distance of ``keyword`` to any substring of ``text``, if tolerable.
+
+    Sellers' algorithm: edit distance where the match may start anywhere in the text.
+    Returns None when the best distance exceeds ``max_errors(keyword)``.
+    """
+    if keyword in text:
+        return 0
+    k = max_errors(keyword)
+    if k == 0 or len(text) < len(keyword) - k:
+        return None
+    prev = list(range(len(keyword) + 1))
+    best = prev[-1]
+    for ch in text:
+        cur = [0]
+        for j, kc in enumerate(keyword, 1):
+            cost = 0 if kc == ch else 1
+            cur.append(min(prev[j - 1] + cost, prev[j] + 1, cur[j - 1] + 1))
+        best = min(best, cur[-1])
+        prev = cur
+    return best if best <= k else None
+
+
+def classify(text: str, classes: tuple[str, ...] | None = None) -> tuple[str | None, int]:
+    """The label class whose longest spelling matches ``text``, and that spelling's length.
+
+    An exact match of a spelling outranks a fuzzy match of one up to two letters longer.
+    """
+    s = squash(text)
+    if not s:
+        return None, 0
+    best: tuple[str | None, float] = (None, 0.0)
+    for name, spellings in LABELS.items():
+        if classes is not None and name not in classes:
+            continue
+        for kw in spellings:
+            d = fuzzy_find(kw, s)
+            if d is None:
+                continue
+            score = len(kw) - 2.5 * d
+            if score > best[1]:
+                best = (name, score)
+    return best[0], int(best[1])
+
+
+def has_word(text: str, keyword: str) -> bool:
+    """Whether ``keyword`` (letters only) occurs, with OCR tolerance, in ``text``."""
+    return fuzzy_find(squash(keyword), squash(text)) is not None

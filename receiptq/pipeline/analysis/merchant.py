@@ -1,0 +1,419 @@
+"""Merchant name, address, tax id and phone from the receipt's header.
+
+The header is the block above the first date, item table or amount. In it, the legal name
+is the line that carries a company-form suffix (SDN BHD, LTD, GmbH, Sp. z o.o., S.A.,
+ENTERPRISE, TRADING...), or else the first line that reads like a name; the address is
+the run of lines after the name (skipping registration numbers) up to the first line of
+contact or tax details (TEL, FAX, GST, NIP, e-mail), and it must look like an address:
+a postcode, a street word, or a number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from receiptq.pipeline.analysis.amounts import find_amounts
+from receiptq.pipeline.analysis.dates import parse_dates
+from receiptq.pipeline.analysis.keywords import squash
+from receiptq.pipeline.analysis.lines import Line
+
+#: Company-form suffixes, squashed (letters only, upper case).
+LEGAL_SUFFIXES = (
+    "SDNBHD",
+    "SDNBHO",
+    "BHD",
+    "SDN",
+    "PLT",
+    "ENTERPRISE",
+    "ENTERPRISES",
+    "TRADING",
+    "HARDWARE",
+    "LTD",
+    "LIMITED",
+    "PLC",
+    "LLC",
+    "INC",
+    "GMBH",
+    "SPZOO",
+    "SPOLKAZOO",
+    "SPJ",
+    "SPK",
+    "CORPORATION",
+    "CORP",
+    "COMPANY",
+    "RESTAURANT",
+    "RESTORAN",
+    "MARKETING",
+    "INDUSTRIES",
+    "SUPERMARKET",
+    "MINIMARKET",
+    "STATIONERY",
+    "BAKERY",
+    "PHARMACY",
+    "APTEKA",
+)
+#: Suffixes that must end the line (short, so likely inside other words otherwise).
+_END_SUFFIXES = re.compile(
+    r"(?:\bS\.?\s?A\.?|\bS\.?\s?/\s?B\.?|\bCO\.?|\bSP\.?\s?Z\s?O\.?\s?O\.?|\bSP\.?\s?[JK]\.?)\s*$",
+    re.IGNORECASE,
+)
+
+#: Lines that end the address: contact and tax details, document titles.
+_STOP = re.compile(
+    r"\b(?:TEL|TELEFON|PHONE|PH|FAX|HP|MOBILE|H/P|E-?MAIL|WWW|HTTP|GST|SST|NIP|REGON|VAT|"
+    r"TAX|INVOICE|RECEIPT|PARAGON|FISKALNY|FAKTURA|CASHIER|KASJER|DOC|BILL|TABLE|"
+    r"OPEN|DAILY|BRANCH|STORE\s?NO|POS|TERMINAL|OPERATOR|SALES|ORDER|QUOTATION)\b",
+    re.IGNORECASE,
+)
+#: Registration-number lines between the name and the address, e.g. "(867388-U)".
+_REG_NO = re.compile(
+    r"^\W*(?:CO\.?\s*)?(?:REG(?:ISTRATION)?\.?\s*(?:NO)?\.?\s*:?)?\s*[\(\[]?\s*"
+    r"(?:NO\.?\s*)?\d{4,12}\s*-{0,2}\s*[A-Z0-9]{0,2}\s*[\)\]]?\W*$",
+    re.IGNORECASE,
+)
+_ADDRESS_WORDS = re.compile(
+    r"\b(?:JALAN|JLN|LORONG|LRG|TAMAN|TMN|BANDAR|LOT|NO|BLOK|BLOCK|JOHOR|SELANGOR|KUALA|"
+    r"LUMPUR|PETALING|SHAH|ALAM|STREET|ST|ROAD|RD|AVENUE|AVE|SUITE|FLOOR|UL|ULICA|AL|ALEJA|"
+    r"PL|PLAC|OS|OSIEDLE|WARSZAWA|KRAKOW|KRAKÓW|POZNAN|POZNAŃ|GDANSK|GDAŃSK|WROCLAW|WROCŁAW|"
+    r"LODZ|ŁÓDŹ|KATOWICE|UNIT|KM|PERSIARAN|KAMPUNG|KG|INDUSTRIAL|PERINDUSTRIAN|KAWASAN|"
+    r"SEKSYEN|MALAYSIA|POLSKA|DARUL|EHSAN|TAKZIM)\b",
+    re.IGNORECASE,
+)
+_POSTCODE = re.compile(r"(?<![\dA-Za-z])(?:\d{5}|\d{2}-\d{3})(?!\d)")
+_NIP = re.compile(
+    r"\bNIP\W{0,3}((?:PL)?\s?\d{3}[- ]?\d{2,3}[- ]?\d{2}[- ]?\d{2,3})\b", re.IGNORECASE
+)
+_GST = re.compile(
+    r"\b(?:GST|SST|TAX)\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:ID|NO)?\.?\s*[:#.]?\s*"
+    r"([A-Z]?\d[\d\s-]{8,16}\d)",
+    re.IGNORECASE,
+)
+_PHONE = re.compile(
+    r"\b(?:TEL|TELEFON|PHONE|PH|HP|H/P|MOBILE|T)\.?\s*(?:NO)?\.?\s*[:.]?\s*"
+    r"(\+?\(?\d[\d\s()/-]{6,18}\d)",
+    re.IGNORECASE,
+)
+
+#: OCR's digit-for-letter confusions inside words that are otherwise letters.
+_DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "6": "G", "|": "I"})
+
+
+@dataclass
+class MerchantInfo:
+    name: str | None = None
+    address: str | None = None
+    tax_id: str | None = None
+    phone: str | None = None
+    name_confidence: float = 0.0
+    address_confidence: float = 0.0
+
+
+def fix_word_letters(text: str) -> str:
+    """Read digits as letters inside words that are mostly letters ("8HD" -> "BHD")."""
+    out = []
+    for tok in text.split(" "):
+        letters = sum(c.isalpha() for c in tok)
+        digits = sum(c.isdigit() for c in tok)
+        if letters >= 2 and 0 < digits <= letters / 2 + 0.5:
+            tok = tok.translate(_DIGIT_AS_LETTER)
+        out.append(tok)
+    return " ".join(out)
+
+
+def has_legal_suffix(text: str) -> bool:
+    """Whether ``text`` carries a company-form suffix (SDN BHD, Sp. z o.o., LTD, S.A.)."""
+    if _END_SUFFIXES.search(text.strip()):
+        return True
+    words = [squash(w) for w in text.split()]
+    joined = "".join(words)
+    for suf in LEGAL_SUFFIXES:
+        if len(suf) <= 4:
+            if suf in words or (suf in ("SDNBHD", "SPZOO") and suf in joined):
+                return True
+            if suf in ("SDN", "BHD") and suf in words:
+                return True
+        elif suf in joined:
+            return True
+    return "SDNBHD" in joined or "SPZOO" in joined
+
+
+def _is_noise(line: Line) -> bool:
+    """Lines that are not text: barcodes, rules, logos OCR'd as symbols, stray marks."""
+    text = line.text.strip()
+    alnum = sum(c.isalnum() for c in text)
+    if alnum < 2 or alnum < 0.5 * len(text.replace(" ", "")):
+        return True
+    if line.conf < 0.35:
+        return True
+    letters = sum(c.isalpha() for c in text)
+    return letters >= 3 and text == text.lower() and line.conf < 0.75
+
+
+def _has_money(text: str) -> bool:
+    """An amount that is not part of an address ("NO 18, 20, 22" is not RM 20.22)."""
+    return bool(find_amounts(text)) and not _POSTCODE.search(text) and not _ADDRESS_WORDS.search(text)
+
+
+def _looks_like_address(text: str) -> bool:
+    return bool(_POSTCODE.search(text) or _ADDRESS_WORDS.search(text) or re.search(r"\d", text))
+
+
+def header_lines(lines: list[Line], max_lines: int = 14) -> list[Line]:
+    """The lines above the first amount line, noise removed.
+
+    Dates do not end the header: some printers put the date between name and address.
+    """
+    out: list[Line] = []
+    for line in lines[: max_lines + 6]:
+        if _has_money(line.text) and len(out) >= 2:
+            break
+        if not _is_noise(line):
+            out.append(line)
+        if len(out) >= max_lines:
+            break
+    return out
+
+
+def clean_line(text: str) -> str:
+    """Trim stray punctuation OCR adds at line ends (a final "." may end "Sp. z o.o.")."""
+    return text.strip(" ,:;|_-—~'\"`*").lstrip(".").strip()
+
+
+_PHONE_LIKE = re.compile(r"(?:\+?\d{2,4}[- ]?)?\d{2,4}[- ]\d{3,4}[- ]?\d{3,5}")
+_REG_WORDS = re.compile(
+    r"\b(?:CO|COMPANY|ROC|REG|REGISTRATION|BUSINESS)\b\.?\s*(?:REG|NO|NUMBER)?", re.IGNORECASE
+)
+_SDN = re.compile(r"^(?:S[DO0Q]N|5[DO]N|SDH|SON)\.?$", re.IGNORECASE)
+_BHD = re.compile(r"^[B8GP3R][HN][DO0]\.?$|^B[A-Z][D0O]\.?$|^[A-Z8]?HD\.?$", re.IGNORECASE)
+
+
+def normalize_legal_forms(text: str) -> str:
+    """Repair OCR'd legal forms: "SON 8HD" -> "SDN BHD", "5/B" -> "S/B"."""
+    toks = text.split()
+    for i in range(len(toks) - 1):
+        if _SDN.match(toks[i]) and _BHD.match(toks[i + 1]):
+            dot = "." if toks[i].endswith(".") else ""
+            toks[i] = "SDN" + dot if toks[i].isupper() else "Sdn" + dot
+            dot = "." if toks[i + 1].endswith(".") else ""
+            toks[i + 1] = ("BHD" if toks[i + 1][1:].isupper() else "Bhd") + dot
+    text = " ".join(toks)
+    return re.sub(r"(?<![A-Za-z])5/B\b", "S/B", text)
+
+
+#: Words of addresses, for repairing one-letter OCR errors in them (JALAU -> JALAN).
+#: General vocabulary of Malaysian and Polish addresses, not any merchant's data.
+STREET_WORDS = (
+    "JALAN", "LORONG", "TAMAN", "BANDAR", "KAWASAN", "PERINDUSTRIAN", "SEKSYEN", "PERSIARAN",
+    "KAMPUNG", "SELANGOR", "JOHOR", "BAHRU", "KUALA", "LUMPUR", "PAHANG", "PERAK", "KEDAH",
+    "PENANG", "PINANG", "MELAKA", "SABAH", "SARAWAK", "TERENGGANU", "KELANTAN", "NEGERI",
+    "SEMBILAN", "PERLIS", "MALAYSIA", "DARUL", "EHSAN", "TAKZIM", "PETALING", "SHAH", "ALAM",
+    "STREET", "ROAD", "AVENUE", "FLOOR", "GROUND", "LEVEL", "BLOCK", "INDUSTRIAL", "CENTRE",
+    "ULICA", "ALEJA", "OSIEDLE", "WARSZAWA", "KRAKÓW", "POZNAŃ", "GDAŃSK", "WROCŁAW",
+    "ŁÓDŹ", "KATOWICE", "LUBLIN", "SZCZECIN", "BYDGOSZCZ", "BIAŁYSTOK", "GDYNIA",
+)  # fmt: skip
+_SHORT_STREET_WORDS = {"JIN": "JLN", "THN": "TMN", "TNN": "TMN", "LRC": "LRG"}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one substitution (OCR rarely adds letters)."""
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def _same_case(word: str, like: str) -> str:
+    if like.isupper():
+        return word
+    if like[:1].isupper():
+        return word.capitalize()
+    return word.lower()
+
+
+def repair_address(text: str) -> str:
+    """Undo common OCR slips in an address: "&" read as 8 or 6 between house numbers,
+    one-letter errors in street and region words, JIN for JLN."""
+    text = re.sub(r"(?<=\d|[A-Z])(\s)[86](\s)(?=\d)", r"\1&\2", text)
+    out = []
+    for tok in re.split(r"(\W+)", text):
+        up = tok.upper()
+        if up in _SHORT_STREET_WORDS:
+            tok = _same_case(_SHORT_STREET_WORDS[up], tok)
+        elif len(tok) >= 5 and tok.isalpha() and up not in STREET_WORDS:
+            match = next((w for w in STREET_WORDS if _one_edit(up, w)), None)
+            if match:
+                tok = _same_case(match, tok)
+        out.append(tok)
+    return "".join(out)
+
+
+def _is_registration(text: str) -> bool:
+    """Company registration lines: "(867388-U)", "Co. Reg. No: 123456-X", "ROC 1234"."""
+    if _REG_NO.match(text):
+        return True
+    if re.search(r"\d{8,}", text.replace(" ", "")) and not _ADDRESS_WORDS.search(text):
+        return True  # long id numbers (GST, company no.) with a misread label
+    return bool(_REG_WORDS.search(text) and re.search(r"\d{4,}", text))
+
+
+_STOP_SQUASHED = ("INVOICE", "RECEIPT", "PARAGON", "FISKALNY", "CASHBILL")
+
+
+def _is_contact(text: str) -> bool:
+    """Contact details, tax ids or document titles: the end of the address."""
+    if any(k in squash(text) for k in _STOP_SQUASHED):
+        return True
+    return bool(_STOP.search(text)) or bool(
+        _PHONE_LIKE.search(text) and not _is_postcode_line(text)
+    )
+
+
+def _is_postcode_line(text: str) -> bool:
+    """A line whose digits are a postcode and maybe a house number, not a phone."""
+    return bool(_POSTCODE.search(text)) and bool(re.search(r"[A-Za-z]{3}", text))
+
+
+def _name_part(text: str) -> str:
+    """The words of a name line that are not its legal suffix."""
+    words = [w for w in re.split(r"[\s.,]+", text) if w]
+    rest = [w for w in words if squash(w) not in LEGAL_SUFFIXES and squash(w) not in ("M", "CO")]
+    rest = [w for w in rest if not re.fullmatch(r"\W*\(?M\)?\W*", w)]
+    return " ".join(rest)
+
+
+def find_merchant(lines: list[Line]) -> MerchantInfo:
+    """Name, address, tax id and phone from the lines of a receipt."""
+    info = MerchantInfo()
+    all_text = [ln.text for ln in lines]
+    info.tax_id = find_tax_id(all_text)
+    info.phone = find_phone(all_text)
+    head = header_lines(lines)
+    if not head:
+        return info
+    texts = [normalize_legal_forms(fix_word_letters(ln.text)) for ln in head]
+    name_idx = None
+    for i, text in enumerate(texts[:8]):
+        if has_legal_suffix(text):
+            name_idx = i
+            break
+    if name_idx is None:
+        name_idx = _unlabelled_name(head, texts)
+        info.name_confidence = 0.4
+    else:
+        info.name_confidence = 0.8
+    if name_idx is None:
+        return info
+    first = last = name_idx
+    # A legal form alone or nearly alone on its line ("SDN. BHD.", "CO. (M) SDN BHD",
+    # "TRADING SDN BHD") continues the name printed on the line above.
+    own = _name_part(texts[name_idx])
+    starts_with_form = re.match(r"\W*(?:CO\b|\(M\)|SDN|BHD|S/B)", texts[name_idx], re.I)
+    while first > 0 and first > name_idx - 2:
+        prev = texts[first - 1]
+        continues = (
+            (first == name_idx and (len(own.split()) <= 1 or starts_with_form))
+            or prev.count("(") > prev.count(")")
+            or re.search(r"(?:&|\bAND)\s*$", prev, re.I)
+        )
+        if not continues or _is_contact(prev) or _is_registration(prev):
+            break
+        if re.search(r"\d", prev) or head[first - 1].conf < 0.5:
+            break
+        first -= 1
+    # A name broken after "&" or "AND" continues on the next line.
+    if re.search(r"(?:&|\bAND)\s*$", texts[name_idx], re.I) and name_idx + 1 < len(texts):
+        last = name_idx + 1
+    parts = [texts[i] for i in range(first, last + 1)]
+    # On a row split into columns, the name is the column with the legal form.
+    segs = head[name_idx].segment_texts()
+    if len(segs) > 1:
+        fixed = [normalize_legal_forms(fix_word_letters(t)) for t in segs]
+        with_suffix = [t for t in fixed if has_legal_suffix(t)]
+        if with_suffix:
+            parts[name_idx - first] = with_suffix[0]
+    name = " ".join(clean_line(t) for t in parts)
+    name = re.sub(r"\s*[\(\[][^()\[\]]*\d[^()\[\]]*[\)\]]?\s*$", "", name)  # (519537-X)
+    name = re.sub(r"(?<=[A-Za-z])\s[86]\s(?=[A-Za-z])", " & ", name)  # "&" read as 8 or 6
+    name = re.sub(r"\s*[\(\[]?\s*\d{4,12}\s*-\s*[A-Z]\s*[\)\]]?\s*", " ", name).strip()
+    info.name = clean_line(name) or None
+    # OCR confidence of the lines used: a misread letter makes the whole name wrong.
+    info.name_confidence *= min(ln.conf for ln in head[first : last + 1])
+    info.address, info.address_confidence = _address(head, texts, last + 1)
+    return info
+
+
+def _unlabelled_name(head: list[Line], texts: list[str]) -> int | None:
+    """Index of the name line when no line carries a legal form: the text line just above
+    the address (or registration) block, else the first confident line of words."""
+    for i, text in enumerate(texts[:8]):
+        if _is_registration(text) or _POSTCODE.search(text) or _ADDRESS_WORDS.search(text):
+            if i > 0 and _is_name_like(head[i - 1], texts[i - 1]):
+                return i - 1
+            break
+    for i, text in enumerate(texts[:4]):
+        if _is_name_like(head[i], text):
+            return i
+    return None
+
+
+def _is_name_like(line: Line, text: str) -> bool:
+    if _STOP.search(text) or _is_registration(text) or _PHONE_LIKE.search(text):
+        return False
+    if _POSTCODE.search(text) or re.match(r"\W*(?:NO\b|LOT\b|\d)", text, re.I):
+        return False
+    letters = sum(c.isalpha() for c in text)
+    return letters >= 3 and letters >= 0.6 * len(text.replace(" ", "")) and line.conf >= 0.6
+
+
+def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None, float]:
+    """The address block after the name: from its first address-like line to the line
+    with the postcode (plus a short state/country line), stopping at contact details."""
+    addr: list[str] = []
+    confs: list[float] = []
+    seen_postcode = False
+    for line, text in zip(head[start:], texts[start:], strict=False):
+        text = line.text.strip()
+        if _is_registration(text) or (not addr and not _looks_like_address(text)):
+            if addr:
+                break
+            continue
+        if _is_contact(text):
+            if addr or not _looks_like_address(text):
+                break
+            continue
+        if seen_postcode:
+            # After the postcode only a state or country line ("SELANGOR", "MALAYSIA").
+            words = re.findall(r"[A-Za-z]+", text)
+            if re.search(r"\d", text) or len(words) > 6 or not _ADDRESS_WORDS.search(text):
+                break
+        if parse_dates(text) or _has_money(text):
+            if addr:
+                break
+            continue
+        addr.append(text.strip(" :;|_—~'\"`*").strip())
+        confs.append(line.conf)
+        seen_postcode = seen_postcode or bool(_POSTCODE.search(text))
+        if len(addr) >= 6:
+            break
+    if not addr:
+        return None, 0.0
+    return repair_address(" ".join(a for a in addr if a)), (0.8 if seen_postcode else 0.5) * min(confs)
+
+
+def find_tax_id(texts: list[str]) -> str | None:
+    """NIP (Polish tax id, digits only) or a GST/SST registration number."""
+    for t in texts:
+        if m := _NIP.search(t):
+            return re.sub(r"[^\dA-Z]", "", m[1].upper())
+    for t in texts:
+        if m := _GST.search(t):
+            return re.sub(r"[\s-]", "", m[1])
+    return None
+
+
+def find_phone(texts: list[str]) -> str | None:
+    """The first labelled phone number, spaces kept as printed."""
+    for t in texts:
+        if m := _PHONE.search(t):
+            digits = re.sub(r"\D", "", m[1])
+            if 7 <= len(digits) <= 15:
+                return m[1].strip()
+    return None

@@ -1,0 +1,145 @@
+"""Preprocessing stage: make a page image easy for Tesseract to read.
+
+Receipts arrive as phone photos, small thermal-printer scans and whole A4 pages with a
+receipt somewhere on them. Tesseract reads best when capital letters are roughly 20-40 px
+tall and the page holds little besides the text, and its CPU time grows with pixel count,
+so the steps are: grayscale, shrink huge pages, crop to the text, then scale so the text
+reaches a good height.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: Target median height in px of a character's connected component after scaling.
+TARGET_CHAR_HEIGHT = 30.0
+#: Pages wider than this are shrunk before any analysis (an A4 scan at 600 dpi is 4961).
+MAX_WORK_WIDTH = 2500
+#: Never produce an image with more pixels than this: keeps OCR CPU bounded.
+MAX_PIXELS = 6_000_000
+
+
+def preprocess(
+    image: np.ndarray,
+    *,
+    target_char_height: float = TARGET_CHAR_HEIGHT,
+    crop: bool = True,
+    binarize: bool = False,
+    flatten: bool = True,
+    sharpen: float = 0.0,
+    thicken: bool = False,
+) -> np.ndarray:
+    """Grayscale, crop to the text and scale it to a good height; uint8 grayscale out."""
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    gray = np.ascontiguousarray(gray, dtype=np.uint8)
+    h, w = gray.shape[:2]
+    if w > MAX_WORK_WIDTH:
+        f = MAX_WORK_WIDTH / w
+        gray = cv2.resize(
+            gray, (MAX_WORK_WIDTH, max(1, round(h * f))), interpolation=cv2.INTER_AREA
+        )
+    ink = ink_mask(gray)
+    if crop:
+        y0, y1, x0, x1 = text_bounds(ink)
+        gray = gray[y0:y1, x0:x1]
+        ink = ink[y0:y1, x0:x1]
+    char_h = median_char_height(ink)
+    scale = target_char_height / char_h if char_h else 1.0
+    scale = min(max(scale, 0.25), 4.0)
+    h, w = gray.shape[:2]
+    if h * w * scale * scale > MAX_PIXELS:
+        scale = (MAX_PIXELS / (h * w)) ** 0.5
+    if abs(scale - 1.0) > 0.1:
+        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+        gray = cv2.resize(
+            gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp
+        )
+    if flatten:
+        gray = flatten_background(gray, target_char_height)
+    if sharpen:
+        blur = cv2.GaussianBlur(gray, (0, 0), 1.5)
+        gray = cv2.addWeighted(gray, 1 + sharpen, blur, -sharpen, 0)
+    if thicken:
+        gray = cv2.erode(gray, np.ones((2, 2), np.uint8))
+    if binarize:
+        gray = cv2.adaptiveThreshold(
+            gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 15
+        )
+    return gray
+
+
+def flatten_background(gray: np.ndarray, char_height: float) -> np.ndarray:
+    """Divide by the local background (a closing wider than a character) so that shadows,
+    creases and grey paper become white while the ink keeps its contrast."""
+    k = max(3, int(char_height * 1.5)) | 1
+    background = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    out = cv2.divide(gray, np.maximum(background, 1), scale=255)
+    return out
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Dark-on-light ink as a 0/1 mask, robust to uneven lighting (local threshold)."""
+    block = max(15, (min(gray.shape[:2]) // 40) | 1)
+    mask = cv2.adaptiveThreshold(
+        gray, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 15
+    )
+    return mask
+
+
+def _components(ink: np.ndarray) -> np.ndarray:
+    """Stats (x, y, w, h, area) of connected ink components that could be characters."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    stats = stats[1:]
+    if not len(stats):
+        return stats
+    h = stats[:, cv2.CC_STAT_HEIGHT]
+    w = stats[:, cv2.CC_STAT_WIDTH]
+    area = stats[:, cv2.CC_STAT_AREA]
+    keep = (h >= 4) & (h <= ink.shape[0] // 8) & (w <= ink.shape[1] // 4) & (area >= 6)
+    keep &= (w / np.maximum(h, 1) < 4) & (h / np.maximum(w, 1) < 8)
+    return stats[keep]
+
+
+def median_char_height(ink: np.ndarray) -> float:
+    """Median height of character-like components; 0 when there are too few to tell."""
+    stats = _components(ink)
+    if len(stats) < 20:
+        return 0.0
+    heights = stats[:, cv2.CC_STAT_HEIGHT].astype(float)
+    # Punctuation and specks pull the median down; characters cluster near the top.
+    return float(np.percentile(heights, 60))
+
+
+def text_bounds(ink: np.ndarray, margin: int = 20) -> tuple[int, int, int, int]:
+    """(y0, y1, x0, x1) of the region holding the text, specks and page borders left out.
+
+    Character-sized components are smeared horizontally into line blobs; lines with
+    several characters mark text, isolated marks (dust, staples, stamps' dots) do not.
+    """
+    H, W = ink.shape[:2]
+    stats = _components(ink)
+    if len(stats) < 20:
+        return 0, H, 0, W
+    heights = stats[:, cv2.CC_STAT_HEIGHT]
+    med = float(np.median(heights))
+    chars = np.zeros_like(ink)
+    for x, y, w, h, _ in stats:
+        if 0.4 * med <= h <= 3 * med:
+            chars[y : y + h, x : x + w] = 1
+    k = max(3, int(med * 1.5))
+    lines = cv2.dilate(chars, cv2.getStructuringElement(cv2.MORPH_RECT, (k, max(1, int(med / 3)))))
+    n, _, lstats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    lstats = lstats[1:]
+    if not len(lstats):
+        return 0, H, 0, W
+    # A text line is wider than a few characters.
+    good = lstats[lstats[:, cv2.CC_STAT_WIDTH] >= 3 * med]
+    if not len(good):
+        return 0, H, 0, W
+    x0 = int(good[:, 0].min())
+    y0 = int(good[:, 1].min())
+    x1 = int((good[:, 0] + good[:, 2]).max())
+    y1 = int((good[:, 1] + good[:, 3]).max())
+    pad = int(margin + med)
+    return max(0, y0 - pad), min(H, y1 + pad), max(0, x0 - pad), min(W, x1 + pad)

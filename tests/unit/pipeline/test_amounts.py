@@ -1,0 +1,141 @@
+"""Amount parsing and total selection."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from receiptq.pipeline.analysis.amounts import (
+    extract_totals,
+    find_amounts,
+    format_amount,
+    parse_amount,
+)
+from receiptq.pipeline.analysis.lines import lines_from_text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("9.00", "9.00"),
+        ("RM 9.00", "9.00"),
+        ("RM9.00", "9.00"),
+        ("$8.20", "8.20"),
+        ("12,30 zł", "12.30"),
+        ("45,60 A", "45.60"),
+        ("1,234.50", "1234.50"),
+        ("1 234,50", "1234.50"),
+        ("-0.02", "-0.02"),
+        ("1O.5O", "10.50"),
+    ],
+)
+def test_parse_amount(text, value):
+    assert parse_amount(text) == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["25/12/2018", "12.05.2024", "2024-05-12", "8:13:39", "GST 6%", "23,00%", "qty 1.000", "abc"],
+)
+def test_not_amounts(text):
+    assert find_amounts(text) == []
+
+
+@given(st.text(max_size=60))
+def test_find_amounts_never_raises(text):
+    for value, start, end in find_amounts(text):
+        assert 0 <= start < end <= len(text)
+        assert abs(value) < 1_000_000
+
+
+@given(st.decimals(min_value=0, max_value=99999, places=2, allow_nan=False))
+def test_format_and_parse_round_trip(value):
+    text = format_amount(value)
+    assert parse_amount(text) == value
+    assert parse_amount(text.replace(".", ",") + " zł") == value
+
+
+def totals(text: str):
+    return extract_totals(lines_from_text(text))
+
+
+def test_rounded_total_wins_over_unrounded():
+    t = totals(
+        """
+KF MODELLING CLAY         9.03
+Total :                   9.03
+Rounding Adjustment :    -0.03
+Rounded Total (RM):       9.00
+Cash                     10.00
+CHANGE                    1.00
+"""
+    )
+    assert t.total == Decimal("9.00")
+    assert t.cash == Decimal("10.00")
+    assert t.change == Decimal("1.00")
+    assert t.rounding == Decimal("-0.03")
+
+
+def test_ocr_typo_labels_and_cash_minus_change():
+    t = totals(
+        """
+NASI LEMAK                 4.50
+TEH TARIK                  2.20
+SUB T0TAL                  6.70
+GST 6%                     0.40
+T0TAL                      7.10
+CASH                      10.00
+CHANGE                     2.90
+Total Qty: 2
+"""
+    )
+    assert t.total == Decimal("7.10")
+    assert t.subtotal == Decimal("6.70")
+    assert t.tax == Decimal("0.40")
+
+
+def test_total_without_label_is_cash_minus_change():
+    t = totals(
+        """
+ITEM A                     3.00
+ITEM B                     2.50
+CASH                      10.00
+CHANGE                     4.50
+"""
+    )
+    assert t.total == Decimal("5.50")
+
+
+def test_polish_fiscal_receipt_total():
+    t = totals(
+        """
+PARAGON FISKALNY
+Chleb razowy     1 x3,49      3,49 A
+Mleko 2%         2 x2,99      5,98 A
+Sprzed. opod. PTU A          9,47
+Kwota A 23,00%               1,77
+Suma PTU                     1,77
+SUMA PLN                     9,47
+Gotówka                     20,00
+Reszta                      10,53
+"""
+    )
+    assert t.total == Decimal("9.47")
+    assert t.tax == Decimal("1.77")
+    assert t.change == Decimal("10.53")
+
+
+def test_label_on_the_line_above_its_amount():
+    t = totals(
+        """
+COFFEE                      5.90
+TOTAL
+                            5.90
+VISA                        5.90
+"""
+    )
+    assert t.total == Decimal("5.90")
+    assert t.confidence > 0.3

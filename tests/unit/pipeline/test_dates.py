@@ -1,0 +1,92 @@
+"""Date and time parsing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from receiptq.pipeline.analysis.dates import parse_date, parse_dates, parse_time, pick_date
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Date : 25/12/2018 8:13:39 PM", "2018-12-25"),
+        ("29-12-2017", "2017-12-29"),
+        ("05-02-18 12:01", "2018-02-05"),
+        ("2024-05-12 14:33", "2024-05-12"),
+        ("Data: 12.05.2024", "2024-05-12"),
+        ("09 Apr 2018 18:26", "2018-04-09"),
+        ("9-APR-18", "2018-04-09"),
+        ("12 maja 2024", "2024-05-12"),
+        ("3 września 2023", "2023-09-03"),
+        ("Apr 9, 2018", "2018-04-09"),
+        ("March 15 2019", "2019-03-15"),
+        ("12/31/2019", "2019-12-31"),  # month-first only when day-first is impossible
+        ("20180312", "2018-03-12"),
+        ("Date: 25 / 12 / 2018", "2018-12-25"),
+    ],
+)
+def test_parse_date_formats(text, iso):
+    assert parse_date(text) == dt.date.fromisoformat(iso)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ORD #07 -REG #19- abc", "TOTAL 12.30", "Tel 03-2093 7358", "1.000 x 9.00", "31/02/2018"],
+)
+def test_not_dates(text):
+    assert parse_date(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "time"),
+    [
+        ("25/12/2018 8:13:39 PM", "20:13:39"),
+        ("12:05 AM", "00:05:00"),
+        ("2024-05-12 14:33", "14:33:00"),
+        ("Godz. 09:07", "09:07:00"),
+        ("TOTAL 12.30", None),
+        ("12.05.24", None),
+    ],
+)
+def test_parse_time(text, time):
+    assert parse_time(text) == time
+
+
+def test_pick_date_prefers_labelled_purchase_date_over_expiry():
+    date, time, conf = pick_date(
+        [
+            "KEDAI MAJU SDN BHD",
+            "Voucher valid until 31/12/2019",
+            "Date: 03/01/2019  Time: 10:15",
+            "TOTAL 12.00",
+        ]
+    )
+    assert date == dt.date(2019, 1, 3)
+    assert time == "10:15:00"
+    assert conf > 0.5
+
+
+@given(st.text(max_size=60))
+def test_date_parsers_never_raise(text):
+    for c in parse_dates(text):
+        assert 1990 <= c.date.year <= 2039
+    parse_time(text)
+
+
+@given(st.dates(min_value=dt.date(1995, 1, 1), max_value=dt.date(2035, 12, 31)))
+def test_round_trip_common_formats(d):
+    for text in (
+        d.isoformat(),
+        d.strftime("%d/%m/%Y"),
+        d.strftime("%d-%m-%Y"),
+        d.strftime("%d.%m.%Y"),
+        d.strftime("%d %b %Y"),
+        d.strftime("%d %B %Y"),
+        d.strftime("%b %d, %Y"),
+    ):
+        assert parse_date(text) == d, text

@@ -1,0 +1,123 @@
+"""Line items, and the whole analysis on English and Polish text."""
+
+from __future__ import annotations
+
+from receiptq.pipeline.analysis import analyze_lines
+from receiptq.pipeline.analysis.items import extract_items, parse_item_line
+from receiptq.pipeline.analysis.language import detect_currency, detect_language, detect_payment
+from receiptq.pipeline.analysis.lines import lines_from_text
+
+
+def test_polish_item_rows():
+    item = parse_item_line("Mleko 2%         2 x2,99      5,98 A")
+    assert (item.description, item.quantity, item.unit_price, item.total_price) == (
+        "Mleko 2%",
+        "2",
+        "2.99",
+        "5.98",
+    )
+    item = parse_item_line("Ser żółty 0,352 kg x 39,90 14,04 C")
+    assert item.quantity == "0.352"
+    assert item.unit_price == "39.90"
+    assert item.total_price == "14.04"
+
+
+def test_english_item_rows():
+    item = parse_item_line("2 X TEH TARIK @ 2.20        4.40")
+    assert item.total_price == "4.40"
+    assert item.unit_price == "2.20"
+    assert item.quantity == "2"
+    assert "TEH TARIK" in item.description
+    assert parse_item_line("THANK YOU") is None
+
+
+def test_description_on_the_row_above_its_numbers():
+    lines = lines_from_text(
+        """
+9556789012345 PENSIL 2B KOTAK
+   1 PC  *   9.00   0.00    9.00
+TOTAL                       9.00
+"""
+    )
+    items = extract_items(lines, 0, 2)
+    assert len(items) == 1
+    assert items[0].description == "9556789012345 PENSIL 2B KOTAK"
+    assert items[0].total_price == "9.00"
+
+
+def test_language_currency_payment():
+    assert detect_language("PARAGON FISKALNY\nSUMA PLN 12,07\nGotówka") == "pl"
+    assert detect_language("TAX INVOICE\nTOTAL 12.00\nCASH\nTHANK YOU") == "en"
+    assert detect_currency("SUMA 12,07 zł", "pl") == "PLN"
+    assert detect_currency("TOTAL RM 12.00", "en") == "MYR"
+    assert detect_currency("TOTAL 12.00\nJALAN BESAR SDN BHD", "en") == "MYR"
+    assert detect_currency("Total €4.50", "en") == "EUR"
+    assert detect_payment(["VISA **** 1234", "CASH 0.00"]) == "card"
+    assert detect_payment(["Gotówka 20,00"]) == "cash"
+
+
+def test_analyze_polish_receipt_end_to_end():
+    receipt = analyze_lines(
+        lines_from_text(
+            """
+PIEKARNIA ZŁOTY KŁOS Sp. z o.o.
+ul. Długa 15
+31-147 Kraków
+NIP 677-123-45-67
+PARAGON FISKALNY
+2024-05-12            nr wydr. 012345
+Chleb razowy     1 x3,49      3,49 A
+Mleko 2%         2 x2,99      5,98 A
+Bułka kajzerka   4 x0,65      2,60 B
+Sprzed. opod. PTU A          9,47
+Kwota A 23,00%               1,77
+Sprzed. opod. PTU B          2,60
+Kwota B 8,00%                0,19
+Suma PTU                     1,96
+SUMA PLN                    12,07
+Gotówka                     20,00
+Reszta                       7,93
+14:33
+"""
+        )
+    )
+    assert receipt.total == "12.07"
+    assert receipt.tax == "1.96"
+    assert receipt.date == "2024-05-12"
+    assert receipt.time == "14:33:00"
+    assert receipt.currency == "PLN"
+    assert receipt.language == "pl"
+    assert receipt.payment_method == "cash"
+    assert receipt.merchant.tax_id == "6771234567"
+    assert [i.description for i in receipt.items] == ["Chleb razowy", "Mleko 2%", "Bułka kajzerka"]
+    assert [i.total_price for i in receipt.items] == ["3.49", "5.98", "2.60"]
+    assert all(i.category is None for i in receipt.items)
+
+
+def test_analyze_english_receipt_with_ocr_typos():
+    receipt = analyze_lines(
+        lines_from_text(
+            """
+KEDAI BUKU CAHAYA ENTERPRISE
+NO 7, JALAN MELATI 2,
+81100 JOHOR BAHRU, JOHOR
+Date : 25/12/2019 8:13:39 PM
+NOTEBOOK A5          2 X 3.50      7.00
+PEN BLUE             1 X 1.52      1.52
+SUB T0TAL                          8.52
+Rour ding Adj                     -0.02
+Rounded T0tal (RM):                8.50
+CASH                              10.00
+CHANGE                             1.50
+"""
+        )
+    )
+    assert receipt.total == "8.50"
+    assert receipt.subtotal == "8.52"
+    assert receipt.date == "2019-12-25"
+    assert receipt.time == "20:13:39"
+    assert receipt.merchant.name == "KEDAI BUKU CAHAYA ENTERPRISE"
+    assert receipt.merchant.address == "NO 7, JALAN MELATI 2, 81100 JOHOR BAHRU, JOHOR"
+    assert receipt.currency == "MYR"
+    assert len(receipt.items) == 2
+    assert receipt.confidence.fields["total"] > 0.5

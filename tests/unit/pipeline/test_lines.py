@@ -1,0 +1,59 @@
+"""Rebuilding printed rows from OCR word boxes."""
+
+from __future__ import annotations
+
+from receiptq.pipeline.analysis.lines import build_lines, lines_from_text, split_segments
+from receiptq.pipeline.ocr import OcrResult, Word
+
+
+def word(text: str, left: int, top: int, width: int = 60, height: int = 20, block: int = 1):
+    return Word(text=text, conf=90.0, left=left, top=top, width=width, height=height, block=block)
+
+
+def test_label_and_amount_in_different_blocks_form_one_row():
+    # Tesseract put "9.00" in its own block, slightly lower: one printed row all the same.
+    ocr = OcrResult(
+        words=[
+            word("Total", 10, 100, block=3),
+            word(":", 75, 101, width=8, block=3),
+            word("9.00", 400, 104, block=7),
+            word("Cash", 10, 140, block=3),
+            word("10.00", 400, 141, block=7),
+        ],
+        width=500,
+        height=300,
+    )
+    lines = build_lines(ocr)
+    assert [ln.text for ln in lines] == ["Total : 9.00", "Cash 10.00"]
+    assert lines[0].segment_texts() == ["Total :", "9.00"]
+    assert lines[1].index == 1
+    assert 0.3 < lines[0].rel_y < 0.4
+
+
+def test_skewed_rows_do_not_merge():
+    ocr = OcrResult(
+        words=[
+            word("SUMA", 10, 100),
+            word("PLN", 80, 102),
+            word("45,60", 400, 108),
+            word("Gotówka", 10, 132),
+            word("50,00", 400, 140),
+        ],
+        width=500,
+        height=300,
+    )
+    assert [ln.text for ln in build_lines(ocr)] == ["SUMA PLN 45,60", "Gotówka 50,00"]
+
+
+def test_split_segments_on_wide_gaps_only():
+    words = [word("Chleb", 0, 0), word("razowy", 70, 0), word("3,49", 400, 0)]
+    assert [[w.text for w in seg] for seg in split_segments(words)] == [
+        ["Chleb", "razowy"],
+        ["3,49"],
+    ]
+
+
+def test_lines_from_text_keeps_columns():
+    lines = lines_from_text("KOPI O      2.40\nROTI BAKAR  3.00\n")
+    assert [ln.text for ln in lines] == ["KOPI O 2.40", "ROTI BAKAR 3.00"]
+    assert lines[0].segment_texts() == ["KOPI O", "2.40"]

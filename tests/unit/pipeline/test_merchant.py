@@ -1,0 +1,97 @@
+"""Merchant name, address, tax id and phone from the header."""
+
+from __future__ import annotations
+
+from receiptq.pipeline.analysis.lines import lines_from_text
+from receiptq.pipeline.analysis.merchant import (
+    find_merchant,
+    has_legal_suffix,
+    normalize_legal_forms,
+    repair_address,
+)
+
+MALAYSIAN = """
+KEDAI RUNCIT MAJU JAYA SDN BHD
+(123456-K)
+NO 12, JALAN MAWAR 3, TAMAN BUNGA,
+43000 KAJANG, SELANGOR.
+TEL: 03-8736 1234
+GST ID: 001234567890
+TAX INVOICE
+Date: 03/01/2019
+NASI LEMAK          4.50
+TOTAL               4.50
+"""
+
+POLISH = """
+PIEKARNIA ZŁOTY KŁOS Sp. z o.o.
+ul. Długa 15
+31-147 Kraków
+NIP 677-123-45-67
+tel. 12 345 67 89
+PARAGON FISKALNY
+2024-05-12
+Chleb razowy     1 x3,49      3,49 A
+SUMA PLN                      3,49
+"""
+
+
+def test_malaysian_header():
+    m = find_merchant(lines_from_text(MALAYSIAN))
+    assert m.name == "KEDAI RUNCIT MAJU JAYA SDN BHD"
+    assert m.address == "NO 12, JALAN MAWAR 3, TAMAN BUNGA, 43000 KAJANG, SELANGOR."
+    assert m.tax_id == "001234567890"
+    assert m.phone == "03-8736 1234"
+    assert m.name_confidence > 0.5
+    assert m.address_confidence > 0.5
+
+
+def test_polish_header():
+    m = find_merchant(lines_from_text(POLISH))
+    assert m.name == "PIEKARNIA ZŁOTY KŁOS Sp. z o.o."
+    assert m.address == "ul. Długa 15 31-147 Kraków"
+    assert m.tax_id == "6771234567"
+    assert m.phone == "12 345 67 89"
+
+
+def test_legal_form_alone_on_its_line_joins_the_line_above():
+    text = """
+SYARIKAT BUKIT INDAH
+SDN. BHD.
+LOT 5, JALAN PERDANA 2,
+81200 JOHOR BAHRU, JOHOR
+TEL: 07-123 4567
+"""
+    m = find_merchant(lines_from_text(text))
+    assert m.name == "SYARIKAT BUKIT INDAH SDN. BHD."
+    assert m.address == "LOT 5, JALAN PERDANA 2, 81200 JOHOR BAHRU, JOHOR"
+
+
+def test_name_without_legal_form_is_the_first_text_line():
+    text = """
+CAFE SERI MELATI
+22, JALAN SS 2/24
+47300 PETALING JAYA
+Tel 03-7876 5432
+"""
+    m = find_merchant(lines_from_text(text))
+    assert m.name == "CAFE SERI MELATI"
+    assert m.address == "22, JALAN SS 2/24 47300 PETALING JAYA"
+    assert m.name_confidence < 0.5
+
+
+def test_ocr_typos_in_legal_forms_are_repaired():
+    assert normalize_legal_forms("MAJU SON 8HD") == "MAJU SDN BHD"
+    assert normalize_legal_forms("Maju Sdn Bad") == "Maju Sdn Bhd"
+    assert normalize_legal_forms("99 MART 5/B") == "99 MART S/B"
+    assert has_legal_suffix("Kowalski Sp. z o.o.")
+    assert has_legal_suffix("ORLEN S.A.")
+    assert has_legal_suffix("ACME LTD")
+    assert not has_legal_suffix("THANK YOU")
+
+
+def test_repair_address():
+    assert repair_address("NO.32 8 33, Jin SR 1/9, Jalau Merah") == "NO.32 & 33, Jln SR 1/9, Jalan Merah"
+    assert repair_address("KAWASAN PERINIUSTRIAN, SELANGOL") == "KAWASAN PERINDUSTRIAN, SELANGOR"
+    # A real number between words stays.
+    assert repair_address("JALAN KPB 6 KAWASAN") == "JALAN KPB 6 KAWASAN"
