@@ -16,8 +16,8 @@ PostgreSQL database of its own, both removed at the end.
 
     .venv/bin/python benchmarks/sse_streams.py --streams 300                       # gthread 2x8
     .venv/bin/python benchmarks/sse_streams.py --streams 300 --threads 200
-    .venv/bin/python benchmarks/sse_streams.py --streams 300 --worker-class gevent \\
-        --extra-path /tmp/gevent-lib      # gevent installed with pip --target there
+    .venv/bin/python benchmarks/sse_streams.py --streams 1000 --worker-class gevent
+
 """
 
 from __future__ import annotations

@@ -45,9 +45,12 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn processes")
-@click.option("--threads", default=8, show_default=True, type=int, help="threads per process")
-def api(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the HTTP API with gunicorn."""
+@click.option(
+    "--connections", default=1000, show_default=True, type=int,
+    help="concurrent connections per process (event streams included)",
+)  # fmt: skip
+def api(host: str, port: int, workers: int, connections: int) -> None:
+    """Serve the HTTP API with gunicorn (gevent workers: see receiptq/api/gunicorn_conf.py)."""
     _exec(
         [
             sys.executable,
@@ -58,10 +61,10 @@ def api(host: str, port: int, workers: int, threads: int) -> None:
             f"{host}:{port}",
             "--workers",
             str(workers),
-            "--threads",
-            str(threads),
             "--worker-class",
-            "gthread",
+            "gevent",
+            "--worker-connections",
+            str(connections),
             "--config",  # JSON logs, metrics across the gunicorn processes
             "python:receiptq.api.gunicorn_conf",
             "--timeout",
@@ -75,7 +78,7 @@ def api(host: str, port: int, workers: int, threads: int) -> None:
 
 @main.command()
 @click.option("--concurrency", "-c", default=None, type=int, help="processes (default: cores)")
-@click.option("--queues", "-Q", default="receipts,maintenance", show_default=True)
+@click.option("--queues", "-Q", default="receipts,maintenance,index", show_default=True)
 @click.option("--loglevel", "-l", default="INFO", show_default=True)
 @click.option("--hostname", "-n", default=None, help="worker node name")
 def worker(concurrency: int | None, queues: str, loglevel: str, hostname: str | None) -> None:

@@ -41,7 +41,7 @@ def serve_api(settings, log: Path, **env: str) -> Iterator[str]:
     """`receiptq api` under gunicorn (one process), its access log in `log`."""
     port = free_port()
     proc = subprocess.Popen(
-        [*RECEIPTQ, "api", "--port", str(port), "--workers", "1", "--threads", "4"],
+        [*RECEIPTQ, "api", "--port", str(port), "--workers", "1"],
         env=settings_env(settings, **env), stdout=log.open("wb"), stderr=subprocess.STDOUT,
         cwd=ROOT,
     )  # fmt: skip
