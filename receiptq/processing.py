@@ -136,7 +136,6 @@ def _run(ctx: Context, job_id: str) -> str:
     metrics.job_finished(final["status"])
     _mirror(ctx, job_store.get_job(ctx.pool, job_id))
     _finished(ctx, job_id)
-    if final["status"] == "completed":
     return final["status"]
 
 
