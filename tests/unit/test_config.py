@@ -27,3 +27,11 @@ def test_settings_come_from_receiptq_environment(monkeypatch):
     assert settings.max_upload_bytes == int(2.5 * 1024 * 1024)
     assert settings.ocr_langs == "pol"
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [f for f in Settings.model_fields if f"`RECEIPTQ_{f.upper()}`" not in readme]
+    assert missing == []
