@@ -6,7 +6,34 @@ extractor, PostgreSQL and clients. An unknown field is null, never absent.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from pydantic import BaseModel, Field
+
+# The item categories FoodSave uses; the categorizer's catalog and the sample generator's
+# products are labelled with exactly these.
+CATEGORIES: tuple[str, ...] = (
+    "dairy",
+    "bakery",
+    "meat_fish",
+    "fruit_vegetables",
+    "drinks",
+    "snacks_sweets",
+    "pantry",
+    "frozen",
+    "household",
+    "personal_care",
+)
+
+
+def to_decimal(value: str | None) -> Decimal | None:
+    """An amount string of a receipt as a Decimal, or None when absent or not a number."""
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except (InvalidOperation, ValueError):
+        return None
 
 
 class Merchant(BaseModel):

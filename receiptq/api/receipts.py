@@ -78,6 +78,22 @@ def _on_finished(job_id: str) -> None:
     webhooks.notify_finished(_ctx(), job_id, _celery())
 
 
+def _accepted(job: dict) -> tuple[dict, dict[str, str]]:
+    """The body and headers of an answer to a submit or reprocess."""
+    links = _links(job["job_id"])
+    body = {
+        "job_id": job["job_id"],
+        "status": job["status"],
+        "progress": job["progress"],
+        **links,
+        "expires_at": job["expires_at"],
+    }
+    headers = {"Location": links["status_url"]}
+    if job["status"] not in TERMINAL:
+        headers["Retry-After"] = POLL_AFTER_SECONDS
+    return body, headers
+
+
 @bp.post("/process")
 @documented(
     "Upload a receipt",
@@ -107,18 +123,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
         callback_url=_callback_url(request.form.get("callback_url")),
     )
     result = jobs.submit(_ctx(), g.user.id, data, upload.filename, _enqueue, options)
-    job = result.job
-    links = _links(job["job_id"])
-    body = {
-        "job_id": job["job_id"],
-        "status": job["status"],
-        "progress": job["progress"],
-        **links,
-        "expires_at": job["expires_at"],
-    }
-    headers = {"Location": links["status_url"]}
-    if job["status"] not in TERMINAL:
-        headers["Retry-After"] = POLL_AFTER_SECONDS
+    body, headers = _accepted(result.job)
     if result.duplicate_of:
         body["duplicate_of"] = result.duplicate_of
         return jsonify(body), 200, headers
@@ -166,14 +171,6 @@ def reprocess(job_id: str) -> tuple[Response, int, dict[str, str]]:
         payload.get("callback_url") if isinstance(payload, dict) else None  # form: a dict too
     )
     job = jobs.reprocess(_ctx(), g.user.id, job_id, _enqueue, callback_url=callback_url)
-    links = _links(job["job_id"])
-    body = {
-        "job_id": job["job_id"],
-        "status": job["status"],
-        "progress": job["progress"],
-        **links,
-        "expires_at": job["expires_at"],
-        "reprocessed_from": job["reprocessed_from"],
-    }
-    headers = {"Location": links["status_url"], "Retry-After": POLL_AFTER_SECONDS}
+    body, headers = _accepted(job)
+    body["reprocessed_from"] = job["reprocessed_from"]
     return jsonify(body), 202, headers

@@ -22,20 +22,7 @@ import faiss
 import numpy as np
 
 from receiptq.pipeline.embed import DIM, embed, normalize
-from receiptq.receipt import Item
-
-CATEGORIES: tuple[str, ...] = (
-    "dairy",
-    "bakery",
-    "meat_fish",
-    "fruit_vegetables",
-    "drinks",
-    "snacks_sweets",
-    "pantry",
-    "frozen",
-    "household",
-    "personal_care",
-)
+from receiptq.receipt import CATEGORIES, Item
 
 # Receipt boilerplate that the extractor may hand over as an "item". These go into the index
 # with no category, so "G0TÓWKA" or "SUMA PLN" find their own kind and come out as None,

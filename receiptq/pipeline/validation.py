@@ -4,26 +4,17 @@ date is still worth keeping, and the issues tell the user what to check."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from receiptq.receipt import Receipt, Validation, ValidationIssue
+from receiptq.receipt import Receipt, Validation, ValidationIssue, to_decimal
 
 TOLERANCE = Decimal("0.05")
-
-
-def _amount(value: str | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(value)
-    except (InvalidOperation, ValueError):
-        return None
 
 
 def validate(receipt: Receipt, today: dt.date | None = None) -> Validation:
     today = today or dt.date.today()
     issues: list[ValidationIssue] = []
-    total = _amount(receipt.total)
+    total = to_decimal(receipt.total)
     if total is None:
         issues.append(ValidationIssue(code="total_missing", message="No total was found."))
     elif total < 0:
@@ -49,11 +40,11 @@ def validate(receipt: Receipt, today: dt.date | None = None) -> Validation:
                     )
                 )
 
-    item_totals = [_amount(item.total_price) for item in receipt.items]
+    item_totals = [to_decimal(item.total_price) for item in receipt.items]
     if total is not None and item_totals and all(v is not None for v in item_totals):
         items_sum = sum(item_totals, Decimal(0))
-        subtotal = _amount(receipt.subtotal)
-        tax = _amount(receipt.tax) or Decimal(0)
+        subtotal = to_decimal(receipt.subtotal)
+        tax = to_decimal(receipt.tax) or Decimal(0)
         targets = [total, total - tax] + ([subtotal] if subtotal is not None else [])
         if all(abs(items_sum - t) > TOLERANCE for t in targets):
             issues.append(
@@ -63,8 +54,8 @@ def validate(receipt: Receipt, today: dt.date | None = None) -> Validation:
                 )
             )
 
-    subtotal = _amount(receipt.subtotal)
-    tax = _amount(receipt.tax)
+    subtotal = to_decimal(receipt.subtotal)
+    tax = to_decimal(receipt.tax)
     if (
         total is not None
         and subtotal is not None

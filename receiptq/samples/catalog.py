@@ -9,19 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CATEGORIES = (
-    "dairy",
-    "bakery",
-    "meat_fish",
-    "fruit_vegetables",
-    "drinks",
-    "snacks_sweets",
-    "pantry",
-    "frozen",
-    "household",
-    "personal_care",
-)
-
 # Categories taxed at the standard rate on English-language receipts (UK VAT "A",
 # Malaysian GST "SR", US sales tax "T"); the rest are treated as zero-rated basic food.
 STANDARD_RATED = frozenset({"drinks", "snacks_sweets", "household", "personal_care"})

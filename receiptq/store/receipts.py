@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from receiptq.receipt import Receipt
+from receiptq.receipt import Receipt, to_decimal
 from receiptq.store.jobs import purge_upload_if_requested
-
-
-def _decimal(value: str | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(value)
-    except (InvalidOperation, ValueError):
-        return None
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -65,7 +55,7 @@ def complete_job(pool: ConnectionPool, job_id: str, receipt: Receipt) -> dict[st
                 receipt.merchant.name,
                 receipt.merchant.address,
                 _date(receipt.date),
-                _decimal(receipt.total),
+                to_decimal(receipt.total),
                 receipt.currency,
                 Jsonb(data),
             ),
@@ -80,9 +70,9 @@ def complete_job(pool: ConnectionPool, job_id: str, receipt: Receipt) -> dict[st
                         job_id,
                         position,
                         item.description,
-                        _decimal(item.quantity),
-                        _decimal(item.unit_price),
-                        _decimal(item.total_price),
+                        to_decimal(item.quantity),
+                        to_decimal(item.unit_price),
+                        to_decimal(item.total_price),
                         item.category,
                     )
                     for position, item in enumerate(receipt.items)

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from receiptq.samples.catalog import CATEGORIES, PTU_RATES
+from receiptq.receipt import CATEGORIES
+from receiptq.samples.catalog import PTU_RATES
 from receiptq.samples.compose import fit_lines
 from receiptq.samples.generate import LAYOUTS
 from receiptq.samples.money import fmt, money, round_to_5_sen, tax_included
