@@ -18,7 +18,7 @@ import psycopg
 import redis
 from celery.exceptions import SoftTimeLimitExceeded
 
-from receiptq import logs, metrics, queueing, webhooks
+from receiptq import indexing, logs, metrics, queueing, webhooks
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.errors import Cancelled, ReceiptqError
@@ -136,6 +136,8 @@ def _run(ctx: Context, job_id: str) -> str:
     metrics.job_finished(final["status"])
     _mirror(ctx, job_store.get_job(ctx.pool, job_id))
     _finished(ctx, job_id)
+    if final["status"] == "completed":
+        indexing.enqueue_index(job_id)  # similar receipts (docs/search.md); never raises
     return final["status"]
 
 

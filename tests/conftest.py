@@ -126,7 +126,7 @@ class WorkerProcess:
         env = settings_env(settings, RECEIPTQ_TEMP_DIR=str(temp_dir), TMPDIR=str(temp_dir))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "receiptq.worker", "worker",
-             "-Q", "receipts,maintenance", "-c", str(concurrency), "-P", "prefork",
+             "-Q", "receipts,maintenance,index", "-c", str(concurrency), "-P", "prefork",
              "-n", self.name, "--without-gossip", "--without-mingle", "-l", "INFO"],
             env=env, cwd=temp_dir, stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -16,6 +16,7 @@ CLEANUP_TASK = "receiptq.cleanup_temp_files"
 HEALTH_TASK = "receiptq.health_check"
 WEBHOOK_TASK = "receiptq.deliver_webhook"
 SWEEP_TASK = "receiptq.sweep_jobs"
+INDEX_TASK = "receiptq.index_receipt"  # similar receipts: docs/search.md
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -31,7 +32,7 @@ def create_celery(settings: Settings) -> Celery:
         accept_content=["json"],
         timezone="UTC",
         enable_utc=True,
-        task_queues=[Queue("receipts"), Queue("maintenance")],
+        task_queues=[Queue("receipts"), Queue("maintenance"), Queue("index")],
         task_default_queue="receipts",
         task_routes={
             PROCESS_TASK: {"queue": "receipts"},
@@ -39,6 +40,7 @@ def create_celery(settings: Settings) -> Celery:
             HEALTH_TASK: {"queue": "maintenance"},
             WEBHOOK_TASK: {"queue": "maintenance"},
             SWEEP_TASK: {"queue": "maintenance"},
+            INDEX_TASK: {"queue": "index"},
         },
         # At-least-once delivery: a task is acknowledged only after it ran, and a worker
         # killed mid-task gives its message back. Effects are idempotent (upsert by job).

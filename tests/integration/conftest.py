@@ -110,7 +110,7 @@ def metrics_stack(settings, tmp_path_factory) -> Iterator[MetricsStack]:
     )  # fmt: skip
     api_env = {**base, "PROMETHEUS_MULTIPROC_DIR": str(api_dir)}
     api = subprocess.Popen(
-        [*RECEIPTQ, "api", "--port", str(api_port), "--workers", "2", "--threads", "2"],
+        [*RECEIPTQ, "api", "--port", str(api_port), "--workers", "2"],
         env=api_env, cwd=ROOT, stdout=api_log.open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
