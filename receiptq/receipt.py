@@ -31,9 +31,10 @@ def to_decimal(value: str | None) -> Decimal | None:
     if value is None:
         return None
     try:
-        return Decimal(value)
+        number = Decimal(value)
     except (InvalidOperation, ValueError):
         return None
+    return number if number.is_finite() else None  # "NaN", "Infinity" are no amounts
 
 
 class Merchant(BaseModel):
