@@ -99,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
             t0 = cpu_seconds()
             receipt = read_receipt(image, engine=engine, second_pass=not args.single_pass)
             cpu.append(cpu_seconds() - t0)
-            row = {"file": str(path), "receipt": receipt.model_dump(mode="json")}
+            row = {
+                "file": str(path),
+                "receipt": receipt.model_dump(mode="json"),
+                "cpu_s": round(cpu[-1], 3),
+            }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     n = len(cpu)

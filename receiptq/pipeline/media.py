@@ -71,16 +71,20 @@ def inspect(data: bytes, *, max_pixels: int, max_pdf_pages: int) -> MediaInfo:
 
 
 def decode_pages(data: bytes, *, max_pixels: int, max_pdf_pages: int) -> list[np.ndarray]:
-    """Decode an upload to page images (RGB uint8 arrays), one per page."""
+    """Decode an upload to page images (BGR uint8 arrays, OpenCV's order), one per page."""
     info = inspect(data, max_pixels=max_pixels, max_pdf_pages=max_pdf_pages)
     if info.media_type == "application/pdf":
         return _render_pdf(data, max_pixels)
     try:
         with Image.open(io.BytesIO(data)) as image:
             image = ImageOps.exif_transpose(image)
-            return [np.asarray(image.convert("RGB"))]
+            return [_bgr(image)]
     except (OSError, ValueError, SyntaxError) as exc:
         raise Unprocessable(_UNREADABLE) from exc
+
+
+def _bgr(image: Image.Image) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
 
 
 _UNREADABLE = "The image could not be decoded: the file may be damaged or incomplete."
@@ -155,7 +159,7 @@ def _render_pdf(data: bytes, max_pixels: int) -> list[np.ndarray]:
             if pixels > max_pixels:
                 scale *= (max_pixels / pixels) ** 0.5
             bitmap = page.render(scale=scale)
-            images.append(np.asarray(bitmap.to_pil().convert("RGB")))
+            images.append(_bgr(bitmap.to_pil()))
             page.close()
         return images
     finally:

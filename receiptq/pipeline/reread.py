@@ -18,8 +18,11 @@ from receiptq.pipeline.ocr import run_ocr
 from receiptq.pipeline.preprocess import preprocess
 from receiptq.receipt import Receipt
 
-#: A second pass runs when any key field's confidence is below this.
+#: A second pass runs when any key field's confidence is below this...
 SECOND_PASS_BELOW = 0.6
+#: ...and the preprocessed page is no larger than this: OCR time grows with pixels, and
+#: the largest pages would take the CPU per receipt past its budget (1.5 s).
+SECOND_PASS_MAX_PIXELS = 2_500_000
 KEY_FIELDS = ("merchant.name", "merchant.address", "date", "total")
 
 FIRST_PASS = {"flatten": True, "thicken": False}
@@ -65,8 +68,23 @@ def read_receipt(
     second_pass: bool = True,
 ) -> Receipt:
     """preprocess -> OCR -> analyze, plus a second reading when the first is weak."""
-    first = analyze(run_ocr(preprocess(image, **FIRST_PASS), langs=langs, engine=engine))
-    if not second_pass or not needs_second_pass(first):
+    page = preprocess(image, **FIRST_PASS)
+    first = analyze(run_ocr(page, langs=langs, engine=engine))
+    if not second_pass:
+        return first
+    return reread_if_weak(image, page, first, langs=langs, engine=engine)
+
+
+def reread_if_weak(
+    image: np.ndarray,
+    page: np.ndarray,
+    first: Receipt,
+    langs: str = "eng+pol",
+    engine: str | None = None,
+) -> Receipt:
+    """The second reading of `image` (whose first-pass page was `page`), merged into
+    `first`, when a key field of `first` is weak and the page is small enough."""
+    if page.size > SECOND_PASS_MAX_PIXELS or not needs_second_pass(first):
         return first
     second = analyze(run_ocr(preprocess(image, **SECOND_PASS), langs=langs, engine=engine))
     return merge_readings(first, second)

@@ -16,6 +16,7 @@ from receiptq.pipeline.analysis import analyze
 from receiptq.pipeline.ocr import OcrResult, run_ocr
 from receiptq.pipeline.preprocess import preprocess
 from receiptq.pipeline.quality import check_quality
+from receiptq.pipeline.reread import reread_if_weak
 from receiptq.pipeline.validation import validate
 from receiptq.receipt import Receipt
 
@@ -68,6 +69,8 @@ def extract(
 
     stage("analysis")
     receipt = analyze(ocr)
+    if len(pages) == 1:  # a weak first reading of a photo or scan gets a second one
+        receipt = reread_if_weak(pages[0], images[0], receipt, langs=options.langs)
     if receipt.items:
         from receiptq.pipeline.categorize import categorize_items
 

@@ -64,9 +64,11 @@ def analyze_lines(lines: list[Line]) -> Receipt:
     start, end = _items_span(lines)
     parsed_items = extract_items(lines, start, end)
     totals = extract_totals(lines, item_sum(parsed_items))
-    date, time, date_conf = pick_date(texts)
     merchant = find_merchant(lines)
     language = detect_language(full)
+    currency = detect_currency(full, language)
+    # US receipts print month first (04/05/2023 is April 5th).
+    date, time, date_conf = pick_date(texts, month_first=currency == "USD")
     if language != "pl":
         merchant.name = fold_diacritics(merchant.name) if merchant.name else None
         merchant.address = fold_diacritics(merchant.address) if merchant.address else None
@@ -85,7 +87,7 @@ def analyze_lines(lines: list[Line]) -> Receipt:
         ),
         date=date.isoformat() if date else None,
         time=time,
-        currency=detect_currency(full, language),
+        currency=currency,
         total=format_amount(totals.total),
         subtotal=format_amount(totals.subtotal),
         tax=format_amount(totals.tax),

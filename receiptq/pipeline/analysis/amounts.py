@@ -182,7 +182,7 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
         s = _LABEL_WEIGHT[label]
         if label in ("total", "rounded_total"):
             s += min(a.label_len, 14) * 0.3
-        s += 2.0 * a.rel_y + (0.5 if a.right else 0.0)
+        s += 2.0 * a.rel_y + 0.5
         s += min(counts[a.value] - 1, 3) * 1.0
         if a.value == biggest:
             s += 0.5

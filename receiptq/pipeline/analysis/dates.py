@@ -28,21 +28,28 @@ MONTHS: dict[str, int] = {
 # Both separators of a date are the same character ("19- 10/03" is not a date).
 _SEP1 = r"\s?(?P<sep>[-/.])\s?"
 _SEP2 = r"\s?(?P=sep)\s?"
+_D = r"\d{1,2}"
+_Y4 = r"(?:19|20)\d\d"
+_Y24 = r"(?:19|20)?\d\d"
 _NUMERIC = [
     # ISO and year-first: 2024-05-12, 2018/12/25, 2018.12.25
-    ("ymd", re.compile(rf"(?<!\d)(?P<y>(?:19|20)\d\d){_SEP1}(?P<m>\d{{1,2}}){_SEP2}(?P<d>\d{{1,2}})(?!\d)")),
+    ("ymd", re.compile(rf"(?<!\d)(?P<y>{_Y4}){_SEP1}(?P<m>{_D}){_SEP2}(?P<d>{_D})(?!\d)")),
     # day-first or month-first with a 2- or 4-digit year: 25/12/2018, 25-12-18
-    ("dmy", re.compile(rf"(?<![\d#])(?P<a>\d{{1,2}}){_SEP1}(?P<b>\d{{1,2}}){_SEP2}(?P<y>(?:19|20)?\d\d)(?![\d.,]\d)")),
+    (
+        "dmy",
+        re.compile(rf"(?<![\d#])(?P<a>{_D}){_SEP1}(?P<b>{_D}){_SEP2}(?P<y>{_Y24})(?![\d.,]\d)"),
+    ),
     # compact: 20180312, 12032018
     ("compact", re.compile(r"(?<!\d)(?P<s>(?:19|20)\d{6}|\d{4}(?:19|20)\d\d)(?!\d)")),
-]  # fmt: skip
+]
 _MONTH_NAME = r"(?P<mon>[A-Za-zżźćńółęąśŻŹĆĄŚĘŁÓŃ]{3,11})\.?"
+_GAP = r"\s?[-/ .,]?\s?"
 _NAMED = [
     # 09 Apr 2018, 9-APR-18, 12 maja 2024
-    re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})\s?[-/ .,]?\s?{_MONTH_NAME}\s?[-/ .,]?\s?(?P<y>(?:19|20)?\d\d)(?!\d)"),
+    re.compile(rf"(?<!\d)(?P<d>{_D}){_GAP}{_MONTH_NAME}{_GAP}(?P<y>{_Y24})(?!\d)"),
     # Apr 9, 2018 / April 09 2018
-    re.compile(rf"{_MONTH_NAME}\s?[-/ .]?\s?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s?(?P<y>(?:19|20)\d\d)(?!\d)"),
-]  # fmt: skip
+    re.compile(rf"{_MONTH_NAME}{_GAP}(?P<d>{_D})(?:st|nd|rd|th)?,?\s?(?P<y>{_Y4})(?!\d)"),
+]
 
 _TIME = re.compile(
     r"(?<![\d.,])(?P<h>[01]?\d|2[0-3])\s?[:.]\s?(?P<m>[0-5]\d)(?:\s?[:.]\s?(?P<s>[0-5]\d))?"
@@ -83,8 +90,9 @@ def month_number(name: str) -> int | None:
     return MONTHS.get(s[:4]) or MONTHS.get(s[:3])
 
 
-def parse_dates(text: str) -> list[DateCandidate]:
-    """Every plausible date in ``text``; day-first preferred over month-first. Never raises."""
+def parse_dates(text: str, month_first: bool = False) -> list[DateCandidate]:
+    """Every plausible date in ``text``; day-first preferred over month-first unless
+    ``month_first`` (US receipts). Never raises."""
     out: list[DateCandidate] = []
     taken: list[tuple[int, int]] = []
 
@@ -101,7 +109,10 @@ def parse_dates(text: str) -> list[DateCandidate]:
             elif kind == "dmy":
                 y, a, b = _year(m["y"]), int(m["a"]), int(m["b"])
                 d = _make(y, b, a)
-                add(d, m, "dmy") if d else add(_make(y, a, b), m, "mdy")
+                if month_first and (md := _make(y, a, b)):
+                    add(md, m, "dmy")  # the expected order for this receipt
+                else:
+                    add(d, m, "dmy") if d else add(_make(y, a, b), m, "mdy")
             else:
                 s = m["s"]
                 if s[:2] in ("19", "20"):
@@ -148,7 +159,9 @@ _DATE_LABEL = re.compile(r"DATE|DATA|TARIKH|TRANSDATE|DATETIME|INVOICEDATE|DNIA"
 _NOT_PURCHASE = re.compile(r"EXPIR|VALID|DUE|WAZN|BEFORE|TERMIN|BIRTH|URODZ", re.IGNORECASE)
 
 
-def pick_date(line_texts: list[str]) -> tuple[dt.date | None, str | None, float]:
+def pick_date(
+    line_texts: list[str], month_first: bool = False
+) -> tuple[dt.date | None, str | None, float]:
     """The purchase date of a receipt given its lines: (date, time, confidence).
 
     Scores each candidate by its label, its order (unambiguous ISO and day-first beat
@@ -159,7 +172,7 @@ def pick_date(line_texts: list[str]) -> tuple[dt.date | None, str | None, float]
     n = max(len(line_texts), 1)
     for i, text in enumerate(line_texts):
         sq = squash(text)
-        for c in parse_dates(text):
+        for c in parse_dates(text, month_first):
             s = 5.0
             if _DATE_LABEL.search(sq):
                 s += 3.0

@@ -55,6 +55,15 @@ _MALAYSIA = re.compile(
 )
 
 
+#: The 50 US state codes and DC.
+_US_STATES = (
+    r"A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|"
+    r"S[CD]|T[NX]|UT|V[AT]|W[AIVY]"
+)
+#: "Denver, CO 80237": a US state code followed by a ZIP code.
+_US_ADDRESS = re.compile(rf",?\s(?:{_US_STATES})\s\d{{5}}(?:-\d{{4}})?\b")
+
+
 def detect_currency(text: str, language: str) -> str | None:
     """ISO 4217 code from currency marks, else from language and place names."""
     for code, rx in _CURRENCY_MARKS:
@@ -64,7 +73,7 @@ def detect_currency(text: str, language: str) -> str | None:
         return "PLN"
     if _MALAYSIA.search(text):
         return "MYR"
-    if "$" in text:
+    if "$" in text or _US_ADDRESS.search(text):
         return "USD"
     return None
 

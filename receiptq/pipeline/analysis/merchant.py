@@ -77,10 +77,15 @@ _ADDRESS_WORDS = re.compile(
     r"LUMPUR|PETALING|SHAH|ALAM|STREET|ST|ROAD|RD|AVENUE|AVE|SUITE|FLOOR|UL|ULICA|AL|ALEJA|"
     r"PL|PLAC|OS|OSIEDLE|WARSZAWA|KRAKOW|KRAKÓW|POZNAN|POZNAŃ|GDANSK|GDAŃSK|WROCLAW|WROCŁAW|"
     r"LODZ|ŁÓDŹ|KATOWICE|UNIT|KM|PERSIARAN|KAMPUNG|KG|INDUSTRIAL|PERINDUSTRIAN|KAWASAN|"
-    r"SEKSYEN|MALAYSIA|POLSKA|DARUL|EHSAN|TAKZIM)\b",
+    r"SEKSYEN|MALAYSIA|POLSKA|DARUL|EHSAN|TAKZIM|PERAK|PAHANG|KEDAH|PERLIS|KELANTAN|"
+    r"TERENGGANU|MELAKA|NEGERI|SEMBILAN|SABAH|SARAWAK|PULAU|PINANG|PENANG|LABUAN|"
+    r"PUTRAJAYA|W\.?P|LANE|BLVD|DRIVE|DR|HIGH)\b",
     re.IGNORECASE,
 )
-_POSTCODE = re.compile(r"(?<![\dA-Za-z])(?:\d{5}|\d{2}-\d{3})(?!\d)")
+_POSTCODE = re.compile(
+    r"(?<![\dA-Za-z])(?:\d{5}|\d{2}-\d{3})(?!\d)"  # Malaysia, US ZIP, Poland
+    r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"  # UK: BS1 6WH
+)
 _NIP = re.compile(
     r"\bNIP\W{0,3}((?:PL)?\s?\d{3}[- ]?\d{2,3}[- ]?\d{2}[- ]?\d{2,3})\b", re.IGNORECASE
 )
@@ -123,7 +128,10 @@ def fix_word_letters(text: str) -> str:
 
 def has_legal_suffix(text: str) -> bool:
     """Whether ``text`` carries a company-form suffix (SDN BHD, Sp. z o.o., LTD, S.A.)."""
-    if _END_SUFFIXES.search(text.strip()):
+    if _PL_SOLE_TRADER.match(text):
+        return True
+    bare = re.sub(r"\s*[\(\[][^()\[\]]*\d[^()\[\]]*[\)\]]?\s*$", "", text.strip())
+    if _END_SUFFIXES.search(bare):
         return True
     words = [squash(w) for w in text.split()]
     joined = "".join(words)
@@ -152,7 +160,9 @@ def _is_noise(line: Line) -> bool:
 
 def _has_money(text: str) -> bool:
     """An amount that is not part of an address ("NO 18, 20, 22" is not RM 20.22)."""
-    return bool(find_amounts(text)) and not _POSTCODE.search(text) and not _ADDRESS_WORDS.search(text)
+    return (
+        bool(find_amounts(text)) and not _POSTCODE.search(text) and not _ADDRESS_WORDS.search(text)
+    )
 
 
 def _looks_like_address(text: str) -> bool:
@@ -182,7 +192,8 @@ def clean_line(text: str) -> str:
 
 _PHONE_LIKE = re.compile(r"(?:\+?\d{2,4}[- ]?)?\d{2,4}[- ]\d{3,4}[- ]?\d{3,5}")
 _REG_WORDS = re.compile(
-    r"\b(?:CO|COMPANY|ROC|REG|REGISTRATION|BUSINESS)\b\.?\s*(?:REG|NO|NUMBER)?", re.IGNORECASE
+    r"\b(?:CO|COMPANY|BUSINESS)\b\.?\s*(?:REG|NO|NUMBER)|\b(?:ROC|REG|REGISTRATION)\b",
+    re.IGNORECASE,
 )
 _SDN = re.compile(r"^(?:S[DO0Q]N|5[DO]N|SDH|SON)\.?$", re.IGNORECASE)
 _BHD = re.compile(r"^[B8GP3R][HN][DO0]\.?$|^B[A-Z][D0O]\.?$|^[A-Z8]?HD\.?$", re.IGNORECASE)
@@ -198,7 +209,13 @@ def normalize_legal_forms(text: str) -> str:
             dot = "." if toks[i + 1].endswith(".") else ""
             toks[i + 1] = ("BHD" if toks[i + 1][1:].isupper() else "Bhd") + dot
     text = " ".join(toks)
-    return re.sub(r"(?<![A-Za-z])5/B\b", "S/B", text)
+    text = re.sub(r"(?<![A-Za-z])5/B\b", "S/B", text)
+    # "Sp. z o.o." with the o's read as zeros.
+    return re.sub(
+        r"\b(S[Pp]\.?\s?[Zz]\s?)0\.\s?0\.",
+        lambda m: m[1] + ("O.O." if m[1][:2] == "SP" else "o.o."),
+        text,
+    )
 
 
 #: Words of addresses, for repairing one-letter OCR errors in them (JALAU -> JALAN).
@@ -243,6 +260,12 @@ def repair_address(text: str) -> str:
                 tok = _same_case(match, tok)
         out.append(tok)
     return "".join(out)
+
+
+#: Polish sole-trader designations that open a business name: P.H.U., F.H.U., P.P.H.U.
+_PL_SOLE_TRADER = re.compile(r"^\W*(?:P\.?\s?P\.?|F\.?|P\.?)\s?H\.?\s?U\.?\s", re.IGNORECASE)
+#: Polish street prefixes: an address starts at the line that has one.
+_PL_STREET = re.compile(r"(?:^|\s)(?:ul|al|os|pl)\.\s?\w", re.IGNORECASE)
 
 
 def _is_registration(text: str) -> bool:
@@ -300,6 +323,7 @@ def find_merchant(lines: list[Line]) -> MerchantInfo:
     else:
         info.name_confidence = 0.8
     if name_idx is None:
+        info.address, info.address_confidence = _address(head, texts, 0)
         return info
     first = last = name_idx
     # A legal form alone or nearly alone on its line ("SDN. BHD.", "CO. (M) SDN BHD",
@@ -357,7 +381,9 @@ def _unlabelled_name(head: list[Line], texts: list[str]) -> int | None:
 def _is_name_like(line: Line, text: str) -> bool:
     if _STOP.search(text) or _is_registration(text) or _PHONE_LIKE.search(text):
         return False
-    if _POSTCODE.search(text) or re.match(r"\W*(?:NO\b|LOT\b|\d)", text, re.I):
+    if _POSTCODE.search(text) or _ADDRESS_WORDS.search(text):
+        return False
+    if re.match(r"\W*(?:NO|LOT)\b|\W*\d+\s*,", text, re.I):
         return False
     letters = sum(c.isalpha() for c in text)
     return letters >= 3 and letters >= 0.6 * len(text.replace(" ", "")) and line.conf >= 0.6
@@ -380,9 +406,13 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
                 break
             continue
         if seen_postcode:
-            # After the postcode only a state or country line ("SELANGOR", "MALAYSIA").
+            # After the postcode only a state or country line ("SELANGOR", "MALAYSIA"),
+            # or the town when the postcode ended the line above ("11900" / "BAYAN LEPAS").
             words = re.findall(r"[A-Za-z]+", text)
-            if re.search(r"\d", text) or len(words) > 6 or not _ADDRESS_WORDS.search(text):
+            town_next = re.search(r"\d\W*$", addr[-1]) is not None
+            if re.search(r"\d", text) or len(words) > 6:
+                break
+            if not town_next and not _ADDRESS_WORDS.search(text):
                 break
         if parse_dates(text) or _has_money(text):
             if addr:
@@ -395,7 +425,14 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
             break
     if not addr:
         return None, 0.0
-    return repair_address(" ".join(a for a in addr if a)), (0.8 if seen_postcode else 0.5) * min(confs)
+    street = [i for i, a in enumerate(addr) if _PL_STREET.search(a)]
+    if street and street[0] > 0:
+        # "Sklep nr 12" above "ul. Długa 5": a branch line, not the address.
+        addr, confs = addr[street[0] :], confs[street[0] :]
+        addr[0] = addr[0][_PL_STREET.search(addr[0]).start() :].strip()
+    return repair_address(" ".join(a for a in addr if a)), (0.8 if seen_postcode else 0.5) * min(
+        confs
+    )
 
 
 def find_tax_id(texts: list[str]) -> str | None:

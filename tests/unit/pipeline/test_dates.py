@@ -90,3 +90,11 @@ def test_round_trip_common_formats(d):
         d.strftime("%b %d, %Y"),
     ):
         assert parse_date(text) == d, text
+
+
+def test_us_receipts_read_month_first():
+    lines = ["CORNER PANTRY", "Denver, CO 80237", "04/05/2023 14:02", "TOTAL $12.00"]
+    assert pick_date(lines, month_first=True)[0] == dt.date(2023, 4, 5)
+    assert pick_date(lines)[0] == dt.date(2023, 5, 4)
+    # An impossible month-first reading still falls back to day-first.
+    assert pick_date(["25/04/2023"], month_first=True)[0] == dt.date(2023, 4, 25)

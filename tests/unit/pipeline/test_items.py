@@ -121,3 +121,16 @@ CHANGE                             1.50
     assert receipt.currency == "MYR"
     assert len(receipt.items) == 2
     assert receipt.confidence.fields["total"] > 0.5
+
+
+def test_us_address_means_dollars_and_month_first_dates():
+    receipt = analyze_lines(
+        lines_from_text(
+            "PINE MARKET\n118 Oak Ave\nDenver, CO 80203\n04/05/2023 8:32 AM\n"
+            "MILK 1GAL            3.49\nTOTAL                3.49\n"
+        )
+    )
+    assert receipt.currency == "USD"
+    assert receipt.date == "2023-04-05"
+    assert receipt.time == "08:32:00"
+    assert receipt.merchant.address == "118 Oak Ave Denver, CO 80203"

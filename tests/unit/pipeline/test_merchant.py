@@ -91,7 +91,33 @@ def test_ocr_typos_in_legal_forms_are_repaired():
 
 
 def test_repair_address():
-    assert repair_address("NO.32 8 33, Jin SR 1/9, Jalau Merah") == "NO.32 & 33, Jln SR 1/9, Jalan Merah"
+    assert (
+        repair_address("NO.32 8 33, Jin SR 1/9, Jalau Merah")
+        == "NO.32 & 33, Jln SR 1/9, Jalan Merah"
+    )
     assert repair_address("KAWASAN PERINIUSTRIAN, SELANGOL") == "KAWASAN PERINDUSTRIAN, SELANGOR"
     # A real number between words stays.
     assert repair_address("JALAN KPB 6 KAWASAN") == "JALAN KPB 6 KAWASAN"
+
+
+def test_uk_and_us_headers():
+    uk = find_merchant(
+        lines_from_text("HILLTOP GROCERS\n12 Mill Lane\nLeeds LS1 4AB\nTel: 0113 496 0000\n")
+    )
+    assert uk.name == "HILLTOP GROCERS"
+    assert uk.address == "12 Mill Lane Leeds LS1 4AB"
+    us = find_merchant(
+        lines_from_text("PINE MARKET\n118 Oak Ave\nDenver, CO 80203\n(303) 555-0100\n")
+    )
+    assert us.name == "PINE MARKET"
+    assert us.address == "118 Oak Ave Denver, CO 80203"
+
+
+def test_town_on_the_row_after_a_trailing_postcode():
+    m = find_merchant(
+        lines_from_text(
+            "SINAR MAS TRADING SDN BHD\nNO 3, JALAN BUNGA 2, TAMAN INDAH, 11900\n"
+            "BAYAN LEPAS, PULAU PINANG.\nTEL: 04-123 4567\n"
+        )
+    )
+    assert m.address == "NO 3, JALAN BUNGA 2, TAMAN INDAH, 11900 BAYAN LEPAS, PULAU PINANG."

@@ -1,0 +1,50 @@
+"""OCR output parsing and the engine cache."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import pytest
+
+from receiptq.pipeline import ocr
+from receiptq.pipeline.ocr import default_engine, parse_tsv
+
+TSV = (
+    "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+    "1\t1\t0\t0\t0\t0\t0\t0\t600\t900\t-1\t\n"
+    "5\t1\t1\t1\t1\t1\t20\t30\t80\t22\t96.5\tSUMA\n"
+    "5\t1\t1\t1\t1\t2\t110\t30\t50\t22\t91.0\tPLN\n"
+    "5\t1\t2\t1\t1\t1\t480\t31\t70\t22\t88.25\t45,60\n"
+    "5\t1\t2\t1\t1\t2\t560\t31\t10\t22\t95\t \n"
+)
+
+
+def test_parse_tsv_keeps_words_with_boxes_and_confidence():
+    words = parse_tsv(TSV)
+    assert [w.text for w in words] == ["SUMA", "PLN", "45,60"]
+    assert (words[2].left, words[2].top, words[2].right, words[2].bottom) == (480, 31, 550, 53)
+    assert words[2].conf == 88.25
+    assert words[2].block == 2
+
+
+def test_parse_tsv_without_header():
+    assert [w.text for w in parse_tsv(TSV.split("\n", 1)[1])] == ["SUMA", "PLN", "45,60"]
+
+
+def test_default_engine_is_available():
+    assert default_engine() in ("tesserocr", "pytesseract")
+    if importlib.util.find_spec("tesserocr") is None:
+        assert default_engine() == "pytesseract"
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("tesserocr") is None or ocr.tessdata_dir() is None,
+    reason="needs tesserocr and tessdata",
+)
+def test_tesserocr_engine_is_kept_per_process_and_rebuilt_after_fork(monkeypatch):
+    api = ocr._tesserocr_api("eng", {})
+    assert ocr._tesserocr_api("eng", {}) is api
+    # A forked child (a Celery prefork worker) has another pid: it builds its own engine.
+    monkeypatch.setattr(os, "getpid", lambda: -1)
+    assert ocr._tesserocr_api("eng", {}) is not api

@@ -1,0 +1,40 @@
+"""Choosing between two readings of the same receipt."""
+
+from __future__ import annotations
+
+from receiptq.pipeline.reread import merge_readings, needs_second_pass
+from receiptq.receipt import Confidence, Merchant, Receipt
+
+
+def reading(name, address, date, total, conf):
+    return Receipt(
+        merchant=Merchant(name=name, address=address),
+        date=date,
+        total=total,
+        confidence=Confidence(
+            fields={
+                "merchant.name": conf[0],
+                "merchant.address": conf[1],
+                "date": conf[2],
+                "total": conf[3],
+            }
+        ),
+    )
+
+
+def test_second_pass_only_when_a_key_field_is_weak():
+    assert not needs_second_pass(reading("A", "B", "2024-05-12", "1.00", (0.8, 0.7, 0.9, 0.9)))
+    assert needs_second_pass(reading("A", "B", "2024-05-12", "1.00", (0.8, 0.7, 0.9, 0.3)))
+    assert needs_second_pass(Receipt())
+
+
+def test_merge_takes_each_field_from_the_more_confident_reading():
+    first = reading("MAJU SON 8HD", "JALAN 1", "2024-05-12", "9.60", (0.3, 0.7, 0.9, 0.4))
+    second = reading("MAJU SDN BHD", "JALAU 1", "2024-05-21", "9.00", (0.8, 0.5, 0.6, 0.7))
+    merged = merge_readings(first, second)
+    assert merged.merchant.name == "MAJU SDN BHD"
+    assert merged.merchant.address == "JALAN 1"
+    assert merged.date == "2024-05-12"
+    assert merged.total == "9.00"
+    assert merged.confidence.fields["total"] == 0.7
+    assert first.total == "9.60"  # inputs are not modified
