@@ -131,6 +131,20 @@ def _replay(ctx: Context, user_id: str, claim: idempotency.Claim) -> Submission:
     return Submission(job=status(ctx, user_id, claim.job_id), created=False, replayed=True)
 
 
+def _enqueue_or_undo(
+    ctx: Context, job_id: str, enqueue: Enqueue, undo: Callable[[Any, str], None]
+) -> None:
+    """Queue a job just stored; if the broker refuses, remove it again and answer 503, so
+    that nothing the client was not told about is left behind."""
+    try:
+        enqueue(job_id)
+    except Exception as exc:  # kombu/redis raise many types for an unreachable broker
+        log.error("enqueue failed: %s", exc, extra={"job_id": job_id})
+        undo(ctx.pool, job_id)
+        raise ServiceUnavailable("The job queue is unavailable: try again shortly.") from exc
+    metrics.job_submitted()
+
+
 def _create(
     ctx: Context, upload: job_store.NewUpload, enqueue: Enqueue, options: SubmitOptions
 ) -> Submission:
@@ -141,16 +155,8 @@ def _create(
         callback_url=options.callback_url,
     )  # fmt: skip
     if not created:
-        return Submission(
-            job=_public(ctx, row), created=False, duplicate_of=row["job_id"]
-        )
-    try:
-        enqueue(job_id)
-    except Exception as exc:  # kombu/redis raise many types for an unreachable broker
-        log.error("enqueue failed: %s", exc, extra={"job_id": job_id})
-        job_store.delete_job(ctx.pool, job_id)
-        raise ServiceUnavailable("The job queue is unavailable: try again shortly.") from exc
-    metrics.job_submitted()
+        return Submission(job=_public(ctx, row), created=False, duplicate_of=row["job_id"])
+    _enqueue_or_undo(ctx, job_id, enqueue, job_store.delete_job)
     return Submission(job=_public(ctx, _mirror_row(ctx, row)), created=True)
 
 
@@ -275,13 +281,7 @@ def reprocess(
             "The original image of this job is no longer stored (purged after processing"
             " or by retention): upload it again."
         )
-    try:
-        enqueue(new_id)
-    except Exception as exc:  # kombu/redis raise many types for an unreachable broker
-        log.error("enqueue failed: %s", exc, extra={"job_id": new_id})
-        job_store.delete_job_only(ctx.pool, new_id)
-        raise ServiceUnavailable("The job queue is unavailable: try again shortly.") from exc
-    metrics.job_submitted()
+    _enqueue_or_undo(ctx, new_id, enqueue, job_store.delete_job_only)
     _mirror_row(ctx, row)
     try:
         ttl = ctx.settings.job_ttl_seconds
