@@ -193,12 +193,20 @@ def keys_create(name: str) -> None:
 @click.argument("key")
 def keys_revoke(key: str) -> None:
     """Revoke KEY (the full key, or the 10-character prefix stored with it)."""
+    import redis
+
+    from receiptq.api.auth import CACHE_SECONDS, keys_changed
     from receiptq.context import Context
     from receiptq.store.keys import revoke_key
 
     ctx = Context(_settings())
     try:
         count = revoke_key(ctx.pool, key)
+        try:  # API processes remember valid keys briefly: make them forget now
+            keys_changed(ctx.redis)
+        except redis.RedisError:
+            click.echo(f"Redis is unreachable: running API processes may accept the key for"
+                       f" up to {CACHE_SECONDS:g} s more", err=True)  # fmt: skip
     finally:
         ctx.close()
     click.echo(f"revoked {count} key(s)")
