@@ -7,10 +7,12 @@ is now 'cancelling', and we stop there with nothing saved.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,15 +111,20 @@ def _run(ctx: Context, job_id: str) -> str:
         _mirror(ctx, current)
         log.info("stage %s", name, extra={"job_id": job_id, "stage": name})
 
+    scratch = temp_root(ctx.settings) / f"receiptq-{job_id}"
     try:
         options = ExtractOptions(
             langs=ctx.settings.ocr_langs,
             max_pixels=ctx.settings.max_pixels,
             max_pdf_pages=ctx.settings.max_pdf_pages,
         )
-        receipt = extract(data, options, on_stage=on_stage)
+        with scratch_dir(scratch):
+            receipt = extract(data, options, on_stage=on_stage)
         on_stage("save", 90)
+        if not receipt_store.save_receipt(ctx.pool, job_id, receipt):
+            raise Cancelled
         on_stage("cleanup", 100)
+        shutil.rmtree(scratch, ignore_errors=True)
     except Cancelled:
         return _cancelled(ctx, job_id)
     except ReceiptqError as exc:
@@ -129,8 +136,10 @@ def _run(ctx: Context, job_id: str) -> str:
     except Exception:
         log.exception("processing failed", extra={"job_id": job_id})
         return fail_job(ctx, job_id, "Processing failed unexpectedly: the team has been told.")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
-    final = receipt_store.complete_job(ctx.pool, job_id, receipt)
+    final = receipt_store.complete_job(ctx.pool, job_id)
     timer.finish()
     metrics.ocr_confidence(receipt.confidence.ocr)
     metrics.job_finished(final["status"])
@@ -141,7 +150,23 @@ def _run(ctx: Context, job_id: str) -> str:
     return final["status"]
 
 
+@contextlib.contextmanager
+def scratch_dir(path: Path) -> Iterator[Path]:
+    """Make `path` the process' temp dir while a job's stages run, so every temp file of
+    the job (pytesseract's images and outputs) lands there and the cleanup stage removes
+    them all at once. A worker runs one job per process at a time (prefork)."""
+    path.mkdir(parents=True, exist_ok=True)
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(path)
+    try:
+        yield path
+    finally:
+        tempfile.tempdir = previous
+
+
 def _cancelled(ctx: Context, job_id: str) -> str:
+    with ctx.pool.connection() as conn:  # cancelled after the save stage: keep nothing
+        receipt_store.discard_receipt(conn, job_id)
     row = job_store.transition(
         ctx.pool,
         job_id,

@@ -1,10 +1,11 @@
-"""Receipts and their items: written once per job, atomically with the job's completion."""
+"""Receipts and their items: saved once per job (upsert), kept only if the job completes."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from psycopg import Connection
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
@@ -19,12 +20,11 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def complete_job(pool: ConnectionPool, job_id: str, receipt: Receipt) -> dict[str, Any]:
-    """Save the receipt and mark the job completed, unless it was cancelled meanwhile.
-
-    Upserts by job_id, so a redelivered task never duplicates rows. Returns the job's final
-    row: status 'completed', or 'cancelled' with nothing saved.
-    """
+def save_receipt(pool: ConnectionPool, job_id: str, receipt: Receipt) -> bool:
+    """Write the receipt and its items while the job is still 'processing' (the save
+    stage). Upserts by job_id, so a redelivered task never duplicates rows. Returns False,
+    writing nothing, when the job is no longer processing (cancelled or deleted meanwhile).
+    The job becomes 'completed' only in `complete_job`, after the cleanup stage."""
     data = receipt.model_dump(mode="json")
     with pool.connection() as conn, conn.transaction():
         job = conn.execute(
@@ -32,16 +32,8 @@ def complete_job(pool: ConnectionPool, job_id: str, receipt: Receipt) -> dict[st
         ).fetchone()
         if job is None:
             raise LookupError(job_id)
-        if job["status"] == "cancelling":
-            purge_upload_if_requested(conn, job_id)
-            return conn.execute(
-                "UPDATE jobs SET status = 'cancelled', stage = 'cancelled',"
-                " message = 'Cancelled', updated_at = now(), finished_at = now()"
-                " WHERE id = %s RETURNING status, progress",
-                (job_id,),
-            ).fetchone()
         if job["status"] != "processing":
-            return {"status": job["status"]}
+            return False
         conn.execute(
             "INSERT INTO receipts (job_id, user_id, merchant_name, merchant_address,"
             " receipt_date, total, currency, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
@@ -78,6 +70,36 @@ def complete_job(pool: ConnectionPool, job_id: str, receipt: Receipt) -> dict[st
                     for position, item in enumerate(receipt.items)
                 ],
             )
+    return True
+
+
+def discard_receipt(conn: Connection, job_id: str) -> None:
+    """Remove what `save_receipt` wrote (a job cancelled after its save stage)."""
+    conn.execute("DELETE FROM receipt_items WHERE job_id = %s", (job_id,))
+    conn.execute("DELETE FROM receipts WHERE job_id = %s", (job_id,))
+
+
+def complete_job(pool: ConnectionPool, job_id: str) -> dict[str, Any]:
+    """Mark a saved job completed, unless it was cancelled meanwhile: then what was saved
+    is removed and the job ends 'cancelled' (a cancelled job saves nothing). Returns the
+    job's final status and progress."""
+    with pool.connection() as conn, conn.transaction():
+        job = conn.execute("SELECT status FROM jobs WHERE id = %s FOR UPDATE", (job_id,)).fetchone()
+        if job is None:
+            raise LookupError(job_id)
+        if job["status"] == "cancelling":
+            discard_receipt(conn, job_id)
+            purge_upload_if_requested(conn, job_id)
+            return conn.execute(
+                "UPDATE jobs SET status = 'cancelled', stage = 'cancelled',"
+                " message = 'Cancelled', updated_at = now(), finished_at = now()"
+                " WHERE id = %s RETURNING status, progress",
+                (job_id,),
+            ).fetchone()
+        if job["status"] != "processing":
+            if job["status"] != "completed":
+                discard_receipt(conn, job_id)
+            return {"status": job["status"]}
         purge_upload_if_requested(conn, job_id)
         return conn.execute(
             "UPDATE jobs SET status = 'completed', progress = 100, stage = 'completed',"

@@ -103,8 +103,12 @@ def test_worker_uses_only_its_own_temp_dir_and_shared_services(client, alice, wo
     job = wait_for(client, alice, job_id)
     assert job["status"] == "completed"
     assert worker.temp_dir.exists()
-    assert f"Task receiptq.process_receipt[{job_id}] succeeded" in worker.log()
+    deadline = time.monotonic() + 10  # Celery logs success after the task has returned
+    while f"Task receiptq.process_receipt[{job_id}] succeeded" not in worker.log():
+        assert time.monotonic() < deadline, worker.log()[-2000:]
+        time.sleep(0.05)
     assert not list(worker.temp_dir.glob("tess_*")), "temp files left behind"
+    assert not list(worker.temp_dir.glob("receiptq-*")), "the job's scratch dir left behind"
 
 
 def test_another_users_job_is_404(client, alice, bob, worker):
@@ -192,6 +196,26 @@ def test_redelivered_job_does_not_duplicate_rows(client, alice, worker, ctx):
     assert receipt_store.count_for_job(ctx.pool, job_id) == rows
 
 
+def test_a_job_cancelled_after_its_save_stage_keeps_nothing(client, alice, worker, ctx):
+    """save writes the rows while the job is processing; complete_job, after cleanup, is
+    where a cancel that arrived in between undoes them."""
+    from receiptq.receipt import Receipt
+
+    job_id = submit(client, alice, receipt_jpeg()).get_json()["job_id"]
+    job = wait_for(client, alice, job_id)
+    assert job["status"] == "completed"
+    receipt = Receipt.model_validate(job["result"])
+    with ctx.pool.connection() as conn:
+        conn.execute("UPDATE jobs SET status = 'processing' WHERE id = %s", (job_id,))
+    assert receipt_store.save_receipt(ctx.pool, job_id, receipt) is True
+    assert receipt_store.count_for_job(ctx.pool, job_id)[0] == 1
+    with ctx.pool.connection() as conn:  # the user cancels during cleanup
+        conn.execute("UPDATE jobs SET status = 'cancelling' WHERE id = %s", (job_id,))
+    assert receipt_store.save_receipt(ctx.pool, job_id, receipt) is False  # nothing more
+    assert receipt_store.complete_job(ctx.pool, job_id)["status"] == "cancelled"
+    assert receipt_store.count_for_job(ctx.pool, job_id) == (0, 0)
+
+
 def test_readiness_reports_every_part(client, alice, worker):
     response = client.get("/api/v3/receipts/health", headers=alice)
     body = response.get_json()
@@ -202,7 +226,8 @@ def test_readiness_reports_every_part(client, alice, worker):
 
 
 @pytest.mark.parametrize(
-    "stage", ["starting", "preprocess", "ocr", "quality", "analysis", "validation", "save"]
+    "stage",
+    ["starting", "preprocess", "ocr", "quality", "analysis", "validation", "save", "cleanup"],
 )
 def test_cancel_during_each_stage_leaves_a_consistent_state(
     client, alice, worker, events, ctx, stage
