@@ -283,10 +283,259 @@ def test_monitoring_is_opt_in(name: str) -> None:
     assert SERVICES[name]["profiles"] == ["monitoring"]
 
 
-def test_prometheus_scrapes_flower() -> None:
-    config = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text(encoding="utf-8"))
-    targets = [
-        t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]
+# --- monitoring profile: Prometheus scrapes every part, Grafana shows real metrics ---------
+
+DEPLOY = ROOT / "deploy"
+PROMETHEUS = yaml.safe_load((DEPLOY / "prometheus.yml").read_text(encoding="utf-8"))
+DASHBOARD_FILE = DEPLOY / "grafana" / "receiptq-dashboard.json"
+DASHBOARD = json.loads(DASHBOARD_FILE.read_text(encoding="utf-8"))
+PROVISIONING = DEPLOY / "grafana" / "provisioning"
+_SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "histogram": ("_bucket", "_sum", "_count", "_created"),
+    "summary": ("", "_sum", "_count", "_created"),
+}
+# PromQL words that look like metric names: functions, aggregations, keywords.
+_PROMQL_WORDS = {
+    "sum", "max", "min", "avg", "count", "rate", "irate", "increase", "deriv", "by",
+    "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
+    "histogram_quantile", "topk", "bottomk", "abs", "clamp_min", "clamp_max", "offset",
+}  # fmt: skip
+
+
+def scrape_job(name: str) -> dict[str, Any]:
+    jobs = {job["job_name"]: job for job in PROMETHEUS["scrape_configs"]}
+    assert name in jobs, f"deploy/prometheus.yml has no {name} job (has {sorted(jobs)})"
+    assert jobs[name].get("metrics_path", "/metrics") == "/metrics", name
+    return jobs[name]
+
+
+def static_targets(job: dict[str, Any]) -> list[str]:
+    return [target for sc in job.get("static_configs", []) for target in sc["targets"]]
+
+
+def mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Container path -> host path (relative to ROOT) or volume name, for short-form
+    `volumes:` entries."""
+    found = {}
+    for mount in service.get("volumes", []):
+        source, target = str(mount).split(":")[:2]
+        found[target] = source
+    return found
+
+
+def series_names(families: Any) -> set[str]:
+    """The series names a scrape can show for these metric families (a counter named
+    `x` is `x_total`, a histogram `x_bucket`, `x_sum`, `x_count`)."""
+    names = set()
+    for family in families:
+        suffixes = _SUFFIXES.get(family.type, ("",))
+        names.update(family.name + suffix for suffix in suffixes)
+    return names
+
+
+class _FakeRedis:
+    def pipeline(self, transaction: bool = False) -> _FakeRedis:
+        self.calls = 0
+        return self
+
+    def llen(self, _key: str) -> None:
+        self.calls += 1
+
+    def execute(self) -> list[int]:
+        return [0] * self.calls
+
+
+@pytest.fixture(scope="module")
+def receiptq_series() -> set[str]:
+    """Every receiptq_* series the API's GET /metrics and the worker's exporter can show:
+    the module-level metrics of receiptq.metrics plus the queue depth read at scrape time."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from receiptq import metrics
+    from receiptq.api import create_app
+
+    app = create_app(redis_url="redis://127.0.0.1:1/0")
+    assert "/metrics" in {rule.rule for rule in app.url_map.iter_rules()}
+    response = app.test_client().get("/metrics")  # queue depth absent: no Redis there
+    assert response.status_code == 200
+    families = list(text_string_to_metric_families(response.get_data(as_text=True)))
+    families += metrics.QueueDepthCollector(_FakeRedis(), ["receipts"]).collect()
+    return {name for name in series_names(families) if name.startswith("receiptq_")}
+
+
+@pytest.fixture(scope="module")
+def flower_probe() -> dict[str, Any]:
+    """Flower as compose runs it (basic auth on), asked over HTTP without credentials."""
+    import asyncio
+
+    import tornado.testing
+    from celery import Celery
+    from flower.app import Flower
+    from flower.options import options
+    from flower.urls import handlers, settings
+    from prometheus_client.parser import text_string_to_metric_families
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.httpserver import HTTPServer
+
+    auth = environment(SERVICES["flower"])["RECEIPTQ_FLOWER_BASIC_AUTH"]
+
+    async def probe() -> dict[str, Any]:
+        app = Flower(
+            capp=Celery(broker="memory://"), options=options, handlers=handlers, **settings
+        )
+        sock, port = tornado.testing.bind_unused_port()
+        server = HTTPServer(app)
+        server.add_sockets([sock])
+        client = AsyncHTTPClient()
+        try:
+            result: dict[str, Any] = {}
+            for path in ("/metrics", "/healthcheck", "/api/workers"):
+                response = await client.fetch(f"http://127.0.0.1:{port}{path}", raise_error=False)
+                result[path] = response.code
+                if path == "/metrics":
+                    result["text"] = response.body.decode()
+            return result
+        finally:
+            server.stop()
+
+    saved = options.basic_auth
+    options.basic_auth = auth.split(",")
+    try:
+        result = asyncio.run(probe())
+    finally:
+        options.basic_auth = saved
+    families = text_string_to_metric_families(result["text"])
+    result["series"] = {n for n in series_names(families) if n.startswith("flower_")}
+    return result
+
+
+def test_prometheus_scrapes_the_api() -> None:
+    port = parse(argv(SERVICES["api"]["command"])).params["port"]
+    assert static_targets(scrape_job("receiptq-api")) == [f"api:{port}"]
+
+
+def test_prometheus_finds_every_worker_replica() -> None:
+    """By DNS (compose answers `worker` with every replica's IP), on the exporter port the
+    worker service is given, which it binds on all interfaces."""
+    env = environment(SERVICES["worker"])
+    port = int(env["RECEIPTQ_WORKER_METRICS_PORT"])
+    assert env.get("RECEIPTQ_WORKER_METRICS_ADDR", "0.0.0.0") == "0.0.0.0"
+    job = scrape_job("receiptq-worker")
+    assert not static_targets(job), "a static target would reach one replica only"
+    (sd,) = job["dns_sd_configs"]
+    assert sd["names"] == ["worker"] and sd.get("type", "SRV") == "A"
+    assert sd["port"] == port
+    assert str(port) in [str(p) for p in SERVICES["worker"].get("expose", [])]
+
+
+def test_prometheus_scrapes_flower(flower_probe: dict[str, Any]) -> None:
+    port = parse(argv(SERVICES["flower"]["command"])).params["port"]
+    job = scrape_job("flower")
+    assert static_targets(job) == [f"flower:{port}"]
+    # No basic_auth in the job: Flower serves /metrics without it, even with auth on.
+    assert "basic_auth" not in job
+    assert flower_probe["/api/workers"] == 401, "basic auth is on for Flower's API"
+    assert flower_probe["/metrics"] == 200, "Flower's /metrics now wants basic auth"
+    assert flower_probe["/healthcheck"] == 200, "the flower healthcheck has no password"
+
+
+def test_prometheus_service_mounts_the_config() -> None:
+    assert mounts(SERVICES["prometheus"])["/etc/prometheus/prometheus.yml"] == (
+        "./deploy/prometheus.yml"
+    )
+
+
+@pytest.mark.parametrize("name", ["api", "worker"])
+def test_multi_process_services_have_a_private_metrics_dir(name: str) -> None:
+    """prometheus-client's multiprocess mode: a directory per container, in memory, not
+    shared with anything (each service empties it when it starts)."""
+    svc = SERVICES[name]
+    directory = environment(svc)["PROMETHEUS_MULTIPROC_DIR"]
+    tmpfs = [str(m).split(":", 1)[0] for m in svc.get("tmpfs", [])]
+    assert directory in tmpfs, f"{name}: {directory} is not a tmpfs of its own"
+    assert directory not in mounts(svc), f"{name}: {directory} must not be a shared volume"
+    temp_dir = environment(svc).get("RECEIPTQ_TEMP_DIR")
+    if temp_dir:  # the cleanup task empties the temp dir
+        assert not directory.startswith(temp_dir.rstrip("/") + "/"), name
+    for other in ("beat", "flower", "migrate"):
+        assert "PROMETHEUS_MULTIPROC_DIR" not in environment(SERVICES[other]), other
+
+
+def dashboard_exprs() -> list[str]:
+    return [
+        target["expr"]
+        for panel in DASHBOARD["panels"]
+        for target in panel.get("targets", [])
+        if "expr" in target
     ]
-    flower = parse(argv(SERVICES["flower"]["command"])).params
-    assert f"flower:{flower['port']}" in targets
+
+
+def metric_names(expr: str) -> set[str]:
+    """Metric names in a PromQL expression: words outside {...} label matchers, quotes
+    and [...] ranges that are not PromQL functions, keywords or numbers."""
+    bare = re.sub(r'"[^"]*"|\{[^}]*\}|\[[^\]]*\]|\$\w+', " ", expr)
+    bare = re.sub(r"\b(by|without|on|ignoring)\s*\([^)]*\)", " ", bare)  # label lists
+    words = set(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", bare))
+    return words - _PROMQL_WORDS
+
+
+def test_dashboard_queries_use_metrics_that_exist(
+    receiptq_series: set[str], flower_probe: dict[str, Any]
+) -> None:
+    known = receiptq_series | flower_probe["series"]
+    exprs = dashboard_exprs()
+    assert exprs
+    for expr in exprs:
+        names = metric_names(expr)
+        assert names, f"no metric found in {expr!r}"
+        missing = names - known
+        assert not missing, f"dashboard query {expr!r} uses {sorted(missing)}: no such metric"
+
+
+def test_metric_name_parser() -> None:
+    assert metric_names(
+        "histogram_quantile(0.95, sum by (le, route) "
+        '(rate(x_bucket{route!="/m"}[$__rate_interval])))'
+        ' / sum(y_total{status="failed"}[1h]) * 60'
+    ) == {"x_bucket", "y_total"}
+
+
+def test_grafana_datasource_is_provisioned_with_the_dashboards_uid() -> None:
+    config = yaml.safe_load((PROVISIONING / "datasources" / "prometheus.yml").read_text("utf-8"))
+    (source,) = config["datasources"]
+    assert source["type"] == "prometheus"
+    url = urlsplit(source["url"])
+    prometheus_port = str(SERVICES["prometheus"]["ports"][0]).rsplit(":", 1)[-1]
+    assert (url.hostname, str(url.port)) == ("prometheus", prometheus_port)
+    variables = {v["name"]: v for v in DASHBOARD["templating"]["list"]}
+    uids = set()
+    for panel in DASHBOARD["panels"]:
+        for item in [panel, *panel.get("targets", [])]:
+            if "datasource" in item:
+                assert item["datasource"]["type"] == "prometheus", panel["title"]
+                uids.add(item["datasource"]["uid"])
+    for uid in uids:
+        var = re.fullmatch(r"\$\{(\w+)\}", uid)
+        if var:  # a data source variable, defaulting to the provisioned source
+            assert variables[var[1]]["type"] == "datasource"
+            assert variables[var[1]]["query"] == "prometheus"
+            assert variables[var[1]]["current"]["value"] == source["uid"]
+        else:
+            assert uid == source["uid"]
+
+
+def test_grafana_provisioning_is_mounted() -> None:
+    grafana = mounts(SERVICES["grafana"])
+    for kind in ("datasources", "dashboards"):
+        assert grafana[f"/etc/grafana/provisioning/{kind}"] == (
+            f"./deploy/grafana/provisioning/{kind}"
+        )
+        assert list((PROVISIONING / kind).glob("*.yml")), f"no {kind} provisioning file"
+    config = yaml.safe_load((PROVISIONING / "dashboards" / "receiptq.yml").read_text("utf-8"))
+    (provider,) = config["providers"]
+    assert provider["type"] == "file"
+    path = provider["options"]["path"].rstrip("/")
+    dashboards = {t: s for t, s in grafana.items() if t.startswith(path + "/")}
+    assert "./" + DASHBOARD_FILE.relative_to(ROOT).as_posix() in dashboards.values()
+    assert "id" not in DASHBOARD or DASHBOARD["id"] is None, "provisioned: no fixed id"
