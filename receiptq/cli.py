@@ -69,8 +69,6 @@ def api(host: str, port: int, workers: int, connections: int) -> None:
             "python:receiptq.api.gunicorn_conf",
             "--timeout",
             "60",
-            "--limit-request-field_size",  # oversized headers get a 431 problem from us
-            "65536",
         ],
         _metrics_env(f"api-{port}"),
     )
@@ -149,9 +147,10 @@ def flower(port: int, address: str) -> None:
         f"--port={port}",
         f"--address={address}",
     ]
-    if settings.flower_basic_auth:
-        argv.append(f"--basic-auth={settings.flower_basic_auth}")
-    _exec(argv)
+    env = {}
+    if settings.flower_basic_auth:  # Flower reads FLOWER_* options; argv would show in `ps`
+        env["FLOWER_BASIC_AUTH"] = settings.flower_basic_auth
+    _exec(argv, env)
 
 
 @main.group()

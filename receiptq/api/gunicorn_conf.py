@@ -8,6 +8,10 @@ Serving: gevent workers, so that hundreds of open event streams (SSE) each cost 
 not a thread (benchmarks/sse_streams.py measured gthread 2x8 holding 16 streams and then no
 other request; gevent 2 workers held 1,000 with /status still answering in ~25 ms).
 
+Errors gunicorn answers itself, before the app sees the request (a request line over
+8 KiB: 414, too many or too long header fields: 431, a malformed request: 400), are
+problem+json like every other error: `write_problem` replaces gunicorn's HTML writer.
+
 Metrics: the workers record into PROMETHEUS_MULTIPROC_DIR (`receiptq api` sets it; run
 without it, a fresh directory is made here, before prometheus-client is imported); the
 master wipes it at start and tells prometheus-client when a worker exits.
@@ -31,6 +35,44 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 from receiptq import logs, metrics  # noqa: E402
 
 logconfig_dict = logs.dict_config()  # text mode keeps gunicorn's access log
+
+# Headers: gunicorn's own caps stay as its defaults for count (100 fields) and line length;
+# each field may be long, so that an oversized header reaches the app's guard and gets its
+# specific 431 (receiptq.api.guards). Whatever gunicorn still refuses is answered below.
+limit_request_field_size = 65536
+
+_PROBLEM_BASE = "https://receiptq.dev/problems/"
+_CODES = {400: "bad-request", 414: "uri-too-long", 431: "headers-too-large"}
+
+
+def write_problem(sock, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn.util.write_error's signature and job, answered as RFC 9457 problem+json
+    (gunicorn closes the connection after it). Only gunicorn's own errors come here."""
+    import json
+
+    from gunicorn import util
+
+    code = _CODES.get(status_int, "server-error" if status_int >= 500 else "bad-request")
+    detail = mesg or reason
+    if status_int == 414:
+        detail = "The request line (method and URL) is too long: at most 8190 bytes."
+    body = json.dumps(
+        {"type": _PROBLEM_BASE + code, "title": reason, "status": status_int, "detail": detail}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin1") + body)
+
+
+def _use_problem_errors() -> None:
+    from gunicorn import util
+
+    util.write_error = write_problem  # the workers call util.write_error(...) by name
+
+
+_use_problem_errors()
 
 
 def on_starting(server) -> None:

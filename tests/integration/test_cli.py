@@ -168,3 +168,60 @@ def test_pdf_receipt_through_real_http(live_api, ctx):
         time.sleep(0.1)
     assert job["status"] == "completed", job
     assert job["result"]["total"] == "3.60"
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "status"),
+    [
+        ({"url": "/api/v3/receipts/status/" + "x" * 9000}, 414),  # over gunicorn's 8 KiB line
+        ({"url": "/health", "headers": {f"X-Pad-{i}": "1" for i in range(120)}}, 431),
+        ({"url": "/health", "headers": {"X-Big": "a" * 20_000}}, 431),  # the app's own guard
+    ],
+    ids=["long-url", "many-headers", "one-huge-header"],
+)
+def test_gunicorn_refusals_are_problem_json(live_api, request_kwargs, status):
+    """What gunicorn refuses before the app runs is problem+json too, never an HTML page."""
+    url = live_api + request_kwargs.pop("url")
+    response = httpx.get(url, timeout=10, **request_kwargs)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["detail"] and body["type"].startswith("https://")
+
+
+def test_flower_serves_our_workers_behind_basic_auth(settings, worker):
+    """`receiptq flower` against our broker: the password never appears in its argv."""
+    port = free_port()
+    env = settings_env(settings, RECEIPTQ_FLOWER_BASIC_AUTH="ops:s3cret-pw")
+    proc = subprocess.Popen(
+        [*RECEIPTQ, "flower", "--port", str(port)], env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            try:
+                if httpx.get(f"{url}/healthcheck", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "flower did not start"
+            time.sleep(0.3)
+        assert "s3cret-pw" not in Path(f"/proc/{proc.pid}/cmdline").read_text()
+        assert httpx.get(f"{url}/api/workers", timeout=10).status_code == 401
+        assert httpx.get(f"{url}/api/workers", auth=("ops", "wrong"), timeout=10).status_code == 401
+        deadline = time.monotonic() + 30
+        while True:  # Flower learns of the worker from its events / an inspect call
+            workers = httpx.get(
+                f"{url}/api/workers?refresh=1", auth=("ops", "s3cret-pw"), timeout=20
+            )
+            assert workers.status_code == 200
+            if workers.json():
+                break
+            assert time.monotonic() < deadline, workers.text
+            time.sleep(1)
+    finally:
+        proc.terminate()
+        proc.wait(20)
