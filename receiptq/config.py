@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = 5.0
     webhook_retry_max_seconds: float = 1800.0
     webhook_timeout_seconds: float = 5.0
+    # Off (the default): callback URLs must be public (no loopback, private, link-local,
+    # multicast... addresses), checked at submit and again before each delivery (SSRF).
+    # On: allow them, for self-hosted receivers on a private network.
+    webhook_allow_private: bool = False
 
     @field_validator("rate_limit")
     @classmethod

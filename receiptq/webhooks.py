@@ -10,6 +10,13 @@ its UTF-8 bytes.
 The Celery task (receiptq/tasks/webhooks.py) retries with exponential backoff and jitter:
 a 2xx ends it, 410 Gone stops it for good, other statuses, timeouts and connection errors
 are tried again, up to RECEIPTQ_WEBHOOK_MAX_ATTEMPTS attempts.
+
+Server-side request forgery: unless RECEIPTQ_WEBHOOK_ALLOW_PRIVATE is on, a callback URL
+must point at the public internet. At submit, a literal IP or every address the host
+resolves to must be global (not loopback, private, link-local such as the cloud metadata
+169.254.169.254, unique-local, shared, reserved, multicast or unspecified); at delivery the
+host is resolved again, checked again (DNS rebinding) and the request is sent to the very
+address that was checked.
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import random
+import socket
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -51,14 +60,77 @@ __all__ = [
     "verify",
 ]
 Outcome = Literal["delivered", "gone", "retry", "failed", "dropped"]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# NAT64 (RFC 6052): 64:ff9b::a.b.c.d reaches the IPv4 address a.b.c.d.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 # --- the callback URL ---
 
 
-def check_callback_url(value: str | None) -> str | None:
+class NotPublic(Exception):
+    """A callback host that is, or resolves to, an address webhooks must not reach."""
+
+
+class Unresolved(NotPublic):
+    """A callback host name that does not resolve (now)."""
+
+
+def _embedded_ipv4(ip: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 one stands for (mapped, 6to4, NAT64), else `ip`."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return ip.ipv4_mapped
+        if ip.sixtofour is not None:
+            return ip.sixtofour
+        if ip in _NAT64:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
+def is_public(ip: IPAddress) -> bool:
+    """Global unicast: `is_global` (not loopback, private, link-local, unique-local, shared
+    100.64/10, documentation, reserved...) and neither multicast nor unspecified."""
+    ip = _embedded_ipv4(ip)
+    return ip.is_global and not ip.is_multicast and not ip.is_unspecified
+
+
+def _literal_ip(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def public_addresses(host: str, port: int) -> list[str]:
+    """The addresses `host` stands for, all public, or NotPublic (with the reason). A
+    literal IP is not looked up; a name goes through socket.getaddrinfo."""
+    literal = _literal_ip(host)
+    if literal is not None:
+        if not is_public(literal):
+            raise NotPublic(f"{literal} is not a public address")
+        return [str(literal)]
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise Unresolved(f"{host} does not resolve") from exc
+    addresses: list[str] = []
+    for *_, sockaddr in infos:
+        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if not is_public(ip):
+            raise NotPublic(f"{host} resolves to {ip}, which is not a public address")
+        if str(ip) not in addresses:
+            addresses.append(str(ip))
+    if not addresses:
+        raise Unresolved(f"{host} does not resolve")
+    return addresses
+
+
+def check_callback_url(value: str | None, *, allow_private: bool = False) -> str | None:
     """The submitted callback URL, or None when the field is absent or empty. Only http and
-    https, an absolute URL with a host, at most 2048 characters; anything else is a 422."""
+    https, an absolute URL with a host and no user:password@, at most 2048 characters, and
+    (unless `allow_private`, RECEIPTQ_WEBHOOK_ALLOW_PRIVATE) a host that is or resolves
+    only to public addresses; anything else is a 422."""
     if value is None or not value.strip():
         return None
     url = value.strip()
@@ -75,6 +147,18 @@ def check_callback_url(value: str | None) -> str | None:
         raise Unprocessable("callback_url must be an http or https URL.")
     if not parts.hostname:
         raise Unprocessable("callback_url must be an absolute URL with a host.")
+    if "@" in parts.netloc:
+        raise Unprocessable("callback_url must not contain a user name or password (user:pass@).")
+    if not allow_private:
+        default_port = 443 if parts.scheme.lower() == "https" else 80
+        try:
+            public_addresses(parts.hostname, parts.port or default_port)
+        except NotPublic as exc:
+            raise Unprocessable(
+                f"callback_url must point at a public internet address: {exc}"
+                " (loopback, private, link-local, unique-local, multicast and unspecified"
+                " addresses are refused)."
+            ) from exc
     return url
 
 
@@ -181,6 +265,27 @@ def notify_finished(ctx: Context, job_id: str, celery_app: Celery | None = None)
         log.exception("webhook not queued", extra={"job_id": job_id})
 
 
+def pinned_request(url: str, allow_private: bool) -> tuple[httpx.URL, dict[str, str], dict]:
+    """Where to send a delivery: (URL, extra headers, httpx request extensions).
+
+    DNS rebinding: the name was public at submit, but may resolve elsewhere now. So the
+    host is resolved and checked right here (NotPublic if any address is not public),
+    and the request goes to that checked IP rather than letting httpx resolve the name a
+    second time: the URL's host becomes the IP, the Host header keeps the name, and for
+    https the TLS SNI and certificate check use the name (httpcore's `sni_hostname`).
+    With `allow_private` the URL is used as it is."""
+    target = httpx.URL(url)
+    if allow_private:
+        return target, {}, {}
+    host = target.raw_host.decode("ascii")  # IDNA-encoded already
+    port = target.port or (443 if target.scheme == "https" else 80)
+    address = public_addresses(host, port)[0]
+    if _literal_ip(host) is not None:
+        return target, {}, {}
+    extensions = {"sni_hostname": host} if target.scheme == "https" else {}
+    return target.copy_with(host=address), {"host": target.netloc.decode("ascii")}, extensions
+
+
 def deliver(ctx: Context, message_id: str, *, last_attempt: bool) -> Outcome:
     """One attempt. Returns 'retry' when the task should try again later; anything else
     is final (and recorded)."""
@@ -204,17 +309,31 @@ def deliver(ctx: Context, message_id: str, *, last_attempt: bool) -> Outcome:
     headers = signed_headers(secret, message_id, body)
     code: int | None = None
     try:
-        response = httpx.post(
-            delivery["url"],
-            content=body,
-            headers=headers,
-            timeout=ctx.settings.webhook_timeout_seconds,
-            follow_redirects=False,
+        target, extra_headers, extensions = pinned_request(
+            delivery["url"], ctx.settings.webhook_allow_private
         )
-        code = response.status_code
-        error = None if 200 <= code < 300 else f"HTTP {code}"
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
+    except Unresolved as exc:  # DNS down or the name gone: maybe temporary, try again
+        error = f"Unresolved: {exc}"
+    except NotPublic as exc:  # a name that now points inside (DNS rebinding): never sent
+        reason = f"callback host is not public: {exc}"
+        log.error("webhook not sent: %s", reason, extra=extra)
+        webhook_store.record(ctx.pool, message_id, "failed", attempted=False, error=reason)
+        return "failed"
+    else:
+        try:
+            with httpx.Client(
+                timeout=ctx.settings.webhook_timeout_seconds, follow_redirects=False
+            ) as client:
+                response = client.post(
+                    target,
+                    content=body,
+                    headers={**headers, **extra_headers},
+                    extensions=extensions,
+                )
+            code = response.status_code
+            error = None if 200 <= code < 300 else f"HTTP {code}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
     if code is not None and 200 <= code < 300:
         outcome: Outcome = "delivered"
     elif code == 410:

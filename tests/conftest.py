@@ -29,10 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE_REDIS = os.environ.get("RECEIPTQ_TEST_REDIS", "redis://127.0.0.1:6379")
 BASE_DATABASE = os.environ.get("RECEIPTQ_TEST_DATABASE", "postgresql://postgres@127.0.0.1:5432")
 CLAIM_KEY = "receiptq:test-run-claim"
-# Webhooks are signed with this (Standard Webhooks form) and retried fast in tests.
+# Webhooks are signed with this (Standard Webhooks form) and retried fast in tests; the
+# test receivers listen on 127.0.0.1, which only RECEIPTQ_WEBHOOK_ALLOW_PRIVATE permits.
 WEBHOOK_TEST_SETTINGS = {
     "webhook_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     "webhook_retry_base_seconds": 0.2,
+    "webhook_allow_private": True,
 }
 
 
@@ -108,6 +110,7 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
         RECEIPTQ_RETRY_DELAY_SECONDS=str(settings.retry_delay_seconds),
         RECEIPTQ_WEBHOOK_SECRET=settings.webhook_secret or "",
         RECEIPTQ_WEBHOOK_RETRY_BASE_SECONDS=str(settings.webhook_retry_base_seconds),
+        RECEIPTQ_WEBHOOK_ALLOW_PRIVATE=str(settings.webhook_allow_private).lower(),
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

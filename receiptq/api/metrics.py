@@ -37,7 +37,11 @@ def _start() -> None:
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
     logs.clear()  # a pooled thread must not carry the previous request's fields
-    logs.bind(request_id=g.request_id)
+    job_id = (request.view_args or {}).get("job_id")
+    if job_id:  # every line about a job carries its id (a submit binds the new one)
+        logs.bind(request_id=g.request_id, job_id=job_id)
+    else:
+        logs.bind(request_id=g.request_id)
 
 
 def _finish(response: Response) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
-from receiptq import jobs, queueing, webhooks
+from receiptq import jobs, logs, queueing, webhooks
 from receiptq.api import models
 from receiptq.api.auth import require_user
 from receiptq.api.openapi import Body, documented
@@ -66,8 +66,11 @@ class BadRequest(ReceiptqError):
 
 
 def _callback_url(value: str | None) -> str | None:
-    url = webhooks.check_callback_url(value)  # 422 unless http(s), <= 2048 characters
-    if url is not None and not current_app.config["RECEIPTQ_SETTINGS"].webhook_secret:
+    settings = current_app.config["RECEIPTQ_SETTINGS"]
+    # 422 unless http(s), <= 2048 characters, no user:pass@, and (unless
+    # RECEIPTQ_WEBHOOK_ALLOW_PRIVATE) a host whose every address is public.
+    url = webhooks.check_callback_url(value, allow_private=settings.webhook_allow_private)
+    if url is not None and not settings.webhook_secret:
         raise Unprocessable(
             "Webhooks are off on this server (no RECEIPTQ_WEBHOOK_SECRET): omit callback_url."
         )
@@ -80,6 +83,7 @@ def _on_finished(job_id: str) -> None:
 
 def _accepted(job: dict) -> tuple[dict, dict[str, str]]:
     """The body and headers of an answer to a submit or reprocess."""
+    logs.bind(job_id=job["job_id"])  # the request's log line names the job it made
     links = _links(job["job_id"])
     body = {
         "job_id": job["job_id"],
@@ -167,9 +171,10 @@ def reprocess(job_id: str) -> tuple[Response, int, dict[str, str]]:
     """A new job on the same upload, linked to this one (`reprocessed_from`); 409 while
     the job is still queued or running, 410 when its image was purged."""
     payload = request.get_json(silent=True) if request.is_json else request.form
-    callback_url = _callback_url(
-        payload.get("callback_url") if isinstance(payload, dict) else None  # form: a dict too
-    )
+    value = payload.get("callback_url") if isinstance(payload, dict) else None  # form: a dict too
+    if value is not None and not isinstance(value, str):  # JSON: a number, list, object
+        raise Unprocessable("callback_url must be a string: an http(s) URL.")
+    callback_url = _callback_url(value)
     job = jobs.reprocess(_ctx(), g.user.id, job_id, _enqueue, callback_url=callback_url)
     body, headers = _accepted(job)
     body["reprocessed_from"] = job["reprocessed_from"]

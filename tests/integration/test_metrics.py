@@ -178,7 +178,9 @@ def test_api_log_has_one_json_line_per_request(metrics_stack, finished_job):
     assert submit["logger"] == "receiptq.api.request"
     assert submit["route"] == PROCESS_ROUTE and submit["status"] == 202
     assert submit["method"] == "POST" and submit["duration_ms"] >= 0
+    assert submit["job_id"] == finished_job["job_id"]  # the job the submit created
     polls = [line for line in lines if line.get("route") == STATUS_ROUTE]
     assert len(polls) == finished_job["status_polls"]
     assert all(line["path"].endswith(finished_job["job_id"]) for line in polls)
+    assert all(line["job_id"] == finished_job["job_id"] for line in polls)
     assert not [line for line in lines if line["logger"] == "gunicorn.access"]

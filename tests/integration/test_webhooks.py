@@ -184,3 +184,27 @@ def test_bad_callback_url_is_a_422_problem(client, alice, url):
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     assert "callback_url" in response.get_json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:9/x", "http://[::1]:9/x", "http://169.254.169.254/latest/meta-data/",
+     "http://10.0.0.1/x", "http://user:pass@93.184.216.34/x"],
+)  # fmt: skip
+def test_private_callback_url_is_a_422_problem_when_not_allowed(
+    app, client, alice, settings, monkeypatch, url
+):
+    """SSRF: with RECEIPTQ_WEBHOOK_ALLOW_PRIVATE off (the default; these tests turn it on
+    for their 127.0.0.1 receivers), a callback to a non-public address is refused."""
+    strict = settings.model_copy(update={"webhook_allow_private": False})
+    monkeypatch.setitem(app.config, "RECEIPTQ_SETTINGS", strict)
+    response = client.post(
+        "/api/v3/receipts/process", headers=alice,
+        data={"file": (io.BytesIO(receipt_jpeg()), "r.jpg"), "callback_url": url},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    detail = response.get_json()["detail"]
+    assert "callback_url" in detail
+    assert ("public" in detail) if "@" not in url else ("password" in detail)

@@ -1,0 +1,282 @@
+"""Callback URLs and server-side request forgery: only public addresses, at submit and
+again right before each delivery (DNS rebinding), unless RECEIPTQ_WEBHOOK_ALLOW_PRIVATE.
+No test here uses real DNS: socket.getaddrinfo is replaced."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+from receiptq import webhooks
+from receiptq.errors import Unprocessable
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """A fake resolver: name -> addresses; any other name does not resolve. Records
+    every lookup."""
+    table: dict[str, list[str]] = {}
+    lookups: list[str] = []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        if host == "127.0.0.1":  # httpcore connecting to a local receiver: no DNS either
+            return real(host, port, family, type, proto, flags)
+        lookups.append(host)
+        if host not in table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            (
+                socket.AF_INET6 if ":" in ip else socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (ip, port, 0, 0) if ":" in ip else (ip, port),
+            )
+            for ip in table[host]
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return SimpleNamespace(table=table, lookups=lookups)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",  # loopback
+        "127.1.2.3",
+        "10.0.0.1",  # private
+        "172.16.0.1",
+        "172.31.255.254",
+        "192.168.1.1",
+        "169.254.169.254",  # link-local: cloud metadata
+        "100.64.0.1",  # shared (carrier-grade NAT)
+        "0.0.0.0",  # unspecified
+        "224.0.0.1",  # multicast (is_global alone says yes)
+        "239.255.255.250",
+        "255.255.255.255",  # broadcast
+        "240.0.0.1",  # reserved
+        "192.0.2.10",  # documentation
+        "[::1]",  # IPv6 loopback
+        "[::]",  # IPv6 unspecified
+        "[fd00::1]",  # unique-local
+        "[fe80::1]",  # link-local
+        "[ff02::1]",  # multicast
+        "[::ffff:127.0.0.1]",  # IPv4-mapped loopback
+        "[::ffff:169.254.169.254]",
+        "[64:ff9b::a9fe:a9fe]",  # NAT64 of 169.254.169.254
+        "[2002:7f00:1::]",  # 6to4 of 127.0.0.1
+    ],
+)
+def test_literal_non_public_ips_are_refused_without_dns(dns, host):
+    with pytest.raises(Unprocessable, match="public"):
+        webhooks.check_callback_url(f"http://{host}:8080/hook")
+    assert dns.lookups == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://93.184.216.34/hook", "https://93.184.216.34:8443/h?x=1", "http://[2606:4700::1111]/"],
+)
+def test_public_literal_ips_pass_without_dns(dns, url):
+    assert webhooks.check_callback_url(url) == url
+    assert dns.lookups == []
+
+
+def test_a_name_passes_when_every_address_is_public(dns):
+    dns.table["hooks.example.com"] = ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"]
+    url = "https://hooks.example.com/receiptq"
+    assert webhooks.check_callback_url(url) == url
+    assert dns.lookups == ["hooks.example.com"]
+
+
+@pytest.mark.parametrize(
+    ("name", "addresses"),
+    [
+        ("localhost", ["127.0.0.1", "::1"]),
+        ("metadata.google.internal", ["169.254.169.254"]),
+        ("intranet.example.com", ["10.1.2.3"]),
+        # One inside address is enough to refuse, whatever else the name has.
+        ("mixed.example.com", ["93.184.216.34", "192.168.0.10"]),
+        ("v6.example.com", ["fd12:3456::1"]),
+    ],
+)
+def test_a_name_with_any_non_public_address_is_refused(dns, name, addresses):
+    dns.table[name] = addresses
+    with pytest.raises(Unprocessable, match=r"resolves to .* not a public address"):
+        webhooks.check_callback_url(f"http://{name}/hook")
+
+
+def test_a_name_that_does_not_resolve_is_refused(dns):
+    with pytest.raises(Unprocessable, match="does not resolve"):
+        webhooks.check_callback_url("https://no-such-host.invalid/hook")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://user:pass@93.184.216.34/hook",
+        "https://user@93.184.216.34/hook",
+        "https://@93.184.216.34/hook",
+        "http://93.184.216.34@127.0.0.1/hook",
+    ],
+)
+def test_userinfo_is_refused(dns, url):
+    with pytest.raises(Unprocessable, match="user name or password"):
+        webhooks.check_callback_url(url)
+    with pytest.raises(Unprocessable, match="user name or password"):
+        webhooks.check_callback_url(url, allow_private=True)
+
+
+@pytest.mark.parametrize("url", ["ftp://93.184.216.34/x", "gopher://127.0.0.1:6379/_x"])
+def test_other_schemes_are_still_refused(url):
+    with pytest.raises(Unprocessable, match="http or https"):
+        webhooks.check_callback_url(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/hook", "http://[::1]/h", "http://10.0.0.5/h", "http://nas.lan/h"]
+)
+def test_allow_private_accepts_private_receivers_without_dns(dns, url):
+    assert webhooks.check_callback_url(url, allow_private=True) == url
+    assert dns.lookups == []
+
+
+# --- at delivery time ---
+
+
+def test_delivery_goes_to_the_checked_address_with_the_name_in_host_and_sni(dns):
+    dns.table["hooks.example.com"] = ["93.184.216.34"]
+    target, headers, extensions = webhooks.pinned_request(
+        "https://hooks.example.com:8443/h?x=1", allow_private=False
+    )
+    assert str(target) == "https://93.184.216.34:8443/h?x=1"
+    assert headers == {"host": "hooks.example.com:8443"}
+    assert extensions == {"sni_hostname": "hooks.example.com"}
+    dns.table["v6.example.com"] = ["2606:4700::1111"]
+    target, headers, extensions = webhooks.pinned_request("http://v6.example.com/h", False)
+    assert str(target) == "http://[2606:4700::1111]/h"
+    assert headers == {"host": "v6.example.com"} and extensions == {}
+
+
+def test_delivery_to_a_literal_ip_or_with_allow_private_is_unchanged(dns):
+    target, headers, extensions = webhooks.pinned_request("http://93.184.216.34/h", False)
+    assert str(target) == "http://93.184.216.34/h" and headers == {} and extensions == {}
+    target, headers, _ = webhooks.pinned_request("http://nas.lan:81/h", allow_private=True)
+    assert str(target) == "http://nas.lan:81/h" and headers == {}
+    assert dns.lookups == []
+
+
+def test_a_pinned_request_reaches_the_receiver_with_its_host_header(dns, monkeypatch):
+    """The real httpx path: sent to the IP, the receiver sees the name in Host. (127.0.0.1
+    is let through by patching is_public: the receiver has to be local here.)"""
+    seen: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen.append(self.headers.get("Host"))
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        dns.table["hooks.example.com"] = ["127.0.0.1"]
+        monkeypatch.setattr(webhooks, "is_public", lambda ip: True)
+        target, headers, extensions = webhooks.pinned_request(
+            f"http://hooks.example.com:{port}/h", False
+        )
+        with httpx.Client(trust_env=False) as client:
+            response = client.post(target, content=b"{}", headers=headers, extensions=extensions)
+        assert response.status_code == 204
+        assert seen == [f"hooks.example.com:{port}"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _fake_delivery(monkeypatch, url: str, allow_private: bool = False):
+    """deliver() with the store, the job lookup and httpx replaced: what was recorded,
+    and what would have been sent."""
+    recorded: list[dict] = []
+    sent: list[dict] = []
+    monkeypatch.setattr(
+        webhooks.webhook_store,
+        "get",
+        lambda pool, message_id: {"job_id": "job_1", "state": "pending", "url": url},
+    )
+    monkeypatch.setattr(
+        webhooks.webhook_store,
+        "record",
+        lambda pool, message_id, state, **kw: recorded.append({"state": state, **kw}),
+    )
+    monkeypatch.setattr(webhooks.jobs, "job_view", lambda ctx, job_id: {"status": "completed"})
+
+    class Client:
+        def __init__(self, **kwargs) -> None:
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            pass
+
+        def post(self, target, **kwargs):
+            sent.append({"url": str(target), **kwargs})
+            return SimpleNamespace(status_code=200)
+
+    monkeypatch.setattr(webhooks.httpx, "Client", Client)
+    settings = SimpleNamespace(
+        webhook_secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        webhook_timeout_seconds=5.0,
+        webhook_allow_private=allow_private,
+    )
+    return SimpleNamespace(pool=None, settings=settings), recorded, sent
+
+
+def test_delivery_gives_up_when_the_name_now_resolves_inside(dns, monkeypatch, caplog):
+    """DNS rebinding: public at submit, 169.254.169.254 at delivery: never sent, final."""
+    dns.table["rebind.example.com"] = ["169.254.169.254"]
+    ctx, recorded, sent = _fake_delivery(monkeypatch, "http://rebind.example.com/hook")
+    assert webhooks.deliver(ctx, "msg_1", last_attempt=False) == "failed"
+    assert sent == []
+    (record,) = recorded
+    assert record["state"] == "failed" and record["attempted"] is False
+    assert "169.254.169.254" in record["error"] and "not public" in record["error"]
+    assert "not sent" in caplog.text and "not public" in caplog.text
+
+
+def test_delivery_retries_when_the_name_does_not_resolve(dns, monkeypatch):
+    ctx, recorded, sent = _fake_delivery(monkeypatch, "http://gone.example.com/hook")
+    assert webhooks.deliver(ctx, "msg_1", last_attempt=False) == "retry"
+    assert webhooks.deliver(ctx, "msg_1", last_attempt=True) == "failed"
+    assert sent == [] and "does not resolve" in recorded[-1]["error"]
+
+
+def test_delivery_to_a_public_name_is_sent_to_its_checked_address(dns, monkeypatch):
+    dns.table["hooks.example.com"] = ["93.184.216.34"]
+    ctx, recorded, sent = _fake_delivery(monkeypatch, "https://hooks.example.com/hook")
+    assert webhooks.deliver(ctx, "msg_1", last_attempt=False) == "delivered"
+    (request,) = sent
+    assert request["url"] == "https://93.184.216.34/hook"
+    assert request["headers"]["host"] == "hooks.example.com"
+    assert request["headers"]["webhook-id"] == "msg_1"
+    assert request["extensions"] == {"sni_hostname": "hooks.example.com"}
+    assert recorded[-1]["state"] == "delivered"
+
+
+def test_delivery_with_allow_private_sends_to_the_url_as_given(dns, monkeypatch):
+    ctx, _, sent = _fake_delivery(monkeypatch, "http://127.0.0.1:9/x", allow_private=True)
+    assert webhooks.deliver(ctx, "msg_1", last_attempt=False) == "delivered"
+    assert sent[0]["url"] == "http://127.0.0.1:9/x" and dns.lookups == []
