@@ -122,6 +122,24 @@ def operation(
     )
 
 
+# One event of the stream as an SSE client reads it (the fields of OpenAPI 3.2's
+# `itemSchema` for text/event-stream; tools for 3.1, schemathesis among them, read
+# `schema` so), not the stream's raw text.
+SSE_EVENT: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": REF.format(model="JobStatus")},
+        },
+        "id": {"type": "string"},
+        "retry": {"type": "integer"},
+    },
+    "required": ["data"],
+}
+
 # Views whose modules are not decorated (owned elsewhere), by endpoint name.
 EXTERNAL: dict[str, Operation] = {
     "health.liveness": operation(
@@ -140,7 +158,7 @@ EXTERNAL: dict[str, Operation] = {
         {
             200: Body(
                 media_type="text/event-stream",
-                schema={"type": "string"},
+                schema=SSE_EVENT,
                 description="`data:` lines, each a JobStatus-shaped JSON object; the stream"
                 " ends after a terminal status (which carries result or error).",
             )
@@ -277,9 +295,13 @@ def _operation(
         responses[str(code)] = entry
     errors = set(op.errors) | ({401, 503} if not op.public else set())
     for code in sorted(errors):
+        problem = {PROBLEM_JSON: {"schema": refs[(models.Problem, "serialization")]}}
+        if str(code) in responses:  # has a body of its own (readiness' 503); or a problem
+            responses[str(code)].setdefault("content", {}).update(problem)
+            continue
         responses[str(code)] = {
             "description": ERROR_DESCRIPTIONS.get(code, _reason(code)),
-            "content": {PROBLEM_JSON: {"schema": refs[(models.Problem, "serialization")]}},
+            "content": problem,
         }
         if code == 429:
             responses[str(code)]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
