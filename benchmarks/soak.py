@@ -108,8 +108,10 @@ def main() -> int:
         started = time.perf_counter()
         warm_rss = 0
         for index in range(args.jobs):
-            sub = submit(ctx, user_id, images[index % len(images)], "soak.jpg",
-                         lambda job_id: enqueue(celery, ctx.redis, job_id, 3600), options)  # fmt: skip
+            def queue(job_id: str) -> None:
+                enqueue(celery, ctx.redis, job_id, 3600)
+
+            sub = submit(ctx, user_id, images[index % len(images)], "soak.jpg", queue, options)
             job_id = sub.job["job_id"]
             while True:
                 with ctx.pool.connection() as conn:

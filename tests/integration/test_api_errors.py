@@ -122,6 +122,7 @@ def test_rate_limit_per_key_is_429_with_retry_after(settings, ctx):
 
 def test_readiness_is_503_naming_what_is_down():
     from conftest import isolated_settings
+
     from receiptq.api import create_app
     from receiptq.context import Context
     from receiptq.store.keys import create_key
@@ -147,7 +148,6 @@ def test_oversized_headers_are_431(client, alice):
 
 def test_the_service_survives_a_battery_of_bad_input_and_then_processes(client, alice, worker):
     from PIL import Image
-
     from waiting import wait_for
 
     bomb = io.BytesIO()
