@@ -10,10 +10,13 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     OMP_THREAD_LIMIT=1
 
-# Tesseract with the English and Polish models; DejaVu for rendering sample receipts.
+# Tesseract with the English and Polish models; DejaVu for rendering sample receipts;
+# libGL and GLib for the opencv-python that rapidocr-onnxruntime pulls in beside our
+# headless OpenCV (either may end up providing cv2).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         tesseract-ocr tesseract-ocr-eng tesseract-ocr-pol fonts-dejavu-core \
+        libgl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 receiptq \

@@ -78,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         help="path to score_receipts.py",
     )
     parser.add_argument("--engine", choices=["tesserocr", "pytesseract"], default=None)
+    parser.add_argument("--ocr-langs", default="eng+pol", help="Tesseract languages")
+    parser.add_argument(
+        "--no-line-recognizer",
+        action="store_true",
+        help="Tesseract only: do not re-read key rows with the PP-OCR line model",
+    )
     parser.add_argument("--details", action="store_true", help="print every miss")
     parser.add_argument(
         "--single-pass", action="store_true", help="never read an image a second time"
@@ -97,7 +103,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"unreadable: {path}", file=sys.stderr)
                 continue
             t0 = cpu_seconds()
-            receipt = read_receipt(image, engine=engine, second_pass=not args.single_pass)
+            receipt = read_receipt(
+                image,
+                langs=args.ocr_langs,
+                engine=engine,
+                second_pass=not args.single_pass,
+                line_recognizer=not args.no_line_recognizer,
+            )
             cpu.append(cpu_seconds() - t0)
             row = {
                 "file": str(path),

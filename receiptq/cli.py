@@ -300,7 +300,9 @@ def extract(files: tuple[Path, ...], jsonl: bool) -> None:
     from receiptq.pipeline.run import extract as run_extract
 
     settings = _settings()
-    options = ExtractOptions(settings.ocr_langs, settings.max_pixels, settings.max_pdf_pages)
+    options = ExtractOptions(
+        settings.ocr_langs, settings.max_pixels, settings.max_pdf_pages, settings.line_recognizer
+    )
     failed = 0
     for path in files:
         row: dict = {"file": str(path)}

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     max_pixels: int = 40_000_000
     max_pdf_pages: int = 5
     ocr_langs: str = "eng+pol"
+    # Re-read header and amount rows with the PP-OCR line model (receiptq.pipeline.refine).
+    line_recognizer: bool = True
     rate_limit: str = "10/minute"
     retention_hours: float = 168.0
     job_ttl_seconds: int = 7 * 24 * 3600

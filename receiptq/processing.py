@@ -117,6 +117,7 @@ def _run(ctx: Context, job_id: str) -> str:
             langs=ctx.settings.ocr_langs,
             max_pixels=ctx.settings.max_pixels,
             max_pdf_pages=ctx.settings.max_pdf_pages,
+            line_recognizer=ctx.settings.line_recognizer,
         )
         with scratch_dir(scratch):
             receipt = extract(data, options, on_stage=on_stage)

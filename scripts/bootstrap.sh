@@ -10,8 +10,9 @@ DEV="$ROOT/.dev"
 mkdir -p "$DEV"
 : > "$DEV/started.new"
 
+# libgl1, libglib2.0-0: for the opencv-python that rapidocr-onnxruntime pulls in (cv2)
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-pol fonts-dejavu-core
-              redis-server postgresql python3-venv curl chromium)
+              libgl1 libglib2.0-0 redis-server postgresql python3-venv curl chromium)
 REDIS_HOST=127.0.0.1 REDIS_PORT="${RECEIPTQ_DEV_REDIS_PORT:-6379}"
 PG_HOST=127.0.0.1 PG_PORT="${RECEIPTQ_DEV_PG_PORT:-5432}"
 

@@ -6,6 +6,7 @@ import io
 import uuid
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
@@ -53,3 +54,51 @@ def long_receipt_jpeg(items: int = 160) -> bytes:
     lines += [f"ITEM NUMBER {i:03d} GROCERY     {1 + i % 7}.{i % 100:02d}" for i in range(items)]
     lines += [*RECEIPT_LINES[8:], _ref()]
     return render_lines(lines, size=26)
+
+
+# Receipts as text, rendered for the OCR stages' tests.
+ENGLISH_TEXT = """\
+    KEDAI BUKU CAHAYA SDN BHD
+         (654321-X)
+    NO 7, JALAN MELATI 2,
+  81100 JOHOR BAHRU, JOHOR
+    TEL: 07-355 1234
+
+Date: 14/03/2019     10:42:05
+NOTEBOOK A5   2 X 3.50    7.00
+PEN BLUE      1 X 1.50    1.50
+SUBTOTAL                  8.50
+GST 6%                    0.51
+TOTAL                     9.01
+Rounding                 -0.01
+Rounded Total             9.00
+CASH                     10.00
+CHANGE                    1.00
+"""
+
+POLISH_TEXT = """\
+ SKLEP SPOŻYWCZY ANNA Sp. z o.o.
+      ul. Polna 8
+     60-535 Poznań
+   NIP 781-100-20-30
+   PARAGON FISKALNY
+2024-05-12             14:33
+Chleb razowy 1 x3,49   3,49 A
+Mleko 2%     2 x2,99   5,98 A
+SUMA PTU               1,77
+SUMA PLN               9,47
+Gotówka               20,00
+Reszta                10,53
+"""
+
+
+def render_text(text: str, size: int = 22) -> np.ndarray:
+    """Text drawn in a monospace font on white, as a grayscale array."""
+    font = ImageFont.truetype(str(FONT), size)
+    lines = text.splitlines()
+    width = 40 + size * max(len(x) for x in lines) * 2 // 3
+    image = Image.new("L", (width, 40 + int(size * 1.5) * len(lines)), 255)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((20, 20 + int(size * 1.5) * i), line, font=font, fill=0)
+    return np.asarray(image)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from receiptq.pipeline import media
 from receiptq.pipeline.analysis import analyze
-from receiptq.pipeline.ocr import OcrResult, run_ocr
+from receiptq.pipeline.ocr import OcrResult
 from receiptq.pipeline.preprocess import preprocess
 from receiptq.pipeline.quality import check_quality
-from receiptq.pipeline.reread import reread_if_weak
+from receiptq.pipeline.reread import read_page, reread_if_weak
 from receiptq.pipeline.validation import validate
 from receiptq.receipt import Receipt
 
@@ -40,6 +40,7 @@ class ExtractOptions:
     langs: str = "eng+pol"
     max_pixels: int = 40_000_000
     max_pdf_pages: int = 5
+    line_recognizer: bool = True
 
 
 def extract(
@@ -62,7 +63,9 @@ def extract(
     images = [preprocess(page) for page in pages]
 
     stage("ocr")
-    ocr = merge_pages([run_ocr(image, langs=options.langs) for image in images])
+    ocr = merge_pages(
+        [read_page(image, options.langs, options.line_recognizer) for image in images]
+    )
 
     stage("quality")
     check_quality(ocr)
@@ -70,7 +73,7 @@ def extract(
     stage("analysis")
     receipt = analyze(ocr)
     if len(pages) == 1:  # a weak first reading of a photo or scan gets a second one
-        receipt = reread_if_weak(pages[0], images[0], receipt, langs=options.langs)
+        receipt = reread_if_weak(pages[0], images[0], receipt, ocr, langs=options.langs)
     if receipt.items:
         from receiptq.pipeline.categorize import categorize_items
 

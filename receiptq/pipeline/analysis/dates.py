@@ -37,7 +37,10 @@ _NUMERIC = [
     # day-first or month-first with a 2- or 4-digit year: 25/12/2018, 25-12-18
     (
         "dmy",
-        re.compile(rf"(?<![\d#])(?P<a>{_D}){_SEP1}(?P<b>{_D}){_SEP2}(?P<y>{_Y24})(?![\d.,]\d)"),
+        re.compile(
+            rf"(?<![\d#])(?P<a>{_D}){_SEP1}(?P<b>{_D}){_SEP2}(?P<y>{_Y24})"
+            r"(?:(?![\d.,]\d)|(?<=\d{4})(?=[0-2]?\d[:.][0-5]\d))"  # or a time glued on
+        ),
     ),
     # compact: 20180312, 12032018
     ("compact", re.compile(r"(?<!\d)(?P<s>(?:19|20)\d{6}|\d{4}(?:19|20)\d\d)(?!\d)")),

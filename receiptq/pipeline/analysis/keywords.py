@@ -130,7 +130,6 @@ def max_errors(keyword: str) -> int:
 def fuzzy_find(keyword: str, text: str) -> int | None:
     """Smallest edit distance of ``keyword`` to any substring of ``text``, if tolerable.
 
-    Sellers' algorithm: edit distance where the match may start anywhere in the text.
     Returns None when the best distance exceeds ``max_errors(keyword)``.
     """
     if keyword in text:
@@ -138,16 +137,40 @@ def fuzzy_find(keyword: str, text: str) -> int | None:
     k = max_errors(keyword)
     if k == 0 or len(text) < len(keyword) - k:
         return None
-    prev = list(range(len(keyword) + 1))
-    best = prev[-1]
-    for ch in text:
-        cur = [0]
-        for j, kc in enumerate(keyword, 1):
-            cost = 0 if kc == ch else 1
-            cur.append(min(prev[j - 1] + cost, prev[j] + 1, cur[j - 1] + 1))
-        best = min(best, cur[-1])
-        prev = cur
+    best = substring_distance(keyword, text)
     return best if best <= k else None
+
+
+def substring_distance(pattern: str, text: str) -> int:
+    """Edit distance of ``pattern`` to its best-matching substring of ``text`` (Sellers'
+    problem), by Myers' bit-parallel algorithm: one pass over ``text`` with a few integer
+    operations a character, instead of a row of the dynamic-programming table (the
+    keyword matcher was the analysis stage's largest cost)."""
+    m = len(pattern)
+    if m == 0:
+        return 0
+    mask, high = (1 << m) - 1, 1 << (m - 1)
+    peq: dict[str, int] = {}
+    for i, c in enumerate(pattern):
+        peq[c] = peq.get(c, 0) | (1 << i)
+    pv, mv, score = mask, 0, m
+    best = m
+    for c in text:
+        eq = peq.get(c, 0)
+        xv = eq | mv
+        xh = (((eq & pv) + pv) ^ pv) | eq
+        ph = mv | (~(xh | pv) & mask)
+        mh = pv & xh
+        if ph & high:
+            score += 1
+        elif mh & high:
+            score -= 1
+        ph = (ph << 1) & mask  # no carry into the lowest bit: a match may start anywhere
+        mh = (mh << 1) & mask
+        pv = mh | (~(xv | ph) & mask)
+        mv = ph & xv
+        best = min(best, score)
+    return best
 
 
 def classify(text: str, classes: tuple[str, ...] | None = None) -> tuple[str | None, int]:

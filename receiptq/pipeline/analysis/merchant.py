@@ -345,6 +345,13 @@ def find_merchant(lines: list[Line]) -> MerchantInfo:
     # A name broken after "&" or "AND" continues on the next line.
     if re.search(r"(?:&|\bAND)\s*$", texts[name_idx], re.I) and name_idx + 1 < len(texts):
         last = name_idx + 1
+    # ...and so does one whose parenthesis closes on the next line ("(SETIA" / "ALAM) SDN BHD").
+    if (
+        texts[last].count("(") > texts[last].count(")")
+        and last + 1 < len(texts)
+        and ")" in texts[last + 1].split("(")[0]
+    ):
+        last += 1
     parts = [texts[i] for i in range(first, last + 1)]
     # On a row split into columns, the name is the column with the legal form.
     segs = head[name_idx].segment_texts()

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from receiptq.pipeline.analysis.keywords import classify, fuzzy_find, has_word, squash
+from receiptq.pipeline.analysis.keywords import (
+    classify,
+    fuzzy_find,
+    has_word,
+    squash,
+    substring_distance,
+)
 
 
 def test_squash_reads_lookalike_digits_as_letters_and_folds_polish():
@@ -58,3 +64,26 @@ def test_has_word_tolerates_split_words():
 def test_classify_never_raises(text):
     label, length = classify(text)
     assert label is None or length > 0
+
+
+def _reference_distance(pattern: str, text: str) -> int:
+    """The textbook dynamic programme (Sellers): a match may start anywhere in text."""
+    prev = list(range(len(pattern) + 1))
+    best = prev[-1]
+    for ch in text:
+        cur = [0]
+        for j, pc in enumerate(pattern, 1):
+            cur.append(min(prev[j - 1] + (pc != ch), prev[j] + 1, cur[j - 1] + 1))
+        best = min(best, cur[-1])
+        prev = cur
+    return best
+
+
+@given(st.text("ABCTO", max_size=14), st.text("ABCTO", max_size=40))
+def test_bit_parallel_distance_equals_the_dynamic_programme(pattern, text):
+    assert substring_distance(pattern, text) == _reference_distance(pattern, text)
+
+
+def test_bit_parallel_distance_on_long_keywords():
+    assert substring_distance("TOTALQUANTITY", "XXTOTALQUANTLTYXX") == 1
+    assert substring_distance("AMOUNTPAYABLE", "AMTPAYABLE") == 3

@@ -1,0 +1,125 @@
+"""A second text recognizer for single rows: PP-OCRv4's line model on ONNX Runtime.
+
+Tesseract finds the rows and words of a receipt well, but on faded thermal print and
+dot-matrix fonts it misreads letters (TEO -> TED, AEON -> KEON) far more often than a
+modern line recognizer. PP-OCRv4's mobile recognition model (a CRNN trained by PaddleOCR,
+Apache-2.0) reads a cropped row in 20-100 ms of one core; `receiptq.pipeline.refine` uses
+it to re-read only the rows the fields come from.
+
+The model file ships inside the `rapidocr_onnxruntime` wheel, so nothing is downloaded;
+we load it with ONNX Runtime ourselves (one thread, a session per process) and decode its
+output here. Its alphabet is Chinese plus ASCII; decoding is restricted to printable
+ASCII, so a smudge is read as the likeliest Latin character rather than as a hanzi.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import math
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "rapidocr_onnxruntime"
+MODEL_FILE = "models/ch_PP-OCRv4_rec_infer.onnx"
+INPUT_HEIGHT = 48  # the model's training height
+MAX_INPUT_WIDTH = 2000  # one row at most this wide after scaling (about 100 characters)
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str
+    conf: float  # 0..1: mean probability of the characters read
+
+
+def model_path() -> Path | None:
+    """The recognition model inside the installed wheel, or None when it is missing."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / MODEL_FILE
+        if path.is_file():
+            return path
+    return None
+
+
+class LineRecognizer:
+    """Reads cropped single-line images; one per process (see `recognizer`)."""
+
+    def __init__(self, path: Path) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1  # workers scale by processes, like Tesseract
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._input = self._session.get_inputs()[0].name
+        alphabet = self._session.get_modelmeta().custom_metadata_map["character"].splitlines()
+        # CTC classes: 0 is the blank, then the alphabet, then the space.
+        self._classes = ["", *alphabet, " "]
+        allowed = np.array([c == " " or (len(c) == 1 and 33 <= ord(c) < 127)
+                            for c in self._classes])  # fmt: skip
+        allowed[0] = True
+        self._allowed = allowed
+
+    def read(self, crops: list[np.ndarray]) -> list[Reading]:
+        """One reading per crop (grayscale or BGR uint8, one printed line each)."""
+        return [self._read_one(crop) for crop in crops]
+
+    def _read_one(self, crop: np.ndarray) -> Reading:
+        if crop.size == 0 or min(crop.shape[:2]) < 4:
+            return Reading("", 0.0)
+        batch = _to_input(crop)
+        probs = self._session.run(None, {self._input: batch})[0][0]  # (steps, classes)
+        probs = np.where(self._allowed, probs, 0.0)
+        best = probs.argmax(axis=1)
+        chars, confs, previous = [], [], 0
+        for step, index in enumerate(best):
+            if index != 0 and index != previous:
+                chars.append(self._classes[index])
+                confs.append(float(probs[step, index]))
+            previous = index
+        text = " ".join("".join(chars).split())
+        return Reading(text, float(np.mean(confs)) if text else 0.0)
+
+
+def _to_input(crop: np.ndarray) -> np.ndarray:
+    """The model's input: 3 x 48 x W, values in -1..1, aspect ratio kept."""
+    if crop.ndim == 2:
+        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+    h, w = crop.shape[:2]
+    width = min(MAX_INPUT_WIDTH, max(8, math.ceil(INPUT_HEIGHT * w / h)))
+    resized = cv2.resize(crop, (width, INPUT_HEIGHT), interpolation=cv2.INTER_LINEAR)
+    x = resized.astype(np.float32).transpose(2, 0, 1) / 127.5 - 1.0
+    return x[np.newaxis]
+
+
+_local = threading.local()
+_missing_logged = False
+
+
+def recognizer() -> LineRecognizer | None:
+    """This process' recognizer (built on first use, again after a fork: ONNX Runtime
+    sessions are not fork-safe), or None when the model is not installed."""
+    global _missing_logged
+    cached = getattr(_local, "entry", None)
+    if cached is not None and cached[0] == os.getpid():
+        return cached[1]
+    path = model_path()
+    if path is None:
+        if not _missing_logged:
+            log.warning("%s is not installed: rows are not re-read", MODEL_PACKAGE)
+            _missing_logged = True
+        return None
+    instance = LineRecognizer(path)
+    _local.entry = (os.getpid(), instance)
+    return instance
