@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from receiptq.pipeline.ocr import default_engine  # noqa: E402
-from receiptq.pipeline.reread import read_receipt  # noqa: E402
+from receiptq.pipeline.reread import FIRST_PASS, SECOND_PASS, read_receipt  # noqa: E402
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
 
@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--engine", choices=["tesserocr", "pytesseract"], default=None)
     parser.add_argument("--ocr-langs", default="eng+pol", help="Tesseract languages")
+    parser.add_argument("--no-deskew", action="store_true", help="do not straighten pages")
     parser.add_argument(
         "--no-line-recognizer",
         action="store_true",
@@ -89,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         "--single-pass", action="store_true", help="never read an image a second time"
     )
     args = parser.parse_args(argv)
+    if args.no_deskew:  # both readings' preprocessing
+        FIRST_PASS["deskew"] = SECOND_PASS["deskew"] = False
 
     files = image_files(args.dataset)[: args.limit]
     if not files:

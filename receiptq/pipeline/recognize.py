@@ -37,6 +37,8 @@ MAX_INPUT_WIDTH = 2000  # one row at most this wide after scaling (about 100 cha
 class Reading:
     text: str
     conf: float  # 0..1: mean probability of the characters read
+    #: (word, mean probability of its characters), in order; words split at spaces
+    words: tuple[tuple[str, float], ...] = ()
 
 
 def model_path() -> Path | None:
@@ -70,6 +72,9 @@ class LineRecognizer:
                             for c in self._classes])  # fmt: skip
         allowed[0] = True
         self._allowed = allowed
+        #: What a reading can contain: no £, €, zł's ł... (`refine` keeps Tesseract's
+        #: reading of a segment in which Tesseract saw such a character).
+        self.alphabet = frozenset(c for c, ok in zip(self._classes, allowed, strict=True) if ok)
 
     def read(self, crops: list[np.ndarray]) -> list[Reading]:
         """One reading per crop (grayscale or BGR uint8, one printed line each)."""
@@ -82,14 +87,27 @@ class LineRecognizer:
         probs = self._session.run(None, {self._input: batch})[0][0]  # (steps, classes)
         probs = np.where(self._allowed, probs, 0.0)
         best = probs.argmax(axis=1)
-        chars, confs, previous = [], [], 0
+        words: list[tuple[str, float]] = []
+        letters: list[str] = []
+        probabilities: list[float] = []
+        previous = 0
         for step, index in enumerate(best):
             if index != 0 and index != previous:
-                chars.append(self._classes[index])
-                confs.append(float(probs[step, index]))
+                char = self._classes[index]
+                if char != " ":
+                    letters.append(char)
+                    probabilities.append(float(probs[step, index]))
+                elif letters:
+                    words.append(("".join(letters), float(np.mean(probabilities))))
+                    letters, probabilities = [], []
             previous = index
-        text = " ".join("".join(chars).split())
-        return Reading(text, float(np.mean(confs)) if text else 0.0)
+        if letters:
+            words.append(("".join(letters), float(np.mean(probabilities))))
+        if not words:
+            return Reading("", 0.0)
+        text = " ".join(word for word, _ in words)
+        conf = sum(len(w) * p for w, p in words) / sum(len(w) for w, _ in words)
+        return Reading(text, conf, tuple(words))
 
 
 def _to_input(crop: np.ndarray) -> np.ndarray:

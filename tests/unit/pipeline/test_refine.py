@@ -17,7 +17,7 @@ from receiptq.pipeline.analysis.lines import build_lines, lines_from_text
 from receiptq.pipeline.ocr import OcrResult, run_ocr
 from receiptq.pipeline.preprocess import preprocess
 from receiptq.pipeline.recognize import model_path, recognizer
-from receiptq.pipeline.refine import HEAD_ROWS, chosen_segments, refine
+from receiptq.pipeline.refine import HEAD_ROWS, chosen_segments, readable, refine
 
 needs_model = pytest.mark.skipif(model_path() is None, reason="rapidocr_onnxruntime missing")
 needs_ocr = pytest.mark.skipif(
@@ -88,3 +88,13 @@ def test_polish_receipts_keep_tesseracts_reading():
     page = preprocess(render(POLISH))
     ocr = run_ocr(page)
     assert refine(page, ocr) is ocr  # the line model has no Polish letters
+
+
+@needs_model
+def test_segments_with_signs_the_line_model_cannot_write_keep_tesseracts_text():
+    alphabet = recognizer().alphabet
+    assert "£" not in alphabet and "ł" not in alphabet and "$" in alphabet
+    assert not readable("£29.83", alphabet)  # it would come back as "f29.83"
+    assert not readable("Zapłata", alphabet)
+    assert readable("RM 29.83", alphabet) and readable("$9.00", alphabet)
+    assert readable("SR © 6% —", alphabet)  # symbols Tesseract invents are no reason

@@ -1,0 +1,57 @@
+"""Preprocessing: deskew, crop, scale, flatten, on rendered receipts (no services)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from factories import ENGLISH_TEXT, FONT, render_text
+
+from receiptq.pipeline.preprocess import (
+    TARGET_CHAR_HEIGHT,
+    estimate_skew,
+    ink_mask,
+    median_char_height,
+    preprocess,
+    rotate,
+)
+
+pytestmark = pytest.mark.skipif(not FONT.is_file(), reason="needs DejaVu fonts")
+
+
+def page(margin: int = 150) -> np.ndarray:
+    text = render_text(ENGLISH_TEXT)
+    return cv2.copyMakeBorder(text, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=255)
+
+
+@pytest.mark.parametrize("angle", [-6.0, -2.5, 1.0, 4.0])
+def test_the_skew_estimate_undoes_a_rotation(angle):
+    assert estimate_skew(ink_mask(rotate(page(), angle))) == pytest.approx(-angle, abs=0.3)
+
+
+def test_a_straight_page_and_a_blank_one_are_left_alone():
+    assert estimate_skew(ink_mask(page())) == 0.0
+    assert estimate_skew(ink_mask(np.full((800, 600), 255, np.uint8))) == 0.0
+
+
+def test_a_skewed_page_comes_out_straight():
+    out = preprocess(rotate(page(), 3.0))
+    assert estimate_skew(ink_mask(out)) == 0.0
+
+
+def test_the_page_is_cropped_to_its_text_and_scaled_to_the_target_height():
+    raw = page(margin=400)
+    out = preprocess(raw)
+    assert out.shape[0] < raw.shape[0] and out.shape[1] < raw.shape[1]  # margins cropped
+    height = median_char_height(ink_mask(out))
+    assert height == pytest.approx(TARGET_CHAR_HEIGHT, rel=0.25)
+
+
+def test_flattening_removes_a_shadow_without_losing_the_ink():
+    raw = page().astype(np.float32)
+    shadow = np.linspace(1.0, 0.45, raw.shape[1], dtype=np.float32)  # dark towards the right
+    out = preprocess((raw * shadow).astype(np.uint8))
+    ink = ink_mask(out).astype(bool)
+    paper = out[~ink]
+    assert np.percentile(paper, 10) > 200  # the shadowed paper is white again
+    assert np.median(out[ink]) < 120  # and the text still dark
