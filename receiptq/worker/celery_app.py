@@ -10,6 +10,7 @@ from kombu import Queue
 
 from receiptq import logs, metrics
 from receiptq.config import Settings
+from receiptq.worker import memory
 
 PROCESS_TASK = "receiptq.process_receipt"
 CLEANUP_TASK = "receiptq.cleanup_temp_files"
@@ -70,4 +71,5 @@ def create_celery(settings: Settings) -> Celery:
     app.conf.receiptq_settings = settings
     logs.connect_celery_signals()  # JSON lines, job_id on a task's lines
     metrics.connect_celery_signals()  # exporter on RECEIPTQ_WORKER_METRICS_PORT
+    memory.connect_celery_signals()  # freed memory back to the system after each task
     return app
