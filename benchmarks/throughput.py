@@ -459,6 +459,11 @@ def main() -> int:
         help="RECEIPTQ_OCR_LANGS for the worker (default: the setting's, eng+pol)",
     )
     parser.add_argument(
+        "--no-line-recognizer",
+        action="store_true",
+        help="RECEIPTQ_LINE_RECOGNIZER=false for the worker: Tesseract alone",
+    )
+    parser.add_argument(
         "--worker-code",
         default=None,
         help="run the worker from this source tree, e.g. an older commit: "
@@ -479,6 +484,8 @@ def main() -> int:
     try:
         stack.start_api(args.api_workers)
         extra = {"RECEIPTQ_OCR_LANGS": args.ocr_langs} if args.ocr_langs else {}
+        if args.no_line_recognizer:
+            extra["RECEIPTQ_LINE_RECOGNIZER"] = "false"
         stack.start_worker("w", args.concurrency, extra, args.worker_code)
         files = [(p.name, p.read_bytes()) for p in paths]
         res = run_receipts(stack, files, args.warmup)
