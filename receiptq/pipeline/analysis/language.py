@@ -60,8 +60,9 @@ _US_STATES = (
     r"A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|"
     r"S[CD]|T[NX]|UT|V[AT]|W[AIVY]"
 )
-#: "Denver, CO 80237": a US state code followed by a ZIP code.
-_US_ADDRESS = re.compile(rf",?\s(?:{_US_STATES})\s\d{{5}}(?:-\d{{4}})?\b")
+#: "Denver, CO 80237": a US state code followed by a ZIP code (the line model often drops
+#: the spaces: "Austin,TX 78747").
+_US_ADDRESS = re.compile(rf"(?:,\s*|\s)(?:{_US_STATES})\s?\d{{5}}(?:-\d{{4}})?\b")
 
 
 def detect_currency(text: str, language: str) -> str | None:

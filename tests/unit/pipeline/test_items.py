@@ -52,6 +52,9 @@ def test_language_currency_payment():
     assert detect_currency("TOTAL RM 12.00", "en") == "MYR"
     assert detect_currency("TOTAL 12.00\nJALAN BESAR SDN BHD", "en") == "MYR"
     assert detect_currency("Total €4.50", "en") == "EUR"
+    assert detect_currency("LAKESIDE MART\nAustin, TX 78747", "en") == "USD"
+    assert detect_currency("LAKESIDE MART\nAustin,TX 78747", "en") == "USD"  # spaces lost
+    assert detect_currency("INVOICE NO 12\nREF AT 12345", "en") is None  # not after a town
     assert detect_payment(["VISA **** 1234", "CASH 0.00"]) == "card"
     assert detect_payment(["Gotówka 20,00"]) == "cash"
 
