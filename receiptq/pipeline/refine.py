@@ -69,9 +69,9 @@ def chosen_segments(lines: list[Line]) -> list[list[Word]]:
 
 
 def refine(page: np.ndarray, ocr: OcrResult) -> OcrResult:
-    """`ocr` with the chosen segments' words replaced by the line recognizer's reading
-    (when it is confident); `ocr` itself when there is no recognizer or the receipt is
-    Polish. `page` is the image `ocr` was read from (same coordinates)."""
+    """`ocr` with the chosen segments read again by the line recognizer and merged
+    (`merge_segment`); `ocr` itself when there is no recognizer or the receipt is Polish.
+    `page` is the image `ocr` was read from (same coordinates)."""
     engine = recognizer()
     if engine is None or not ocr.words:
         return ocr
@@ -100,7 +100,7 @@ def refine(page: np.ndarray, ocr: OcrResult) -> OcrResult:
         height=ocr.height,
         text=ocr.text,
         engine=f"{ocr.engine}+ppocr",
-        extra={**ocr.extra, "rows_reread": len(replaced)},
+        extra={**ocr.extra, "segments_reread": len(replaced)},
     )
 
 

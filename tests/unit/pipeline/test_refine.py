@@ -76,7 +76,7 @@ def test_a_misread_header_row_is_read_again_from_the_image():
     assert analyze(garbled).merchant.name != "KEDAI BUKU CAHAYA SDN BHD"
     refined = refine(page, garbled)
     assert build_lines(refined)[0].text == "KEDAI BUKU CAHAYA SDN BHD"
-    assert refined.extra["rows_reread"] >= 1
+    assert refined.extra["segments_reread"] >= 1
     receipt = analyze(refined)
     assert receipt.merchant.name == "KEDAI BUKU CAHAYA SDN BHD"
     assert receipt.total == "9.00" and receipt.date == "2019-03-14"
