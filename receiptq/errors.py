@@ -6,6 +6,9 @@ message as the job's `error`.
 
 from __future__ import annotations
 
+#: Every problem's `type` is this plus its code (the API's handler and gunicorn's own).
+PROBLEM_TYPE_BASE = "https://receiptq.dev/problems/"
+
 
 class ReceiptqError(Exception):
     status = 400

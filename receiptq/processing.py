@@ -124,8 +124,7 @@ def _run(ctx: Context, job_id: str) -> str:
         on_stage("save", 90)
         if not receipt_store.save_receipt(ctx.pool, job_id, receipt):
             raise Cancelled
-        on_stage("cleanup", 100)
-        shutil.rmtree(scratch, ignore_errors=True)
+        on_stage("cleanup", 100)  # the `finally` below removes the scratch dir, on every path
     except Cancelled:
         return _cancelled(ctx, job_id)
     except ReceiptqError as exc:

@@ -33,6 +33,7 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 # Imported only now: the directory must be chosen before prometheus_client is imported.
 from receiptq import logs, metrics  # noqa: E402
+from receiptq.errors import PROBLEM_TYPE_BASE  # noqa: E402
 
 logconfig_dict = logs.dict_config()  # text mode keeps gunicorn's access log
 
@@ -41,7 +42,6 @@ logconfig_dict = logs.dict_config()  # text mode keeps gunicorn's access log
 # specific 431 (receiptq.api.guards). Whatever gunicorn still refuses is answered below.
 limit_request_field_size = 65536
 
-_PROBLEM_BASE = "https://receiptq.dev/problems/"
 _CODES = {400: "bad-request", 414: "uri-too-long", 431: "headers-too-large"}
 
 
@@ -57,7 +57,7 @@ def write_problem(sock, status_int: int, reason: str, mesg: str) -> None:
     if status_int == 414:
         detail = "The request line (method and URL) is too long: at most 8190 bytes."
     body = json.dumps(
-        {"type": _PROBLEM_BASE + code, "title": reason, "status": status_int, "detail": detail}
+        {"type": PROBLEM_TYPE_BASE + code, "title": reason, "status": status_int, "detail": detail}
     ).encode()
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"

@@ -11,10 +11,15 @@ import redis
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
-from receiptq.errors import PayloadTooLarge, RateLimited, ReceiptqError, UnsupportedMediaType
+from receiptq.errors import (
+    PROBLEM_TYPE_BASE,
+    PayloadTooLarge,
+    RateLimited,
+    ReceiptqError,
+    UnsupportedMediaType,
+)
 
 log = logging.getLogger(__name__)
-PROBLEM_TYPE_BASE = "https://receiptq.dev/problems/"
 
 
 def problem(status: int, title: str, detail: str, code: str, **extra: object) -> Response:
