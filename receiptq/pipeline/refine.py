@@ -18,14 +18,17 @@ for about 0.5 s more CPU a receipt.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import unicodedata
+from collections.abc import Container
 
 import numpy as np
 
 from receiptq.pipeline.analysis.language import detect_language
 from receiptq.pipeline.analysis.lines import Line, build_lines
 from receiptq.pipeline.analysis.merchant import header_lines
+from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.pipeline.recognize import Reading, recognizer
 
@@ -38,6 +41,14 @@ MIN_CONFIDENCE = 0.7
 #: Where both engines split a segment into as many words, each word comes from the more
 #: confident engine, Tesseract's confidence weighted by this (it is the less calibrated).
 TESSERACT_WEIGHT = 0.9
+#: Engine confidence above which a same-length disagreement is not put to the word list.
+SURE = 0.97
+#: Letter runs this long or longer are looked up in the word list.
+WORD_LETTERS = 4
+_LETTER_RUN = re.compile(rf"[^\W\d_]{{{WORD_LETTERS},}}")
+#: Readings of a segment less alike than this (difflib ratio, spaces left out) are not
+#: paired word by word.
+MIN_ALIGNMENT = 0.6
 
 _AMOUNT = re.compile(r"\d[.,]\s?\d\d")
 # A date, or what is left of one after Tesseract's misreadings ("3003/2018", "O4- 0d 2016").
@@ -83,9 +94,10 @@ def refine(page: np.ndarray, ocr: OcrResult) -> OcrResult:
         return ocr
     segments = [seg for seg in segments if readable(_text(seg), engine.alphabet)]
     readings = engine.read([_crop(page, seg) for seg in segments])
+    known = lexicon()
     replaced: dict[int, list[Word]] = {}
     for seg, reading in zip(segments, readings, strict=True):
-        words = merge_segment(seg, reading)
+        words = merge_segment(seg, reading, known)
         if [w.text for w in words] != [w.text for w in seg]:
             replaced[id(seg[0])] = words
     if not replaced:
@@ -132,22 +144,102 @@ def _crop(page: np.ndarray, seg: list[Word]) -> np.ndarray:
     return page[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]
 
 
-def merge_segment(seg: list[Word], reading: Reading) -> list[Word]:
-    """The segment's words after a second reading: word by word from the more confident
-    engine when both read as many words ("Denver, CO" stays, though the line model read
-    "c0"), else the line model's whole reading when it is confident, else `seg` itself."""
+def merge_segment(
+    seg: list[Word], reading: Reading, known: Container[str] | None = None
+) -> list[Word]:
+    """The segment's words after a second reading.
+
+    Word by word where the two readings can be paired: both split the segment into as
+    many words ("Denver, CO" stays, though the line model read "c0"), or, for a row of
+    words, the line model's letters align with Tesseract's (it often drops the spaces:
+    "6,Jalan"), so each of Tesseract's words gets the letters read in its place. Each
+    pair is settled by `choose`. Else the line model's whole reading when it is
+    confident, else `seg` itself. ``known`` is the word list (`receiptq.pipeline.lexicon`)
+    that settles disagreements, or None."""
     if not reading.text:
         return seg
     if len(reading.words) == len(seg):
+        pairs = list(zip(seg, reading.words, strict=True))
+    else:
+        pairs = _aligned(seg, reading) if _wordy(reading.text) else None
+    if pairs is not None:
         return [
-            word
-            if word.conf / 100 * TESSERACT_WEIGHT >= prob
-            else dataclasses.replace(word, text=text, conf=prob * 100)
-            for word, (text, prob) in zip(seg, reading.words, strict=True)
+            word if other is None else choose(word, *other, known=known) for word, other in pairs
         ]
     if reading.conf >= MIN_CONFIDENCE:
         return _words(seg, reading)
     return seg
+
+
+def choose(word: Word, text: str, prob: float, known: Container[str] | None = None) -> Word:
+    """Tesseract's `word`, or the line model's `text` read with mean probability `prob`.
+
+    Where exactly one of the two spellings is a known word, that one; but a reading of the
+    same length that one engine is sure of (>= `SURE`) is left to confidence: the line
+    model is rarely wrong at 0.99, and names ("SANYU") are not in any word list. Otherwise
+    the more confident engine, Tesseract's confidence weighted by `TESSERACT_WEIGHT`.
+    """
+    if text == word.text:
+        return word
+    line_model = dataclasses.replace(word, text=text, conf=prob * 100)
+    tess_conf = word.conf / 100
+    if known is not None and not (len(text) == len(word.text) and max(tess_conf, prob) >= SURE):
+        a, b = _is_known(word.text, known), _is_known(text, known)
+        if a is True and b is False:
+            return word
+        if b is True and a is False:
+            return line_model
+    return word if tess_conf * TESSERACT_WEIGHT >= prob else line_model
+
+
+def _is_known(text: str, known: Container[str]) -> bool | None:
+    """Whether every run of `WORD_LETTERS` or more letters in `text` is a known word
+    (``known`` holds lower-case words);
+    None when there is none (numbers, codes, short words decide nothing)."""
+    runs = _LETTER_RUN.findall(text)
+    if not runs:
+        return None
+    return all(run.lower() in known for run in runs)
+
+
+def _wordy(text: str) -> bool:
+    """Mostly letters: a row of words, not of amounts (whose digits align too easily)."""
+    chars = text.replace(" ", "")
+    return sum(c.isalpha() for c in chars) >= 0.5 * len(chars)
+
+
+def _aligned(
+    seg: list[Word], reading: Reading
+) -> list[tuple[Word, tuple[str, float] | None]] | None:
+    """Each of Tesseract's words with the line model's letters in the same place (and
+    their mean probability), or None for a word whose place cannot be told; None when the
+    two readings are too unalike to pair up (below `MIN_ALIGNMENT`)."""
+    tess = "".join(w.text for w in seg)
+    line = "".join(text for text, _ in reading.words)
+    probs = [p for text, p in reading.words for _ in text]
+    matcher = difflib.SequenceMatcher(None, tess, line, autojunk=False)
+    if matcher.ratio() < MIN_ALIGNMENT:
+        return None
+    # Where each boundary between Tesseract's letters falls in the line model's reading:
+    # exact inside runs that match or are substituted letter for letter, only at the ends
+    # of other edits (so letters the line model inserted join the word before them).
+    bounds: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or i2 - i1 == j2 - j1:
+            bounds.update((k, j1 + k - i1) for k in range(i1, i2 + 1))
+        else:
+            bounds[i1], bounds[i2] = j1, j2
+    pairs: list[tuple[Word, tuple[str, float] | None]] = []
+    start = 0
+    for word in seg:
+        end = start + len(word.text)
+        a, b = bounds.get(start), bounds.get(end)
+        if a is None or b is None or b <= a:
+            pairs.append((word, None))
+        else:
+            pairs.append((word, (line[a:b], sum(probs[a:b]) / (b - a))))
+        start = end
+    return pairs
 
 
 def _words(seg: list[Word], reading: Reading) -> list[Word]:

@@ -26,7 +26,7 @@ MONTHS: dict[str, int] = {
 }  # fmt: skip
 
 # Both separators of a date are the same character ("19- 10/03" is not a date).
-_SEP1 = r"\s?(?P<sep>[-/.])\s?"
+_SEP1 = r"\s?(?P<sep>[-/.])\s?(?:(?P=sep)\s?)?"  # "23- -03-18": OCR doubled one
 _SEP2 = r"\s?(?P=sep)\s?"
 _D = r"\d{1,2}"
 _Y4 = r"(?:19|20)\d\d"
@@ -38,8 +38,10 @@ _NUMERIC = [
     (
         "dmy",
         re.compile(
-            rf"(?<![\d#])(?P<a>{_D}){_SEP1}(?P<b>{_D}){_SEP2}(?P<y>{_Y24})"
-            r"(?:(?![\d.,]\d)|(?<=\d{4})(?=[0-2]?\d[:.][0-5]\d))"  # or a time glued on
+            rf"(?:(?<![\d#])|(?<=\d[:.][0-5]\d))"  # or a time glued before it
+            rf"(?P<a>{_D}){_SEP1}(?P<b>{_D}){_SEP2}(?P<y>{_Y24})"
+            r"(?:(?![\d.,]\d)|(?<=\d{4})(?=[0-2]?\d[:.][0-5]\d)"  # or a time glued on
+            r"|(?<=[-/.]\d\d)(?=[0-2]\d[:.][0-5]\d(?!\d)))"
         ),
     ),
     # compact: 20180312, 12032018

@@ -28,6 +28,10 @@ from receiptq.pipeline.analysis.dates import parse_date, parse_dates, parse_time
         ("12/31/2019", "2019-12-31"),  # month-first only when day-first is impossible
         ("20180312", "2018-03-12"),
         ("Date: 25 / 12 / 2018", "2018-12-25"),
+        # what OCR makes of a date printed beside a time
+        ("23- -03-18 18:09 SH01", "2018-03-23"),  # a separator read twice
+        ("25-06-1811:25 SH01 B003", "2018-06-25"),  # the space before the time lost
+        ("17:4518/05/18", "2018-05-18"),  # ... and before the date
     ],
 )
 def test_parse_date_formats(text, iso):
@@ -36,7 +40,15 @@ def test_parse_date_formats(text, iso):
 
 @pytest.mark.parametrize(
     "text",
-    ["ORD #07 -REG #19- abc", "TOTAL 12.30", "Tel 03-2093 7358", "1.000 x 9.00", "31/02/2018"],
+    [
+        "ORD #07 -REG #19- abc",
+        "TOTAL 12.30",
+        "Tel 03-2093 7358",
+        "1.000 x 9.00",
+        "31/02/2018",
+        "4518/05/18",  # digits glued before it that are no time
+        "25-06-181125",  # ... or after it
+    ],
 )
 def test_not_dates(text):
     assert parse_date(text) is None

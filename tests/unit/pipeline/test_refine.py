@@ -14,10 +14,17 @@ from factories import render_text as render
 
 from receiptq.pipeline.analysis import analyze
 from receiptq.pipeline.analysis.lines import build_lines, lines_from_text
-from receiptq.pipeline.ocr import OcrResult, run_ocr
+from receiptq.pipeline.lexicon import build_lexicon
+from receiptq.pipeline.ocr import OcrResult, Word, run_ocr
 from receiptq.pipeline.preprocess import preprocess
-from receiptq.pipeline.recognize import model_path, recognizer
-from receiptq.pipeline.refine import HEAD_ROWS, chosen_segments, readable, refine
+from receiptq.pipeline.recognize import Reading, model_path, recognizer
+from receiptq.pipeline.refine import (
+    HEAD_ROWS,
+    chosen_segments,
+    merge_segment,
+    readable,
+    refine,
+)
 
 needs_model = pytest.mark.skipif(model_path() is None, reason="rapidocr_onnxruntime missing")
 needs_ocr = pytest.mark.skipif(
@@ -98,3 +105,68 @@ def test_segments_with_signs_the_line_model_cannot_write_keep_tesseracts_text():
     assert not readable("Zapłata", alphabet)
     assert readable("RM 29.83", alphabet) and readable("$9.00", alphabet)
     assert readable("SR © 6% —", alphabet)  # symbols Tesseract invents are no reason
+
+
+def _seg(*words: tuple[str, float]) -> list[Word]:
+    out, left = [], 0
+    for text, conf in words:
+        out.append(Word(text=text, conf=conf, left=left, top=0, width=10 * len(text), height=20))
+        left += 10 * len(text) + 10
+    return out
+
+
+WORDS = {"plaza", "damansara", "heights", "lumpur", "kuala", "taman", "total"}
+
+
+def test_a_disagreement_goes_to_the_reading_that_is_a_word():
+    # the line model dropped the spaces: its letters are paired with Tesseract's words
+    seg = _seg(("Plaza", 92), ("Batai,", 91), ("Darnansara", 91), ("Heights", 96))
+    reading = Reading("Plaza Batai,Damansara Heights", 0.90,
+                      (("Plaza", 0.98), ("Batai,Damansara", 0.90), ("Heights", 0.98)))  # fmt: skip
+    merged = merge_segment(seg, reading, WORDS)
+    assert [w.text for w in merged] == ["Plaza", "Batai,", "Damansara", "Heights"]
+    # a letter the line model lost: Tesseract's spelling is the word, though less confident
+    seg = _seg(("Kuala", 96), ("Lumpur,", 93))
+    merged = merge_segment(seg, Reading("Kuala Lmpur,", 0.99, (("Kuala", 0.99), ("Lmpur,", 0.99))),
+                           WORDS)  # fmt: skip
+    assert [w.text for w in merged] == ["Kuala", "Lumpur,"]
+    # without a word list the same readings are settled by confidence
+    assert [w.text for w in merge_segment(seg, Reading("Kuala Lmpur,", 0.99,
+            (("Kuala", 0.99), ("Lmpur,", 0.99))))] == ["Kuala", "Lmpur,"]  # fmt: skip
+
+
+def test_a_name_either_engine_is_sure_of_is_not_spelt_into_a_word():
+    seg = _seg(("SANYO", 95), ("STATIONERY", 96))
+    reading = Reading("SANYU STATIONERY", 0.995, (("SANYU", 0.995), ("STATIONERY", 0.99)))
+    assert [w.text for w in merge_segment(seg, reading, {"sanyo", "stationery"})] == [
+        "SANYU",
+        "STATIONERY",
+    ]
+    # less sure, the word list decides a same-length misreading
+    seg = _seg(
+        ("TAMAN", 53),
+    )
+    reading = Reading("TANAN", 0.9, (("TANAN", 0.9),))
+    assert merge_segment(seg, reading, WORDS)[0].text == "TAMAN"
+
+
+def test_amount_rows_are_not_paired_letter_by_letter():
+    seg = _seg(("2", 96), ("15.50", 93), ("34.00", 81))
+    reading = Reading("215.5031.00", 0.99, (("215.5031.00", 0.99),))
+    merged = merge_segment(seg, reading, WORDS)
+    assert [w.text for w in merged] == ["215.5031.00"]  # a confident whole reading, as before
+
+
+@needs_ocr
+def test_the_word_list_is_tesseracts_own(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    built = build_lexicon()
+    assert built is not None and len(built) > 300_000
+    for word in ("total", "Lumpur", "SELANGOR", "paragon", "sklep", "złoty"):
+        assert word in built, word
+    for misreading in ("Lmpur", "Darnansara", "T0TAL", "HARMONT"):
+        assert misreading not in built, misreading
+    (cached,) = (tmp_path / "receiptq").glob("lexicon-*.npy")
+    assert len(build_lexicon()) == len(built)  # read back from the cache
+    cached.write_bytes(b"not an array")  # a broken cache is rebuilt
+    assert len(build_lexicon()) == len(built)

@@ -1,0 +1,138 @@
+"""Which words are words: Tesseract's own word lists, as an arbiter between two readings.
+
+When Tesseract and the line model (`receiptq.pipeline.recognize`) read a word differently,
+one of them is often a word and the other is not ("Lumpur" / "Lmpur", "Darnansara" /
+"Damansara", "TAMAN" / "TANAN"). Each Tesseract language model carries the word list it
+was trained with (English: 338,000 words, including many place and street names; Polish:
+386,000) as a DAWG inside its traineddata file. Tesseract's own tools unpack it
+(`combine_tessdata -e`, `dawg2wordlist`); nothing is downloaded and no list is ours.
+
+The words are kept as a sorted array of 64-bit hashes of their lower-case spelling
+(about 6 MB for both languages, instead of 60 MB as Python strings), built once per
+machine and cached under the user's cache folder. A word absent from a hash array can
+come out "known" only on a collision, about one in 25 million lookups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from receiptq.pipeline.ocr import tessdata_dir
+
+log = logging.getLogger(__name__)
+
+#: The word lists consulted (whichever of these models are installed).
+LANGUAGES = ("eng", "pol")
+
+
+def word_hash(word: str) -> int:
+    """A stable 64-bit hash of a word's lower-case spelling (Python's hash() is salted
+    per process, so it cannot be cached in a file)."""
+    digest = hashlib.blake2b(word.lower().encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+class Lexicon:
+    """A set of words you can ask `"lumpur" in lexicon` (case does not matter)."""
+
+    def __init__(self, hashes: np.ndarray) -> None:
+        self._hashes = np.unique(np.asarray(hashes, dtype=np.uint64))
+
+    @classmethod
+    def from_words(cls, words) -> Lexicon:
+        return cls(np.fromiter((word_hash(w) for w in words), dtype=np.uint64))
+
+    def __contains__(self, word: str) -> bool:
+        h = np.uint64(word_hash(word))
+        i = int(np.searchsorted(self._hashes, h))
+        return i < len(self._hashes) and self._hashes[i] == h
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+
+def unpack_words(traineddata: Path, workdir: Path) -> list[str]:
+    """The words of a traineddata file's LSTM word DAWG, by Tesseract's own tools."""
+    lang = traineddata.name.removesuffix(".traineddata")
+    dawg, unicharset = workdir / f"{lang}.lstm-word-dawg", workdir / f"{lang}.lstm-unicharset"
+    words = workdir / f"{lang}.words"
+    run = dict(check=True, capture_output=True, timeout=60)
+    subprocess.run(["combine_tessdata", "-e", str(traineddata), str(dawg), str(unicharset)], **run)
+    subprocess.run(["dawg2wordlist", str(unicharset), str(dawg), str(words)], **run)
+    return words.read_text(encoding="utf-8").split()
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "receiptq"
+
+
+def _models() -> list[Path]:
+    folder = tessdata_dir()
+    if folder is None:
+        return []
+    return [p for lang in LANGUAGES if (p := Path(folder) / f"{lang}.traineddata").is_file()]
+
+
+def build_lexicon() -> Lexicon | None:
+    """The installed models' words, from the cache when it matches the models; None when
+    there are no models or Tesseract's tools are missing."""
+    models = _models()
+    if not models:
+        return None
+    stamp = hashlib.blake2b(
+        "|".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in models).encode(),
+        digest_size=8,
+    ).hexdigest()
+    cached = _cache_dir() / f"lexicon-{stamp}.npy"
+    try:
+        return Lexicon(np.load(cached))
+    except (OSError, ValueError):
+        pass
+    if not (shutil.which("combine_tessdata") and shutil.which("dawg2wordlist")):
+        log.warning("combine_tessdata/dawg2wordlist not found: readings are not checked "
+                    "against a word list")  # fmt: skip
+        return None
+    words: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="receiptq-lexicon-") as tmp:
+        for model in models:
+            try:
+                words += unpack_words(model, Path(tmp))
+            except (subprocess.SubprocessError, OSError) as exc:
+                log.warning("cannot read the word list of %s: %s", model, exc)
+    if not words:
+        return None
+    lexicon = Lexicon.from_words(words)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(partial, lexicon._hashes)
+        partial.replace(cached)  # atomic: another process may be writing it too
+    except OSError as exc:
+        log.info("lexicon not cached (%s): it will be rebuilt next time", exc)
+    return lexicon
+
+
+_lock = threading.Lock()
+_built = False
+_instance: Lexicon | None = None
+
+
+def lexicon() -> Lexicon | None:
+    """This process' lexicon (built on first use; a plain array, safe to share by fork)."""
+    global _built, _instance
+    if not _built:
+        with _lock:
+            if not _built:
+                _instance = build_lexicon()
+                _built = True
+    return _instance
