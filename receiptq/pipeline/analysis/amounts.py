@@ -20,8 +20,8 @@ from receiptq.pipeline.analysis.lines import Line
 #: An amount with exactly two decimals; thousands separated by "," or " " (Polish) allowed.
 #: OCR's letter O inside digits is accepted and read as 0.
 AMOUNT_RE = re.compile(
-    r"(?<![\w.,/:-])"
-    r"(?P<neg>-\s?)?"
+    r"(?:(?<![\w.,/:-])(?P<neg>-\s?)?"
+    r"|(?<=--))"  # a dashed leader ("Rounded --15.90") is no minus sign
     r"(?P<cur>RM|MYR|PLN|USD|EUR|GBP|SGD|ZŁ|ZL|\$|€|£)?\s?"
     r"(?P<int>\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?=[.,]\d\d\b)|[\dO]*\d[\dO]*)"
     r"(?P<sep>[.,])(?P<dec>[\dO]{2})"
@@ -147,6 +147,17 @@ def _is_rounded_from(a: Amount, labelled: list[Amount], rounding: Decimal) -> bo
     return any(b.line < a.line and a.value == b.value + d for b in labelled for d in deltas)
 
 
+def _sums_parts(a: Amount, labelled: list[Amount]) -> bool:
+    """Whether ``a`` is the sum of two labelled totals on different rows above it: the
+    grand total under a GST summary ("Total 0% supplies" + "Total 6% supplies (incl.)")."""
+    above = [b for b in labelled if b.line < a.line and 0 < b.value < a.value]
+    return any(
+        b.line != c.line and b.value + c.value == a.value
+        for i, b in enumerate(above)
+        for c in above[i + 1 :]
+    )
+
+
 def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals:
     """Pick total, subtotal, tax, rounding, cash and change from the lines' amounts."""
     amounts = collect_amounts(lines)
@@ -192,6 +203,8 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
             s += 3.0
         if item_sum is not None and item_sum == a.value:
             s += 2.0
+        if _sums_parts(a, labelled):
+            s += 3.0
         if res.rounding is not None:
             if _is_rounded_from(a, labelled, res.rounding):
                 s += 4.0

@@ -27,6 +27,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "TOTALAMT",
         "TOTALSALES",
         "TOTALPAYABLE",
+        "TOTALPAYMENT",
         "AMTPAYABLE",
         "PAYABLE",
         "AMOUNTDUE",
@@ -84,7 +85,8 @@ LABELS: dict[str, tuple[str, ...]] = {
         "KWOTAPTU",
     ),
     "rounding": ("ROUNDING", "ROUNDINGADJ", "ROUNDINGADJUSTMENT", "ROUNDADJ", "ZAOKRAGLENIE"),
-    "cash": ("CASH", "TUNAI", "GOTOWKA", "CASHRECEIVED", "CASHTENDERED", "TENDERED", "PAID"),
+    "cash": ("CASH", "TUNAI", "GOTOWKA", "CASHRECEIVED", "CASHTENDERED", "TENDERED", "PAID",
+             "PAYMENT"),  # fmt: skip
     "card": (
         "CARD",
         "CREDITCARD",

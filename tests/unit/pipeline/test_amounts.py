@@ -30,6 +30,8 @@ from receiptq.pipeline.analysis.lines import lines_from_text
         ("1 234,50", "1234.50"),
         ("-0.02", "-0.02"),
         ("1O.5O", "10.50"),
+        ("TotalAmtRounded --15.90", "15.90"),  # a dashed leader, not a minus sign
+        ("----- 9.00", "9.00"),
     ],
 )
 def test_parse_amount(text, value):
@@ -58,8 +60,8 @@ def test_format_and_parse_round_trip(value):
     assert parse_amount(text.replace(".", ",") + " zł") == value
 
 
-def totals(text: str):
-    return extract_totals(lines_from_text(text))
+def totals(text: str, item_sum: Decimal | None = None):
+    return extract_totals(lines_from_text(text), item_sum)
 
 
 def test_rounded_total_wins_over_unrounded():
@@ -107,6 +109,39 @@ CHANGE                     4.50
 """
     )
     assert t.total == Decimal("5.50")
+
+
+def test_a_payment_row_is_the_amount_tendered_not_the_total():
+    t = totals(
+        """
+ITEM A                    15.90
+Subtotal :                15.90
+TotalAmtRounded         --15.90
+Payment :                 50.00
+Change Due :              34.10
+"""
+    )
+    assert t.cash == Decimal("50.00") and t.change == Decimal("34.10")
+    assert t.total == Decimal("15.90")
+
+
+def test_the_grand_total_under_a_gst_summary_sums_its_parts():
+    # the items' sum and a repeated amount both point at a part; the arithmetic does not
+    t = totals(
+        """
+WHOLEMEAL        2.78  3     8.34
+JUMBO            2.97  4    11.88
+Total 0% supplies:          26.61
+CR-VANILLA       0.72 20    14.40
+Total 6% supplies (excl. GST): 14.40
+GST:                         0.86
+Total 6% supplies (Inc. GST): 15.26
+Total 0% supplies:          26.61
+Total Payable:              41.87
+""",
+        item_sum=Decimal("26.61"),
+    )
+    assert t.total == Decimal("41.87")
 
 
 def test_polish_fiscal_receipt_total():
