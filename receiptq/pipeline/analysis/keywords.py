@@ -85,8 +85,16 @@ LABELS: dict[str, tuple[str, ...]] = {
         "KWOTAPTU",
     ),
     "rounding": ("ROUNDING", "ROUNDINGADJ", "ROUNDINGADJUSTMENT", "ROUNDADJ", "ZAOKRAGLENIE"),
-    "cash": ("CASH", "TUNAI", "GOTOWKA", "CASHRECEIVED", "CASHTENDERED", "TENDERED", "PAID",
-             "PAYMENT"),  # fmt: skip
+    "cash": (
+        "CASH",
+        "TUNAI",
+        "GOTOWKA",
+        "CASHRECEIVED",
+        "CASHTENDERED",
+        "TENDERED",
+        "PAID",
+        "PAYMENT",
+    ),
     "card": (
         "CARD",
         "CREDITCARD",
