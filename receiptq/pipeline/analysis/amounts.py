@@ -199,6 +199,8 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
             s += 0.5
         if paid == a.value:
             s += 6.0
+        elif res.change is None and res.cash == a.value and label in ("total", "rounded_total"):
+            s += 2.0  # paid exactly, no change printed: the cash row repeats the total
         if res.subtotal is not None and res.tax is not None and res.subtotal + res.tax == a.value:
             s += 3.0
         if item_sum is not None and item_sum == a.value:

@@ -144,6 +144,22 @@ Total Payable:              41.87
     assert t.total == Decimal("41.87")
 
 
+def test_cash_paid_exactly_confirms_the_rounded_total():
+    t = totals(
+        """
+ITEM A                     15.00
+ITEM B                     47.00
+Total (Excluding GST):     62.00
+GST Payable:                3.72
+Total (Inclusive of GST):  65.72
+Rounding Adj               -0.02
+TOTAL:                     65.70
+CASH                       65.70
+"""
+    )
+    assert t.total == Decimal("65.70")
+
+
 def test_polish_fiscal_receipt_total():
     t = totals(
         """
