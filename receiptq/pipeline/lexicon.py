@@ -18,10 +18,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Container
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +34,27 @@ log = logging.getLogger(__name__)
 
 #: The word lists consulted (whichever of these models are installed).
 LANGUAGES = ("eng", "pol")
+#: Runs of this many letters or more are looked up; shorter ones (and numbers, codes)
+#: decide nothing: too many short misreadings are words too ("JEN" for JLN).
+WORD_LETTERS = 4
+_LETTER_RUN = re.compile(rf"[^\W\d_]{{{WORD_LETTERS},}}")
+
+
+def letter_runs(text: str) -> list[str]:
+    """The runs of `WORD_LETTERS` or more letters in ``text``, lower-case."""
+    return [run.lower() for run in _LETTER_RUN.findall(text)]
+
+
+def all_known(text: str, known: Container[str]) -> bool | None:
+    """Whether every letter run of ``text`` is in ``known`` (lower-case words); None when
+    it has none."""
+    runs = letter_runs(text)
+    return all(run in known for run in runs) if runs else None
+
+
+def unknown_count(text: str, known: Container[str]) -> int:
+    """How many letter runs of ``text`` are not in ``known``."""
+    return sum(run not in known for run in letter_runs(text))
 
 
 def word_hash(word: str) -> int:

@@ -28,7 +28,7 @@ import numpy as np
 from receiptq.pipeline.analysis.language import detect_language
 from receiptq.pipeline.analysis.lines import Line, build_lines
 from receiptq.pipeline.analysis.merchant import header_lines
-from receiptq.pipeline.lexicon import lexicon
+from receiptq.pipeline.lexicon import all_known, lexicon
 from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.pipeline.recognize import Reading, recognizer
 
@@ -43,9 +43,6 @@ MIN_CONFIDENCE = 0.7
 TESSERACT_WEIGHT = 0.9
 #: Engine confidence above which a same-length disagreement is not put to the word list.
 SURE = 0.97
-#: Letter runs this long or longer are looked up in the word list.
-WORD_LETTERS = 4
-_LETTER_RUN = re.compile(rf"[^\W\d_]{{{WORD_LETTERS},}}")
 #: Readings of a segment less alike than this (difflib ratio, spaces left out) are not
 #: paired word by word.
 MIN_ALIGNMENT = 0.6
@@ -184,22 +181,12 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
     line_model = dataclasses.replace(word, text=text, conf=prob * 100)
     tess_conf = word.conf / 100
     if known is not None and not (len(text) == len(word.text) and max(tess_conf, prob) >= SURE):
-        a, b = _is_known(word.text, known), _is_known(text, known)
+        a, b = all_known(word.text, known), all_known(text, known)
         if a is True and b is False:
             return word
         if b is True and a is False:
             return line_model
     return word if tess_conf * TESSERACT_WEIGHT >= prob else line_model
-
-
-def _is_known(text: str, known: Container[str]) -> bool | None:
-    """Whether every run of `WORD_LETTERS` or more letters in `text` is a known word
-    (``known`` holds lower-case words);
-    None when there is none (numbers, codes, short words decide nothing)."""
-    runs = _LETTER_RUN.findall(text)
-    if not runs:
-        return None
-    return all(run.lower() in known for run in runs)
 
 
 def _wordy(text: str) -> bool:

@@ -11,11 +11,14 @@ docs/extraction.md); receipts whose first reading is confident cost a single OCR
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 import numpy as np
 
 from receiptq.pipeline.analysis import analyze
 from receiptq.pipeline.analysis.lines import build_lines
 from receiptq.pipeline.analysis.merchant import header_lines
+from receiptq.pipeline.lexicon import lexicon, unknown_count
 from receiptq.pipeline.ocr import OcrResult, run_ocr
 from receiptq.pipeline.preprocess import preprocess
 from receiptq.pipeline.refine import refine
@@ -32,6 +35,10 @@ KEY_FIELDS = ("merchant.name", "merchant.address", "date", "total")
 #: the total slightly worse), which costs about half a page of OCR.
 HEADER_FIELDS = ("merchant.name", "merchant.address", "date")
 
+#: Confidences this close are no reason to prefer a reading ("Darnansara" at 0.74 over
+#: "Damansara" at 0.70): the word list decides.
+CLOSE = 0.1
+
 FIRST_PASS = {"flatten": True, "thicken": False}
 SECOND_PASS = {"flatten": False, "thicken": True}
 
@@ -45,10 +52,14 @@ def needs_second_pass(
 
 
 def merge_readings(
-    first: Receipt, second: Receipt, fields: tuple[str, ...] = KEY_FIELDS
+    first: Receipt,
+    second: Receipt,
+    fields: tuple[str, ...] = KEY_FIELDS,
+    known: Container[str] | None = None,
 ) -> Receipt:
     """``first`` with each of ``fields`` replaced by ``second``'s where that is more
-    confident.
+    confident. Where a name or address is about as confident in both (within `CLOSE`),
+    the one with fewer words unknown to ``known`` (the word list) wins.
 
     Total, subtotal and tax move together only for the total; items stay from the first
     reading (they are not compared field by field).
@@ -56,12 +67,14 @@ def merge_readings(
     out = first.model_copy(deep=True)
     f1 = first.confidence.fields
     f2 = {name: value for name, value in second.confidence.fields.items() if name in fields}
-    if f2.get("merchant.name", 0) > f1.get("merchant.name", 0):
-        out.merchant.name = second.merchant.name
-        out.confidence.fields["merchant.name"] = f2["merchant.name"]
-    if f2.get("merchant.address", 0) > f1.get("merchant.address", 0):
-        out.merchant.address = second.merchant.address
-        out.confidence.fields["merchant.address"] = f2["merchant.address"]
+    for name in ("merchant.name", "merchant.address"):
+        attr = name.split(".")[1]
+        if _second_is_better(
+            getattr(first.merchant, attr), f1.get(name, 0),
+            getattr(second.merchant, attr), f2.get(name, 0), known,
+        ):  # fmt: skip
+            setattr(out.merchant, attr, getattr(second.merchant, attr))
+            out.confidence.fields[name] = f2[name]
     if f2.get("date", 0) > f1.get("date", 0):
         out.date, out.time = second.date, second.time or first.time
         out.confidence.fields["date"] = f2["date"]
@@ -72,6 +85,22 @@ def merge_readings(
         if getattr(out.merchant, name) is None:
             setattr(out.merchant, name, getattr(second.merchant, name))
     return out
+
+
+def _second_is_better(
+    first: str | None,
+    c1: float,
+    second: str | None,
+    c2: float,
+    known: Container[str] | None,
+) -> bool:
+    if second is None or second == first:
+        return False
+    if known is not None and first is not None and abs(c2 - c1) <= CLOSE:
+        u1, u2 = unknown_count(first, known), unknown_count(second, known)
+        if u1 != u2:
+            return u2 < u1
+    return c2 > c1
 
 
 def read_page(
@@ -118,7 +147,7 @@ def reread_if_weak(
     # treatment differs), so the band is the same rows.
     band = preprocess(image, **SECOND_PASS)[:cut]
     second = analyze(run_ocr(band, langs=langs, engine=engine))
-    return merge_readings(first, second, fields=HEADER_FIELDS)
+    return merge_readings(first, second, fields=HEADER_FIELDS, known=lexicon())
 
 
 def header_bottom(ocr: OcrResult) -> int:

@@ -38,3 +38,16 @@ def test_merge_takes_each_field_from_the_more_confident_reading():
     assert merged.total == "9.00"
     assert merged.confidence.fields["total"] == 0.7
     assert first.total == "9.60"  # inputs are not modified
+
+
+def test_about_as_confident_readings_are_settled_by_the_word_list():
+    known = {"plaza", "batai", "damansara", "heights", "kuala", "lumpur"}
+    first = reading("X", "Plaza Batai, Damansara Heights", None, None, (0.9, 0.70, 0, 0))
+    second = reading("X", "Plaza Batai, Darnansara Heights", None, None, (0.9, 0.74, 0, 0))
+    assert merge_readings(first, second).merchant.address == second.merchant.address
+    merged = merge_readings(first, second, known=known)
+    assert merged.merchant.address == "Plaza Batai, Damansara Heights"
+    assert merged.confidence.fields["merchant.address"] == 0.70
+    # far more confident, the second reading wins whatever the list says
+    much = reading("X", "Plaza Batai, Darnansara Heights", None, None, (0.9, 0.95, 0, 0))
+    assert merge_readings(first, much, known=known).merchant.address == much.merchant.address
