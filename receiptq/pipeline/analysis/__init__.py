@@ -3,7 +3,8 @@
 The stage is a chain of small, pure steps on plain data, each in a module named for what it
 finds: rows rebuilt from word boxes (`lines`), OCR-tolerant labels (`keywords`), amounts and
 the total (`amounts`), dates and times (`dates`), the merchant block (`merchant`), line items
-(`items`), and language, currency and payment (`language`).
+(`items`), and language, currency and payment (`language`); before all of them, digits
+and letters OCR swapped for their look-alikes are put back (`lookalikes`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from receiptq.pipeline.analysis.language import (
     fold_diacritics,
 )
 from receiptq.pipeline.analysis.lines import Line, build_lines
+from receiptq.pipeline.analysis.lookalikes import restore_words
 from receiptq.pipeline.analysis.merchant import find_merchant, header_lines
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.receipt import Confidence, Item, Merchant, Receipt
@@ -36,7 +38,7 @@ _SUMMARY_LABELS = ("total", "rounded_total", "subtotal", "tax", "rounding", "cas
 
 def analyze(ocr: OcrResult) -> Receipt:
     """Turn one page of OCR words into a structured receipt."""
-    lines = build_lines(ocr)
+    lines = build_lines(restore_words(ocr))
     receipt = analyze_lines(lines)
     receipt.confidence.ocr = round(ocr.mean_confidence, 3)
     return receipt
