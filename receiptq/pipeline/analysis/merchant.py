@@ -398,7 +398,8 @@ def _is_name_like(line: Line, text: str) -> bool:
 
 def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None, float]:
     """The address block after the name: from its first address-like line to the line
-    with the postcode (plus a short state/country line), stopping at contact details."""
+    with the postcode (plus short town, state or country lines), stopping at contact
+    details."""
     addr: list[str] = []
     confs: list[float] = []
     seen_postcode = False
@@ -417,9 +418,12 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
             # or the town when the postcode ended the line above ("11900" / "BAYAN LEPAS").
             words = re.findall(r"[A-Za-z]+", text)
             town_next = re.search(r"\d\W*$", addr[-1]) is not None
+            # ... or any place line when the line above ends with a comma ("39100
+            # BRINCHANG," / "CAMERON HIGHLANDS,"): the address says it goes on.
+            goes_on = re.search(r",[\s._-]*$", addr[-1]) is not None
             if re.search(r"\d", text) or len(words) > 6:
                 break
-            if not town_next and not _ADDRESS_WORDS.search(text):
+            if not town_next and not goes_on and not _ADDRESS_WORDS.search(text):
                 break
         if parse_dates(text) or _has_money(text):
             if addr:

@@ -121,3 +121,18 @@ def test_town_on_the_row_after_a_trailing_postcode():
         )
     )
     assert m.address == "NO 3, JALAN BUNGA 2, TAMAN INDAH, 11900 BAYAN LEPAS, PULAU PINANG."
+
+
+def test_an_address_that_ends_a_line_with_a_comma_goes_on_past_the_postcode():
+    text = """SINNATHAMBY HOLDINGS SDN. BHD. (249336-T)
+NO.17, 18 & 41, JALAN BESAR,
+39100 BRINCHANG, -
+CAMERON HIGHLANDS,
+PAHANG
+GST Reg.: 002120876032
+Date : 06/02/2018"""
+    m = find_merchant(lines_from_text(text))
+    assert m.address is not None and m.address.endswith("CAMERON HIGHLANDS, PAHANG")
+    # without the comma, a line after the postcode that is no place word ends it
+    m = find_merchant(lines_from_text(text.replace("BRINCHANG, -", "BRINCHANG")))
+    assert m.address is not None and m.address.endswith("39100 BRINCHANG")
