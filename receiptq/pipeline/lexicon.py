@@ -119,8 +119,8 @@ def build_lexicon() -> Lexicon | None:
     cached = _cache_dir() / f"lexicon-{stamp}.npy"
     try:
         return Lexicon(np.load(cached))
-    except (OSError, ValueError):
-        pass
+    except (OSError, ValueError, EOFError):
+        pass  # missing or broken (truncated by a full disk...): rebuilt below
     if not (shutil.which("combine_tessdata") and shutil.which("dawg2wordlist")):
         log.warning("combine_tessdata/dawg2wordlist not found: readings are not checked "
                     "against a word list")  # fmt: skip
