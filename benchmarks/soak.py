@@ -108,6 +108,7 @@ def main() -> int:
         started = time.perf_counter()
         warm_rss = 0
         for index in range(args.jobs):
+
             def queue(job_id: str) -> None:
                 enqueue(celery, ctx.redis, job_id, 3600)
 

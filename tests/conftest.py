@@ -85,9 +85,10 @@ def isolated_settings(
         with contextlib.suppress(redis.RedisError):
             redis.Redis.from_url(settings.redis_url).flushdb()
         admin = make_conninfo(f"{database_base}/postgres")
-        with contextlib.suppress(psycopg.OperationalError), psycopg.connect(
-            admin, autocommit=True
-        ) as conn:
+        with (
+            contextlib.suppress(psycopg.OperationalError),
+            psycopg.connect(admin, autocommit=True) as conn,
+        ):
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name))
             )

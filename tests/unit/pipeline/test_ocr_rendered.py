@@ -20,6 +20,7 @@ pytestmark = pytest.mark.skipif(
     reason="needs the tesseract binary and DejaVu fonts",
 )
 
+
 @pytest.mark.parametrize("engine", sorted({default_engine(), "pytesseract"}))
 def test_english_receipt_total_and_date(engine):
     receipt = analyze(run_ocr(preprocess(render(ENGLISH)), engine=engine))
