@@ -120,6 +120,22 @@ def test_rate_limit_per_key_is_429_with_retry_after(settings, ctx):
     assert upload(limited, dave, b"not an image").status_code == 415  # another key: own budget
 
 
+def test_reprocessing_is_limited_and_polling_never_is(settings, ctx):
+    import uuid
+
+    from receiptq.api import create_app
+    from receiptq.store.keys import create_key
+
+    limited = create_app(settings.model_copy(update={"rate_limit": "2/minute"})).test_client()
+    erin = {"Authorization": f"Bearer {create_key(ctx.pool, 'erin')[1]}"}
+    job_id = uuid.uuid4()
+    for _ in range(2):
+        assert limited.post(f"/api/v3/receipts/{job_id}/reprocess", headers=erin).status_code == 404
+    assert_problem(limited.post(f"/api/v3/receipts/{job_id}/reprocess", headers=erin), 429)
+    for _ in range(10):  # a client polling once a second must never be refused
+        assert limited.get(f"/api/v3/receipts/status/{job_id}", headers=erin).status_code == 404
+
+
 def test_readiness_is_503_naming_what_is_down():
     from conftest import isolated_settings
 
