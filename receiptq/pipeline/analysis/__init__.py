@@ -4,10 +4,14 @@ The stage is a chain of small, pure steps on plain data, each in a module named 
 finds: rows rebuilt from word boxes (`lines`), OCR-tolerant labels (`keywords`), amounts and
 the total (`amounts`), dates and times (`dates`), the merchant block (`merchant`), line items
 (`items`), and language, currency and payment (`language`); before all of them, digits
-and letters OCR swapped for their look-alikes are put back (`lookalikes`).
+and letters OCR swapped for their look-alikes are put back (`lookalikes`), and on Polish
+receipts the marks of Polish letters OCR lost (`diacritics`).
 """
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Container
 
 from receiptq.pipeline.analysis.amounts import (
     extract_totals,
@@ -16,6 +20,7 @@ from receiptq.pipeline.analysis.amounts import (
     label_text,
 )
 from receiptq.pipeline.analysis.dates import pick_date
+from receiptq.pipeline.analysis.diacritics import restore_row
 from receiptq.pipeline.analysis.items import extract_items, item_sum
 from receiptq.pipeline.analysis.keywords import classify
 from receiptq.pipeline.analysis.language import (
@@ -27,7 +32,8 @@ from receiptq.pipeline.analysis.language import (
 from receiptq.pipeline.analysis.lines import Line, build_lines
 from receiptq.pipeline.analysis.lookalikes import restore_words
 from receiptq.pipeline.analysis.merchant import find_merchant, header_lines
-from receiptq.pipeline.ocr import OcrResult
+from receiptq.pipeline.lexicon import lexicon
+from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.receipt import Confidence, Item, Merchant, Receipt
 
 __all__ = ["analyze", "analyze_lines"]
@@ -42,6 +48,24 @@ def analyze(ocr: OcrResult) -> Receipt:
     receipt = analyze_lines(lines)
     receipt.confidence.ocr = round(ocr.mean_confidence, 3)
     return receipt
+
+
+def _restore_marks(line: Line, known: Container[str]) -> Line:
+    """``line`` with its words' Polish marks put back (the same line when none were lost)."""
+    restored = restore_row([w.text for w in line.words], known)
+    new = {id(w): dataclasses.replace(w, text=t)
+           for w, t in zip(line.words, restored, strict=True) if t != w.text}  # fmt: skip
+    if not new:
+        return line
+
+    def swap(w: Word) -> Word:
+        return new.get(id(w), w)
+
+    return dataclasses.replace(
+        line,
+        words=[swap(w) for w in line.words],
+        segments=[[swap(w) for w in seg] for seg in line.segments],
+    )
 
 
 def _items_span(lines: list[Line]) -> tuple[int, int]:
@@ -59,8 +83,14 @@ def _items_span(lines: list[Line]) -> tuple[int, int]:
     return start, end
 
 
-def analyze_lines(lines: list[Line]) -> Receipt:
-    """Structured receipt from already rebuilt lines (no OCR confidence)."""
+def analyze_lines(lines: list[Line], known: Container[str] | None = None) -> Receipt:
+    """Structured receipt from already rebuilt lines (no OCR confidence). ``known`` is
+    the word list that puts back the marks of Polish letters OCR lost (`diacritics`);
+    by default the installed one (`receiptq.pipeline.lexicon`)."""
+    if detect_language("\n".join(ln.text for ln in lines)) == "pl":
+        known = known if known is not None else lexicon()
+        if known is not None:
+            lines = [_restore_marks(line, known) for line in lines]
     texts = [ln.text for ln in lines]
     full = "\n".join(texts)
     start, end = _items_span(lines)

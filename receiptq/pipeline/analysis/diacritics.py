@@ -1,0 +1,80 @@
+"""Polish letters Tesseract read without their marks, put back by the word list.
+
+On Polish receipts Tesseract often loses a letter's mark ("ZAKATEK", "SWIEZY", "Gora") or
+reads ł as t ("Dtuga", "Mtyn", "Niepodlegtosci"); a street prefix "ul." becomes "ut.".
+A word the word list (`receiptq.pipeline.lexicon`, Tesseract's own Polish and English
+lists) does not know is tried with one, then two, then up to `MAX_CHANGES` of those
+letters marked; the first count at which exactly one spelling is a known word gives the
+reading. Known words are never changed: "Gora" and "SWIEZY" stay, because the lists (web
+text) have them unmarked too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Container
+
+#: What a letter may have been before OCR dropped its mark (or read ł as t or l).
+MARKED: dict[str, tuple[str, ...]] = {
+    "a": ("ą",), "c": ("ć",), "e": ("ę",), "l": ("ł",), "t": ("ł",), "n": ("ń",),
+    "o": ("ó",), "s": ("ś",), "z": ("ż", "ź"),
+}  # fmt: skip
+#: At most this many letters of one word are re-marked...
+MAX_CHANGES = 3
+#: ...in words of 3 to 20 letters (longer runs are noise or glued words, and the number
+#: of spellings to try grows with the cube of the length).
+_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]{3,20}(?![^\W\d_])")
+_UT = re.compile(r"\b([Uu])t\.(?=\s?[A-ZĄĆĘŁŃÓŚŹŻ])")  # "ut. Długa": the street prefix ul.
+
+
+def _variants(word: str, changes: int):
+    """``word`` (lower case) with exactly ``changes`` of its letters marked."""
+    low = word.lower()
+    spots = [i for i, c in enumerate(low) if c in MARKED]
+    for chosen in itertools.combinations(spots, changes):
+        for marks in itertools.product(*(MARKED[low[i]] for i in chosen)):
+            out = list(low)
+            for i, m in zip(chosen, marks, strict=True):
+                out[i] = m
+            yield "".join(out)
+
+
+def _like(spelling: str, word: str) -> str:
+    """``spelling`` (lower case) in ``word``'s case: UPPER, Title or lower."""
+    if word.isupper():
+        return spelling.upper()
+    if word[0].isupper():
+        return spelling[0].upper() + spelling[1:]
+    return spelling
+
+
+def restore_word(word: str, known: Container[str]) -> str:
+    """``word`` with its Polish marks put back: the known spelling with the fewest marks
+    added ("Dtuga" -> "Długa", not the also known "Długą"), when there is exactly one such
+    and the word as read is not known."""
+    if word.lower() in known:
+        return word
+    for changes in range(1, MAX_CHANGES + 1):
+        found = {v for v in _variants(word, changes) if v in known}
+        if found:
+            return _like(found.pop(), word) if len(found) == 1 else word
+    return word
+
+
+def restore_polish(text: str, known: Container[str]) -> str:
+    """Every word of ``text`` through `restore_word`, and "ut." before a name as "ul."."""
+    text = _UT.sub(r"\1l.", text)
+    return _WORD.sub(lambda m: restore_word(m.group(0), known), text)
+
+
+def restore_row(words: list[str], known: Container[str]) -> list[str]:
+    """One printed row's words (in order) through `restore_polish`: a lone "ut." is the
+    street prefix when the next word starts with a capital."""
+    out = []
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if word in ("ut.", "Ut.") and following[:1].isupper():
+            word = word[0] + "l."
+        out.append(restore_polish(word, known))
+    return out

@@ -1,0 +1,56 @@
+"""Polish marks put back where OCR lost them, by the word list."""
+
+from __future__ import annotations
+
+import pytest
+
+from receiptq.pipeline.analysis import analyze_lines
+from receiptq.pipeline.analysis.diacritics import restore_polish, restore_row
+from receiptq.pipeline.analysis.lines import lines_from_text
+
+KNOWN = {"długa", "długą", "słoneczna", "zakątek", "młyn", "złoty", "gora", "góra", "polna",
+         "niepodległości", "świętokrzyska", "żytni", "chleb", "sklep"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("Dtuga", "Długa"),  # ł read as t; the known "Długą" needs one mark more
+        ("ul. Stoneczna 49/4", "ul. Słoneczna 49/4"),
+        ("JASNY ZAKATEK", "JASNY ZAKĄTEK"),  # the case of the reading is kept
+        ("Złoty Mtyn", "Złoty Młyn"),
+        ("al. Niepodlegtosci 18", "al. Niepodległości 18"),
+        ("Swietokrzyska", "Świętokrzyska"),
+        ("chleb zytni", "chleb żytni"),
+    ],
+)
+def test_lost_marks_are_put_back(read, meant):
+    assert restore_polish(read, KNOWN) == meant
+
+
+@pytest.mark.parametrize("text", ["Zielona Gora", "Polna 96A", "Kawasan Perindustrian", "TOTAL"])
+def test_known_and_unknowable_words_stay(text):
+    # "Gora" is a known word itself; no marked spelling of the others is known
+    assert restore_polish(text, KNOWN) == text
+
+
+def test_ut_before_a_name_is_the_street_prefix():
+    assert restore_row(["Sklep", "nr", "117", "ut.", "Długa", "50A"], KNOWN)[3] == "ul."
+    assert restore_row(["ut.", "5"], KNOWN) == ["ut.", "5"]
+
+
+def test_polish_receipts_are_read_with_their_marks_and_others_are_not_touched():
+    polish = """ZŁOTY MTYN SP. Z O.O.
+ut. Dtuga 5, 30-619 Kraków
+NIP 123-456-78-90
+PARAGON FISKALNY
+Chleb zytni 1 x4,50 4,50 A
+SUMA PLN 4,50"""
+    receipt = analyze_lines(lines_from_text(polish), KNOWN)
+    assert receipt.language == "pl"
+    assert receipt.merchant.name == "ZŁOTY MŁYN SP. Z O.O."
+    assert receipt.merchant.address is not None
+    assert receipt.merchant.address.startswith("ul. Długa 5")
+    assert [i.description for i in receipt.items] == ["Chleb żytni"]
+    english = "ZAKATEK TRADING SDN BHD\nNO 5, JALAN DTUGA\nTOTAL 4.50"
+    assert "DTUGA" in (analyze_lines(lines_from_text(english), KNOWN).merchant.address or "")
