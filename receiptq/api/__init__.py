@@ -67,7 +67,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     @limiter.request_filter
     def _unlimited() -> bool:
         # Only these two endpoints have a limit: every other request (status polls above
-        # all) skips the extension's per-request work, a quarter of a poll's CPU.
+        # all) skips the extension's per-request work (about a tenth of a poll's time in
+        # a profile; docs/performance.md).
         return request.endpoint not in limited
 
     return app

@@ -87,7 +87,8 @@ def analyze_lines(lines: list[Line], known: Container[str] | None = None) -> Rec
     """Structured receipt from already rebuilt lines (no OCR confidence). ``known`` is
     the word list that puts back the marks of Polish letters OCR lost (`diacritics`);
     by default the installed one (`receiptq.pipeline.lexicon`)."""
-    if detect_language("\n".join(ln.text for ln in lines)) == "pl":
+    language = detect_language("\n".join(ln.text for ln in lines))
+    if language == "pl":  # putting marks back only makes a Polish text more Polish
         known = known if known is not None else lexicon()
         if known is not None:
             lines = [_restore_marks(line, known) for line in lines]
@@ -97,7 +98,6 @@ def analyze_lines(lines: list[Line], known: Container[str] | None = None) -> Rec
     parsed_items = extract_items(lines, start, end)
     totals = extract_totals(lines, item_sum(parsed_items))
     merchant = find_merchant(lines)
-    language = detect_language(full)
     currency = detect_currency(full, language)
     # US receipts print month first (04/05/2023 is April 5th).
     date, time, date_conf = pick_date(texts, month_first=currency == "USD")

@@ -25,7 +25,6 @@ MAX_CHANGES = 3
 #: ...in words of 3 to 20 letters (longer runs are noise or glued words, and the number
 #: of spellings to try grows with the cube of the length).
 _WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]{3,20}(?![^\W\d_])")
-_UT = re.compile(r"\b([Uu])t\.(?=\s?[A-ZĄĆĘŁŃÓŚŹŻ])")  # "ut. Długa": the street prefix ul.
 
 
 def _variants(word: str, changes: int):
@@ -63,8 +62,7 @@ def restore_word(word: str, known: Container[str]) -> str:
 
 
 def restore_polish(text: str, known: Container[str]) -> str:
-    """Every word of ``text`` through `restore_word`, and "ut." before a name as "ul."."""
-    text = _UT.sub(r"\1l.", text)
+    """Every word of ``text`` through `restore_word`."""
     return _WORD.sub(lambda m: restore_word(m.group(0), known), text)
 
 
