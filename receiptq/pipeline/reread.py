@@ -72,6 +72,7 @@ def merge_readings(
         if _second_is_better(
             getattr(first.merchant, attr), f1.get(name, 0),
             getattr(second.merchant, attr), f2.get(name, 0), known,
+            fuller=attr == "address",
         ):  # fmt: skip
             setattr(out.merchant, attr, getattr(second.merchant, attr))
             out.confidence.fields[name] = f2[name]
@@ -93,14 +94,27 @@ def _second_is_better(
     second: str | None,
     c2: float,
     known: Container[str] | None,
+    fuller: bool = False,
 ) -> bool:
     if second is None or second == first:
         return False
+    if fuller and first is not None and abs(c2 - c1) <= CLOSE:
+        # One reading found more of the same block ("SELANGOR DARUL EHSAN" against
+        # "NO.12, JALAN SS4C/5, PETALING JAYA SELANGOR DARUL EHSAN"): the fuller one.
+        a, b = _letters(first), _letters(second)
+        if a != b and a in b:
+            return True
+        if a != b and b in a:
+            return False
     if known is not None and first is not None and abs(c2 - c1) <= CLOSE:
         u1, u2 = unknown_count(first, known), unknown_count(second, known)
         if u1 != u2:
             return u2 < u1
     return c2 > c1
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isalnum())
 
 
 def read_page(

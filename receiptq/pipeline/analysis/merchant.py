@@ -209,7 +209,7 @@ def normalize_legal_forms(text: str) -> str:
             dot = "." if toks[i + 1].endswith(".") else ""
             toks[i + 1] = ("BHD" if toks[i + 1][1:].isupper() else "Bhd") + dot
     text = " ".join(toks)
-    text = re.sub(r"(?<![A-Za-z])5/B\b", "S/B", text)
+    text = re.sub(r"(?<![A-Za-z])(?:5/B|S/[D8])(?![A-Za-z])", "S/B", text)
     # "Sp. z o.o." with the o's read as zeros.
     return re.sub(
         r"\b(S[Pp]\.?\s?[Zz]\s?)0\.\s?0\.",
@@ -277,7 +277,7 @@ def _is_registration(text: str) -> bool:
     return bool(_REG_WORDS.search(text) and re.search(r"\d{4,}", text))
 
 
-_STOP_SQUASHED = ("INVOICE", "RECEIPT", "PARAGON", "FISKALNY", "CASHBILL")
+_STOP_SQUASHED = ("INVOICE", "RECEIPT", "PARAGON", "FISKALNY", "CASHBILL", "GUESTCHECK")
 
 
 def _is_contact(text: str) -> bool:
@@ -386,6 +386,9 @@ def _unlabelled_name(head: list[Line], texts: list[str]) -> int | None:
 
 
 def _is_name_like(line: Line, text: str) -> bool:
+    # A registration number printed after the name ("99 SPEED MART (519537-X)") is not
+    # part of it.
+    text = re.sub(r"\s*[\(\[][^()\[\]]*\d{4,}[^()\[\]]*[\)\]]?\s*$", "", text)
     if _STOP.search(text) or _is_registration(text) or _PHONE_LIKE.search(text):
         return False
     if _POSTCODE.search(text) or _ADDRESS_WORDS.search(text):
@@ -396,14 +399,38 @@ def _is_name_like(line: Line, text: str) -> bool:
     return letters >= 3 and letters >= 0.6 * len(text.replace(" ", "")) and line.conf >= 0.6
 
 
+#: A five-digit lot or house number ("LOT P.T. 33198", "NO 12345") is not a postcode.
+_LOT_NUMBER = re.compile(
+    r"\b(?:LOT|NO|P\.?\s?T|UNIT|BLO?C?K)\.?\s*:?\s*(?:P\.?\s?T\.?\s*)?\d{5}\b", re.IGNORECASE
+)
+
+
+def _has_postcode(text: str) -> bool:
+    return bool(_POSTCODE.search(_LOT_NUMBER.sub(" ", text)))
+
+
+def _is_place_line(text: str) -> bool:
+    """A short line of place words, maybe led by a branch number ("1320-TMN BATU", "KL
+    FESTIVAL CITY MALL"): what a receipt prints under the postcode as the outlet."""
+    rest = re.sub(r"^\d{1,5}\s?[-:]?\s?", "", text.strip())
+    words = re.findall(r"[A-Za-z]{2,}", rest)
+    chars = rest.replace(" ", "")
+    return (
+        1 <= len(words) <= 5
+        and not re.search(r"\d", rest)
+        and sum(c.isalpha() for c in chars) >= 0.8 * len(chars)
+    )
+
+
 def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None, float]:
     """The address block after the name: from its first address-like line to the line
-    with the postcode (plus short town, state or country lines), stopping at contact
-    details."""
+    with the postcode (plus short town, state or country lines, and an outlet line just
+    above the contact details), stopping at contact details."""
     addr: list[str] = []
     confs: list[float] = []
     seen_postcode = False
-    for line, text in zip(head[start:], texts[start:], strict=False):
+    rows = head[start:]
+    for k, line in enumerate(rows):
         text = line.text.strip()
         if _is_registration(text) or (not addr and not _looks_like_address(text)):
             if addr:
@@ -421,9 +448,16 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
             # ... or any place line when the line above ends with a comma ("39100
             # BRINCHANG," / "CAMERON HIGHLANDS,"): the address says it goes on.
             goes_on = re.search(r",[\s._-]*$", addr[-1]) is not None
-            if re.search(r"\d", text) or len(words) > 6:
+            # ... or the outlet's own line, when contact details follow it at once.
+            outlet = (
+                _is_place_line(text)
+                and k + 1 < len(rows)
+                and _is_contact(rows[k + 1].text)
+                and not parse_dates(text)
+            )
+            if not outlet and (re.search(r"\d", text) or len(words) > 6):
                 break
-            if not town_next and not goes_on and not _ADDRESS_WORDS.search(text):
+            if not town_next and not goes_on and not outlet and not _ADDRESS_WORDS.search(text):
                 break
         if parse_dates(text) or _has_money(text):
             if addr:
@@ -431,7 +465,7 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
             continue
         addr.append(text.strip(" :;|_—~'\"`*").strip())
         confs.append(line.conf)
-        seen_postcode = seen_postcode or bool(_POSTCODE.search(text))
+        seen_postcode = seen_postcode or _has_postcode(text)
         if len(addr) >= 6:
             break
     if not addr:

@@ -84,6 +84,7 @@ def test_ocr_typos_in_legal_forms_are_repaired():
     assert normalize_legal_forms("MAJU SON 8HD") == "MAJU SDN BHD"
     assert normalize_legal_forms("Maju Sdn Bad") == "Maju Sdn Bhd"
     assert normalize_legal_forms("99 MART 5/B") == "99 MART S/B"
+    assert normalize_legal_forms("99 MART S/D (519537-X)") == "99 MART S/B (519537-X)"
     assert has_legal_suffix("Kowalski Sp. z o.o.")
     assert has_legal_suffix("ORLEN S.A.")
     assert has_legal_suffix("ACME LTD")
@@ -136,3 +137,35 @@ Date : 06/02/2018"""
     # without the comma, a line after the postcode that is no place word ends it
     m = find_merchant(lines_from_text(text.replace("BRINCHANG, -", "BRINCHANG")))
     assert m.address is not None and m.address.endswith("39100 BRINCHANG")
+
+
+def test_the_outlet_line_just_above_the_contact_details_belongs_to_the_address():
+    text = """MAJU MART S/B (519537-X)
+LOT P.T. 2811, JALAN ANGSA,
+TAMAN BERKELEY
+41150 KLANG, SELANGOR
+{outlet}
+GST ID.NO:000181747712
+INVOICE NO:17881/102/T0298"""
+    m = find_merchant(lines_from_text(text.format(outlet="1320-TMN BATU")))
+    assert m.address is not None and m.address.endswith("41150 KLANG, SELANGOR 1320-TMN BATU")
+    # the lot number (33198) is no postcode: the address runs on to the real one
+    m = find_merchant(
+        lines_from_text(text.replace("2811", "33198").format(outlet="KL FESTIVAL CITY MALL"))
+    )
+    assert m.address is not None and m.address.endswith("SELANGOR KL FESTIVAL CITY MALL")
+    # a line that is no place (an amount, a document title) does not join it
+    for other in ("GUEST CHECK", "27 x 5.50"):
+        m = find_merchant(lines_from_text(text.format(outlet=other)))
+        assert m.address is not None and m.address.endswith("41150 KLANG, SELANGOR"), other
+    # ...nor does a place line with more header rows after it before the contact details
+    m = find_merchant(lines_from_text(text.format(outlet="KL FESTIVAL CITY MALL\nSELAMAT DATANG")))
+    assert m.address is not None and m.address.endswith("41150 KLANG, SELANGOR")
+
+
+def test_a_registration_number_after_an_unlabelled_name_is_not_part_of_it():
+    m = find_merchant(
+        lines_from_text("99 SPEEDY MART (519537-X)\nLOT 12, JALAN ANGSA,\n41150 KLANG\n")
+    )
+    assert m.name == "99 SPEEDY MART"
+    assert m.address == "LOT 12, JALAN ANGSA, 41150 KLANG"

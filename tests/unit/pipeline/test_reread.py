@@ -51,3 +51,17 @@ def test_about_as_confident_readings_are_settled_by_the_word_list():
     # far more confident, the second reading wins whatever the list says
     much = reading("X", "Plaza Batai, Darnansara Heights", None, None, (0.9, 0.95, 0, 0))
     assert merge_readings(first, much, known=known).merchant.address == much.merchant.address
+
+
+def test_about_as_confident_addresses_go_to_the_fuller_reading():
+    short = reading("X", "SELANGOR DARUL EHSAN", None, None, (0.9, 0.47, 0, 0))
+    full = reading("X", "NO.12, JALAN SS4C/5, SELANGOR DARUL EHSAN", None, None, (0.9, 0.39, 0, 0))
+    assert merge_readings(short, full).merchant.address == full.merchant.address
+    assert merge_readings(full, short).merchant.address == full.merchant.address
+    # names are not: the longer one is often the name with noise read beside it
+    named = reading("h Yam Fresh", None, None, None, (0.40, 0, 0, 0))
+    plain = reading("Yam Fresh", None, None, None, (0.45, 0, 0, 0))
+    assert merge_readings(plain, named).merchant.name == "Yam Fresh"
+    # far less confident, the fuller address does not win
+    weak = reading("X", "NO.12, JALAN SS4C/5, SELANGOR DARUL EHSAN", None, None, (0.9, 0.2, 0, 0))
+    assert merge_readings(short, weak).merchant.address == short.merchant.address
