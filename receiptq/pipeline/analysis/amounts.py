@@ -158,6 +158,30 @@ def _sums_parts(a: Amount, labelled: list[Amount]) -> bool:
     )
 
 
+def _one_digit_lost(seen: Decimal, full: Decimal) -> bool:
+    """Whether ``seen`` is ``full`` with one digit dropped ("8.41" for 68.41): OCR loses
+    the faint first or a thin digit of a bold total."""
+    a, b = f"{seen:.2f}".replace(".", ""), f"{full:.2f}".replace(".", "")
+    return len(b) == len(a) + 1 and any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
+
+
+def _restored_totals(amounts: list[Amount], labelled: list[Amount]) -> dict[Decimal, Amount]:
+    """Grand totals read with a digit lost, restored by arithmetic: the sum of two
+    labelled totals above it (the parts of a GST summary) that the printed total is one
+    digit short of. Maps each restored value to the amount it replaces."""
+    out: dict[Decimal, Amount] = {}
+    for a in amounts:
+        if a.label not in ("total", "rounded_total") or not a.right or a.value <= 0:
+            continue
+        above = [b for b in labelled if b.line < a.line and b.value != 0]
+        for i, b in enumerate(above):
+            for c in above[i + 1 :]:
+                whole = b.value + c.value
+                if b.line != c.line and whole > 0 and _one_digit_lost(a.value, whole):
+                    out.setdefault(whole, a)
+    return out
+
+
 def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals:
     """Pick total, subtotal, tax, rounding, cash and change from the lines' amounts."""
     amounts = collect_amounts(lines)
@@ -179,6 +203,9 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
         else None
     )
     biggest = max(a.value for a in amounts)
+    row_max: dict[int, Decimal] = {}
+    for a in amounts:
+        row_max[a.line] = max(row_max.get(a.line, a.value), a.value)
     scores: dict[Decimal, float] = {}
     for a in amounts:
         # Only the last amount of a row can be its total: earlier ones are other
@@ -213,9 +240,15 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
             elif label == "rounded_total" and any(b.value != a.value for b in labelled):
                 # A rounded total that no total plus rounding explains is likely misread.
                 s -= 5.0 if res.rounding == 0 else 3.0
+        if label == "total" and a.value < row_max.get(a.line, a.value):
+            s -= 4.0  # "TOTAL: 16.98 1.02": a summary's columns (amount, tax), not the total
         if a.label is None and res.cash is not None and a.value > res.cash:
             s -= 2.0
         scores[a.value] = max(scores.get(a.value, -1e9), s)
+    for whole, a in _restored_totals(amounts, labelled).items():
+        if whole not in scores:
+            # the printed total's label and place, and the arithmetic of `_sums_parts`
+            scores[whole] = scores.get(a.value, 0.0) + 3.0
     if paid is not None and paid not in scores:
         # Nothing printed reads as cash - change: the total line was likely misread.
         scores[paid] = 9.0

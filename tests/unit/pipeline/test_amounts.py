@@ -144,6 +144,43 @@ Total Payable:              41.87
     assert t.total == Decimal("41.87")
 
 
+@pytest.mark.parametrize("printed", ["1.87", "4.87", "41.8"])
+def test_a_grand_total_read_a_digit_short_is_restored_from_its_parts(printed):
+    receipt = """
+WHOLEMEAL        2.78  3     8.34
+JUMBO            2.97  4    11.88
+Total 0% supplies:          26.61
+Total 6% supplies (Inc. GST): 15.26
+Total 0% supplies:          26.61
+Total Payable:              {printed}
+"""
+    t = totals(receipt.format(printed=printed), item_sum=Decimal("26.61"))
+    if printed == "41.8":  # one decimal is no amount: nothing to restore
+        assert t.total == Decimal("26.61")
+    else:
+        assert t.total == Decimal("41.87")
+    # a total the parts do not explain stays as printed
+    t = totals(receipt.format(printed="9.99"), item_sum=Decimal("26.61"))
+    assert t.total in (Decimal("9.99"), Decimal("26.61"))
+    assert t.total != Decimal("41.87")
+
+
+def test_a_total_row_of_columns_is_not_the_total():
+    t = totals(
+        """
+SUB-TOTAL (EX)              16.98
+ROUNDING                     0.00
+TOTAL 0i018.00
+CASH                        18.00
+CHANGE                       0.00
+GST SUMMARY    AMOUNT   TAX
+SR 6.00        16.98    1.02
+TOTAL:         16.98    1.02
+"""
+    )
+    assert t.total == Decimal("18.00")
+
+
 def test_cash_paid_exactly_confirms_the_rounded_total():
     t = totals(
         """
