@@ -3,7 +3,8 @@
 Both recognizers write a digit for a letter of the same shape inside a word, and the
 reverse inside a number: "L0T 1851", "INV0ICE", "Peta1ing", "12O0". Only the unambiguous
 cases are changed: a zero between two letters of the same case is the letter O, an O
-between two digits is zero, a one between two lower-case letters is an l. A one between
+between two digits is zero, a one between two lower-case letters is an l, an exclamation
+mark after capitals, with capitals going on after it, is an I ("DAMA! SG BESI"). A one between
 capitals could be I or L, and a five S; those stay as read.
 """
 
@@ -19,7 +20,10 @@ _RULES = (
     (re.compile(r"(?<=[a-z])0(?=[a-z])"), "o"),
     (re.compile(r"(?<=\d)[Oo](?=\d)"), "0"),
     (re.compile(r"(?<=[a-z])1(?=[a-z])"), "l"),
+    (re.compile(r"(?<=[A-Z]{2})!(?=[A-Z])"), "I"),
 )
+#: "DAMA!" before another word in capitals on its row ("DAMA! SG BESI"): an I.
+_BANG_END = re.compile(r"(?<=[A-Z]{2})!$")
 
 
 def restore(text: str) -> str:
@@ -31,8 +35,17 @@ def restore(text: str) -> str:
 
 def restore_words(ocr: OcrResult) -> OcrResult:
     """``ocr`` with every word's text restored (the same object when nothing changed)."""
-    words = [w if (t := restore(w.text)) == w.text else dataclasses.replace(w, text=t)
-             for w in ocr.words]  # fmt: skip
+    words = []
+    for i, w in enumerate(ocr.words):
+        t = restore(w.text)
+        nxt = ocr.words[i + 1] if i + 1 < len(ocr.words) else None
+        if nxt is not None and _same_row(w, nxt) and nxt.text[:1].isupper():
+            t = _BANG_END.sub("I", t)
+        words.append(w if t == w.text else dataclasses.replace(w, text=t))
     if all(a is b for a, b in zip(words, ocr.words, strict=True)):
         return ocr
     return dataclasses.replace(ocr, words=words)
+
+
+def _same_row(a, b) -> bool:
+    return (a.block, a.par, a.line) == (b.block, b.par, b.line)

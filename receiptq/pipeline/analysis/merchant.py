@@ -271,7 +271,8 @@ _PL_STREET = re.compile(r"(?:^|\s)(?:ul|al|os|pl)\.\s?\w", re.IGNORECASE)
 def _is_registration(text: str) -> bool:
     """Company registration lines: "(867388-U)", "Co. Reg. No: 123456-X", "ROC 1234"."""
     if _REG_NO.match(text):
-        return True
+        # ...but "57000 KL" is a postcode and its town
+        return not re.fullmatch(r"\W*\d{5}\s+[A-Za-z]{2}\W*", text)
     if re.search(r"\d{8,}", text.replace(" ", "")) and not _ADDRESS_WORDS.search(text):
         return True  # long id numbers (GST, company no.) with a misread label
     return bool(_REG_WORDS.search(text) and re.search(r"\d{4,}", text))
@@ -345,6 +346,10 @@ def find_merchant(lines: list[Line]) -> MerchantInfo:
     # A name broken after "&" or "AND" continues on the next line.
     if re.search(r"(?:&|\bAND)\s*$", texts[name_idx], re.I) and name_idx + 1 < len(texts):
         last = name_idx + 1
+    # ...and so does one that opens with its form ("RESTAURANT JIAWEI" / "JIAWEI HOUSE")
+    # when a short line of words follows it just above the registration or address.
+    elif last + 2 < len(texts) and _name_goes_on(texts[last], texts[last + 1], texts[last + 2]):
+        last += 1
     # ...and so does one whose parenthesis closes on the next line ("(SETIA" / "ALAM) SDN BHD").
     if (
         texts[last].count("(") > texts[last].count(")")
@@ -369,6 +374,20 @@ def find_merchant(lines: list[Line]) -> MerchantInfo:
     info.name_confidence *= min(ln.conf for ln in head[first : last + 1])
     info.address, info.address_confidence = _address(head, texts, last + 1)
     return info
+
+
+def _name_goes_on(name: str, nxt: str, after: str) -> bool:
+    """Whether ``nxt`` continues the name ``name``, whose legal form does not end it
+    ("RESTAURANT JIAWEI" / "JIAWEI HOUSE"): a short line of capitals followed by the
+    registration number or the address."""
+    if has_legal_suffix(squash(name.split()[-1]) if name.split() else ""):
+        return False
+    words = nxt.split()
+    if not 1 <= len(words) <= 3 or not re.fullmatch(r"[A-Z][A-Z&'! ]+", nxt.strip()):
+        return False
+    if _ADDRESS_WORDS.search(nxt) or _is_contact(nxt) or has_legal_suffix(nxt):
+        return False
+    return _is_registration(after) or bool(_ADDRESS_WORDS.search(after) or _POSTCODE.search(after))
 
 
 def _unlabelled_name(head: list[Line], texts: list[str]) -> int | None:
@@ -475,7 +494,8 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
         # "Sklep nr 12" above "ul. Długa 5": a branch line, not the address.
         addr, confs = addr[street[0] :], confs[street[0] :]
         addr[0] = addr[0][_PL_STREET.search(addr[0]).start() :].strip()
-    return repair_address(" ".join(a for a in addr if a)), (0.8 if seen_postcode else 0.5) * min(
+    # line by line: "UTAMA 8" ending one line and "57000" opening the next is no "8 & 5"
+    return " ".join(repair_address(a) for a in addr if a), (0.8 if seen_postcode else 0.5) * min(
         confs
     )
 

@@ -20,13 +20,16 @@ from receiptq.pipeline.ocr import OcrResult, Word
         ("Peta1ing", "Petaling"),
         ("12O0.5O", "1200.5O"),  # the trailing O has no digit after it: left alone
         ("1-300-80-AE0N", "1-300-80-AEON"),
+        ("JIAW!EI", "JIAWIEI"),
     ],
 )
 def test_lookalikes_are_put_back(read, meant):
     assert restore(read) == meant
 
 
-@pytest.mark.parametrize("text", ["100.00", "U13/X", "7/118B", "S0up 5", "L1T", "SDN BHD", "B0"])
+@pytest.mark.parametrize(
+    "text", ["100.00", "U13/X", "7/118B", "S0up 5", "L1T", "SDN BHD", "B0", "SALE!"]
+)
 def test_what_the_context_does_not_decide_stays(text):
     # a zero between letters of different case, a one between capitals (I or L?), digits
     assert restore(text) == text
@@ -54,3 +57,15 @@ def test_analysis_reads_the_restored_words():
     assert "LOT 5" in receipt.merchant.address and "Petaling" in receipt.merchant.address
     clean = OcrResult(words=[w for w in words if w.text.isalpha()], width=400, height=400)
     assert restore_words(clean) is clean
+
+
+def test_an_exclamation_mark_after_capitals_is_an_i_when_capitals_follow_on_its_row():
+    words = [
+        Word("MEDAN", 95, 10, 10, 50, 20, line=1), Word("DAMA!", 80, 70, 10, 50, 20, line=1),
+        Word("SG", 95, 130, 10, 20, 20, line=1), Word("SALE!", 90, 10, 40, 50, 20, line=2),
+        Word("THANK", 95, 10, 70, 50, 20, line=3), Word("YOU!", 95, 70, 70, 40, 20, line=3),
+        Word("12.00", 95, 120, 70, 50, 20, line=3),
+    ]  # fmt: skip
+    out = [w.text for w in restore_words(OcrResult(words=words, width=400, height=400)).words]
+    # the end of a row, or a number after it: an exclamation mark
+    assert out == ["MEDAN", "DAMAI", "SG", "SALE!", "THANK", "YOU!", "12.00"]

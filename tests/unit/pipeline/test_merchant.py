@@ -169,3 +169,14 @@ def test_a_registration_number_after_an_unlabelled_name_is_not_part_of_it():
     )
     assert m.name == "99 SPEEDY MART"
     assert m.address == "LOT 12, JALAN ANGSA, 41150 KLANG"
+
+
+def test_a_name_that_opens_with_its_form_goes_on_to_the_next_line():
+    text = "RESTAURANT JIAWEI\nJIAWEI HOUSE\n002693074-K\n13, JLN TASIK UTAMA 8\n57000 KL\nINVOICE"
+    m = find_merchant(lines_from_text(text))
+    assert m.name == "RESTAURANT JIAWEI JIAWEI HOUSE"
+    # "57000 KL" is a postcode and a town, not a registration number
+    assert m.address == "13, JLN TASIK UTAMA 8 57000 KL"
+    # a name whose form ends it is complete: the line below is something else
+    m = find_merchant(lines_from_text(text.replace("RESTAURANT JIAWEI", "JIAWEI SDN BHD")))
+    assert m.name == "JIAWEI SDN BHD"
