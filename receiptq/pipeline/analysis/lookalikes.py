@@ -3,7 +3,8 @@
 Both recognizers write a digit for a letter of the same shape inside a word, and the
 reverse inside a number: "L0T 1851", "INV0ICE", "Peta1ing", "12O0". Only the unambiguous
 cases are changed: a zero between two letters of the same case is the letter O, an O
-between two digits is zero, a one between two lower-case letters is an l, an exclamation
+between two digits is zero, a one between two lower-case letters is an l and an l
+before a digit after a digit or slash a one ("7/l18B"), an exclamation
 mark after capitals, with capitals going on after it, is an I ("DAMA! SG BESI"). A one between
 capitals could be I or L, and a five S; those stay as read.
 """
@@ -20,6 +21,7 @@ _RULES = (
     (re.compile(r"(?<=[a-z])0(?=[a-z])"), "o"),
     (re.compile(r"(?<=\d)[Oo](?=\d)"), "0"),
     (re.compile(r"(?<=[a-z])1(?=[a-z])"), "l"),
+    (re.compile(r"(?<=[\d/])l(?=\d)"), "1"),  # "7/l18B"
     (re.compile(r"(?<=[A-Z]{2})!(?=[A-Z])"), "I"),
 )
 #: "DAMA!" before another word in capitals on its row ("DAMA! SG BESI"): an I.

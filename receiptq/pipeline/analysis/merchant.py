@@ -230,6 +230,8 @@ STREET_WORDS = (
     "ŁÓDŹ", "KATOWICE", "LUBLIN", "SZCZECIN", "BYDGOSZCZ", "BIAŁYSTOK", "GDYNIA",
 )  # fmt: skip
 _SHORT_STREET_WORDS = {"JIN": "JLN", "THN": "TMN", "TNN": "TMN", "LRC": "LRG"}
+#: Two-word place names whose short second word is repaired only after the first.
+PLACE_PAIRS = {"SHAH": "ALAM", "SERI": "KEMBANGAN", "PETALING": "JAYA", "JOHOR": "BAHRU"}
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -249,10 +251,14 @@ def repair_address(text: str) -> str:
     """Undo common OCR slips in an address: "&" read as 8 or 6 between house numbers,
     one-letter errors in street and region words, JIN for JLN."""
     text = re.sub(r"(?<=\d|[A-Z])(\s)[86](\s)(?=\d)", r"\1&\2", text)
-    out = []
+    out: list[str] = []
     for tok in re.split(r"(\W+)", text):
         up = tok.upper()
-        if up in _SHORT_STREET_WORDS:
+        before = out[-2].upper() if len(out) >= 2 and out[-1].isspace() else ""
+        if before in PLACE_PAIRS and up != PLACE_PAIRS[before] and tok.isalpha():
+            if _one_edit(up, PLACE_PAIRS[before]):  # "SHAH ALAN" -> "SHAH ALAM"
+                tok = _same_case(PLACE_PAIRS[before], tok)
+        elif up in _SHORT_STREET_WORDS:
             tok = _same_case(_SHORT_STREET_WORDS[up], tok)
         elif len(tok) >= 5 and tok.isalpha() and up not in STREET_WORDS:
             match = next((w for w in STREET_WORDS if _one_edit(up, w)), None)
@@ -495,9 +501,18 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
         addr, confs = addr[street[0] :], confs[street[0] :]
         addr[0] = addr[0][_PL_STREET.search(addr[0]).start() :].strip()
     # line by line: "UTAMA 8" ending one line and "57000" opening the next is no "8 & 5"
-    return " ".join(repair_address(a) for a in addr if a), (0.8 if seen_postcode else 0.5) * min(
-        confs
-    )
+    text = " ".join(repair_address(a) for a in addr if a)
+    return _trim_tail(text), (0.8 if seen_postcode else 0.5) * min(confs)
+
+
+def _trim_tail(address: str) -> str:
+    """An address without the specks OCR reads after its last word: a lone dash, or a
+    lower-case letter or two after an address in capitals ("SETIA ALAM s.")."""
+    address = re.sub(r"\s+[-–—]+$", "", address)
+    head, _, tail = address.rpartition(" ")
+    if head and re.fullmatch(r"[a-z]{1,2}\W?", tail) and head == head.upper():
+        return head
+    return address
 
 
 def find_tax_id(texts: list[str]) -> str | None:

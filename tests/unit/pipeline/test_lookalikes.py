@@ -21,6 +21,7 @@ from receiptq.pipeline.ocr import OcrResult, Word
         ("12O0.5O", "1200.5O"),  # the trailing O has no digit after it: left alone
         ("1-300-80-AE0N", "1-300-80-AEON"),
         ("JIAW!EI", "JIAWIEI"),
+        ("7/l18B", "7/118B"),
     ],
 )
 def test_lookalikes_are_put_back(read, meant):

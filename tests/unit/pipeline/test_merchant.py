@@ -97,6 +97,9 @@ def test_repair_address():
         == "NO.32 & 33, Jln SR 1/9, Jalan Merah"
     )
     assert repair_address("KAWASAN PERINIUSTRIAN, SELANGOL") == "KAWASAN PERINDUSTRIAN, SELANGOR"
+    # the short second word of a two-word place, after the first
+    assert repair_address("40300 Shah Alan, Selangor") == "40300 Shah Alam, Selangor"
+    assert repair_address("ALAN SHAH, ALAN") == "ALAN SHAH, ALAN"
     # A real number between words stays.
     assert repair_address("JALAN KPB 6 KAWASAN") == "JALAN KPB 6 KAWASAN"
 
@@ -180,3 +183,15 @@ def test_a_name_that_opens_with_its_form_goes_on_to_the_next_line():
     # a name whose form ends it is complete: the line below is something else
     m = find_merchant(lines_from_text(text.replace("RESTAURANT JIAWEI", "JIAWEI SDN BHD")))
     assert m.name == "JIAWEI SDN BHD"
+
+
+def test_specks_after_the_address_are_left_out():
+    for tail in (" -", " s."):
+        m = find_merchant(
+            lines_from_text(
+                f"MAJU SDN BHD\nNO. 31G, JALAN SETIA\n40170 SETIA ALAM{tail}\nTEL 03-1234 5678"
+            )
+        )
+        assert m.address == "NO. 31G, JALAN SETIA 40170 SETIA ALAM"
+    m = find_merchant(lines_from_text("MAJU SDN BHD\nNo 3, Jalan Setia\n40170 Setia Alam ab\n"))
+    assert m.address == "No 3, Jalan Setia 40170 Setia Alam ab"  # not all capitals: kept
