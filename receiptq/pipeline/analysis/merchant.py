@@ -196,12 +196,12 @@ _REG_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SDN = re.compile(r"^(?:S[DO0Q]N|5[DO]N|SDH|SON)\.?$", re.IGNORECASE)
-_BHD = re.compile(r"^[B8GP3R][HN][DO0]\.?$|^B[A-Z][D0O]\.?$|^[A-Z8]?HD\.?$", re.IGNORECASE)
+_BHD = re.compile(r"^[B8GP3R][HN][DO0]\.?$|^B[A-Z]{1,2}[D0O]\.?$|^[A-Z8]?HD\.?$", re.IGNORECASE)
 
 
 def normalize_legal_forms(text: str) -> str:
     """Repair OCR'd legal forms: "SON 8HD" -> "SDN BHD", "5/B" -> "S/B"."""
-    toks = text.split()
+    toks = re.sub(r"\)(?=[A-Za-z])", ") ", text).split()  # "(KL )SDN BHD"
     for i in range(len(toks) - 1):
         if _SDN.match(toks[i]) and _BHD.match(toks[i + 1]):
             dot = "." if toks[i].endswith(".") else ""

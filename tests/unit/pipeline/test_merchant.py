@@ -85,6 +85,7 @@ def test_ocr_typos_in_legal_forms_are_repaired():
     assert normalize_legal_forms("Maju Sdn Bad") == "Maju Sdn Bhd"
     assert normalize_legal_forms("99 MART 5/B") == "99 MART S/B"
     assert normalize_legal_forms("99 MART S/D (519537-X)") == "99 MART S/B (519537-X)"
+    assert normalize_legal_forms("GARDENIA (KL )SDN BLED") == "GARDENIA (KL ) SDN BHD"
     assert has_legal_suffix("Kowalski Sp. z o.o.")
     assert has_legal_suffix("ORLEN S.A.")
     assert has_legal_suffix("ACME LTD")
