@@ -396,11 +396,20 @@ def _name_goes_on(name: str, nxt: str, after: str) -> bool:
     return _is_registration(after) or bool(_ADDRESS_WORDS.search(after) or _POSTCODE.search(after))
 
 
+#: A line that opens with a house or lot number: "109, SS21/1A,", "NO 8, ...", "LOT 3".
+_HOUSE_NUMBER = re.compile(r"\W*(?:NO|LOT)\b|\W*\d+\s*,", re.IGNORECASE)
+
+
 def _unlabelled_name(head: list[Line], texts: list[str]) -> int | None:
     """Index of the name line when no line carries a legal form: the text line just above
     the address (or registration) block, else the first confident line of words."""
     for i, text in enumerate(texts[:8]):
-        if _is_registration(text) or _POSTCODE.search(text) or _ADDRESS_WORDS.search(text):
+        if (
+            _is_registration(text)
+            or _POSTCODE.search(text)
+            or _ADDRESS_WORDS.search(text)
+            or _HOUSE_NUMBER.match(text)
+        ):
             if i > 0 and _is_name_like(head[i - 1], texts[i - 1]):
                 return i - 1
             break
@@ -418,7 +427,7 @@ def _is_name_like(line: Line, text: str) -> bool:
         return False
     if _POSTCODE.search(text) or _ADDRESS_WORDS.search(text):
         return False
-    if re.match(r"\W*(?:NO|LOT)\b|\W*\d+\s*,", text, re.I):
+    if _HOUSE_NUMBER.match(text):
         return False
     letters = sum(c.isalpha() for c in text)
     return letters >= 3 and letters >= 0.6 * len(text.replace(" ", "")) and line.conf >= 0.6

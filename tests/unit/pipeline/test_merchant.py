@@ -196,3 +196,13 @@ def test_specks_after_the_address_are_left_out():
         assert m.address == "NO. 31G, JALAN SETIA 40170 SETIA ALAM"
     m = find_merchant(lines_from_text("MAJU SDN BHD\nNo 3, Jalan Setia\n40170 Setia Alam ab\n"))
     assert m.address == "No 3, Jalan Setia 40170 Setia Alam ab"  # not all capitals: kept
+
+
+def test_an_address_that_opens_with_a_house_number_ends_an_unlabelled_name():
+    m = find_merchant(
+        lines_from_text(
+            "BISTRO & CAFE\n109, SS21/1A,\nDAMANSARA UTAMA\nGST ID : 001661886464\nTABLE : BAR 7\n"
+        )
+    )
+    assert m.name == "BISTRO & CAFE"
+    assert m.address == "109, SS21/1A, DAMANSARA UTAMA"
