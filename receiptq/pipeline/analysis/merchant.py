@@ -210,6 +210,7 @@ def normalize_legal_forms(text: str) -> str:
             toks[i + 1] = ("BHD" if toks[i + 1][1:].isupper() else "Bhd") + dot
     text = " ".join(toks)
     text = re.sub(r"(?<![A-Za-z])(?:5/B|S/[D8])(?![A-Za-z])", "S/B", text)
+    text = re.sub(r"\b(S[Pp]\.\s?)\|\.", r"\1j.", text)  # "Sp. |." -> "Sp. j."
     # "Sp. z o.o." with the o's read as zeros.
     return re.sub(
         r"\b(S[Pp]\.?\s?[Zz]\s?)0\.\s?0\.",
@@ -309,6 +310,12 @@ def _name_part(text: str) -> str:
     return " ".join(rest)
 
 
+#: A line or column that opens with a legal form continues a name before it.
+_FORM_START = re.compile(
+    r"\W*(?:CO\b|\(M\)|SDN|BHD|S/B|Z\s?[O0]\.\s?[O0]\.|SP\.\s?[JK]\.)", re.IGNORECASE
+)
+
+
 def find_merchant(lines: list[Line]) -> MerchantInfo:
     """Name, address, tax id and phone from the lines of a receipt."""
     info = MerchantInfo()
@@ -336,7 +343,7 @@ def find_merchant(lines: list[Line]) -> MerchantInfo:
     # A legal form alone or nearly alone on its line ("SDN. BHD.", "CO. (M) SDN BHD",
     # "TRADING SDN BHD") continues the name printed on the line above.
     own = _name_part(texts[name_idx])
-    starts_with_form = re.match(r"\W*(?:CO\b|\(M\)|SDN|BHD|S/B)", texts[name_idx], re.I)
+    starts_with_form = _FORM_START.match(texts[name_idx])
     while first > 0 and first > name_idx - 2:
         prev = texts[first - 1]
         continues = (
@@ -369,7 +376,9 @@ def find_merchant(lines: list[Line]) -> MerchantInfo:
     if len(segs) > 1:
         fixed = [normalize_legal_forms(fix_word_letters(t)) for t in segs]
         with_suffix = [t for t in fixed if has_legal_suffix(t)]
-        if with_suffix:
+        # ...unless that column is only the form, cut from the name by a wide gap
+        # ("Jasny Spichlerz Sp." | "z o.o. Sp. k.")
+        if with_suffix and not _FORM_START.match(with_suffix[0]):
             parts[name_idx - first] = with_suffix[0]
     name = " ".join(clean_line(t) for t in parts)
     name = re.sub(r"\s*[\(\[][^()\[\]]*\d[^()\[\]]*[\)\]]?\s*$", "", name)  # (519537-X)
@@ -515,9 +524,13 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
 
 
 def _trim_tail(address: str) -> str:
-    """An address without the specks OCR reads after its last word: a lone dash, or a
-    lower-case letter or two after an address in capitals ("SETIA ALAM s.")."""
+    """An address without the specks OCR reads around its words: a lone dash at the end, a
+    lower-case letter or two after an address in capitals ("SETIA ALAM s."), a lone
+    letter or digit before its first word ("i ul. Lipowa", "1 NO 48"), and a comma read
+    as a lone "j" ("Street j York")."""
     address = re.sub(r"\s+[-–—]+$", "", address)
+    address = re.sub(r"^(?:[a-z]|\d(?=\s+(?:NO|LOT|UL|AL)\b))\s+", "", address, flags=re.I)
+    address = re.sub(r"(?<=\w)\s+j\s+(?=\w)", ", ", address)
     head, _, tail = address.rpartition(" ")
     if head and re.fullmatch(r"[a-z]{1,2}\W?", tail) and head == head.upper():
         return head

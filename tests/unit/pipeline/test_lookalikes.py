@@ -22,6 +22,7 @@ from receiptq.pipeline.ocr import OcrResult, Word
         ("1-300-80-AE0N", "1-300-80-AEON"),
         ("JIAW!EI", "JIAWIEI"),
         ("7/l18B", "7/118B"),
+        ("0ak", "Oak"),
     ],
 )
 def test_lookalikes_are_put_back(read, meant):
@@ -70,3 +71,18 @@ def test_an_exclamation_mark_after_capitals_is_an_i_when_capitals_follow_on_its_
     out = [w.text for w in restore_words(OcrResult(words=words, width=400, height=400)).words]
     # the end of a row, or a number after it: an exclamation mark
     assert out == ["MEDAN", "DAMAI", "SG", "SALE!", "THANK", "YOU!", "12.00"]
+
+
+def test_us_states_and_uk_postcode_areas_are_letters_before_their_codes():
+    def row(*texts):
+        words = [Word(t, 90, 10 + 60 * i, 10, 50, 20, line=1) for i, t in enumerate(texts)]
+        ocr = OcrResult(words=words, width=400, height=400)
+        return [w.text for w in restore_words(ocr).words]
+
+    assert row("Denver,", "c0", "80289") == ["Denver,", "CO", "80289"]
+    assert row("Columbus,", "0H", "43254") == ["Columbus,", "OH", "43254"]
+    assert row("York", "Y01", "9HY") == ["York", "YO1", "9HY"]
+    # without the town's comma, or the code after it, nothing says it is a state
+    assert row("Denver", "c0", "80289") == ["Denver", "c0", "80289"]
+    assert row("Denver,", "c0", "8028") == ["Denver,", "c0", "8028"]
+    assert row("BL0", "9HY") == ["BL0", "9HY"]  # a two-letter area's district 0

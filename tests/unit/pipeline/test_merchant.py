@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from receiptq.pipeline.analysis.lines import lines_from_text
 from receiptq.pipeline.analysis.merchant import (
     find_merchant,
@@ -206,3 +208,27 @@ def test_an_address_that_opens_with_a_house_number_ends_an_unlabelled_name():
     )
     assert m.name == "BISTRO & CAFE"
     assert m.address == "109, SS21/1A, DAMANSARA UTAMA"
+
+
+def test_a_legal_form_in_a_column_of_its_own_stays_with_the_name():
+    lines = lines_from_text("Jasny Spichlerz Sp.    z 0.0. Sp. k.\nul. Długa 177A\n90-001 Łódź\n")
+    assert lines[0].segment_texts() == ["Jasny Spichlerz Sp.", "z 0.0. Sp. k."]  # two columns
+    m = find_merchant(lines)
+    assert m.name == "Jasny Spichlerz Sp. z o.o. Sp. k."
+    assert m.address == "ul. Długa 177A 90-001 Łódź"
+
+
+@pytest.mark.parametrize(
+    ("lines", "address"),
+    [
+        ("i ul. Lipowa 103\n80-384 Gdańsk", "ul. Lipowa 103 80-384 Gdańsk"),
+        (
+            "1 NO 48, JALAN MEGAH 12,\n53100 KUALA LUMPUR",
+            "NO 48, JALAN MEGAH 12, 53100 KUALA LUMPUR",
+        ),
+        ("62 Victoria Street j York YO1 3EX", "62 Victoria Street, York YO1 3EX"),
+    ],
+)
+def test_specks_around_the_address_words_are_left_out(lines, address):
+    m = find_merchant(lines_from_text(f"MAJU SDN BHD\n{lines}\nTel: 0113 496 0000\n"))
+    assert m.address == address
