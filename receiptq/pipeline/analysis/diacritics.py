@@ -1,7 +1,8 @@
 """Polish letters Tesseract read without their marks, put back by the word list.
 
 On Polish receipts Tesseract often loses a letter's mark ("ZAKATEK", "SWIEZY", "Gora") or
-reads ł as t ("Dtuga", "Mtyn", "Niepodlegtosci"); a street prefix "ul." becomes "ut.".
+reads ł as t ("Dtuga", "Mtyn", "Niepodlegtosci") and ó as é; a street prefix "ul." becomes
+"ut.".
 A word the word list (`receiptq.pipeline.lexicon`, Tesseract's own Polish and English
 lists) does not know is tried with one, then two, then up to `MAX_CHANGES` of those
 letters marked; the first count at which exactly one spelling is a known word gives the
@@ -51,7 +52,9 @@ def _like(spelling: str, word: str) -> str:
 def restore_word(word: str, known: Container[str]) -> str:
     """``word`` with its Polish marks put back: the known spelling with the fewest marks
     added ("Dtuga" -> "Długa", not the also known "Długą"), when there is exactly one such
-    and the word as read is not known."""
+    and the word as read is not known. An é, which Polish does not write, is the ó
+    Tesseract took it for ("Zrédlana" -> "Źródlana")."""
+    word = word.replace("é", "ó").replace("É", "Ó")
     if word.lower() in known:
         return word
     for changes in range(1, MAX_CHANGES + 1):

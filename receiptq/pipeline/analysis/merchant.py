@@ -213,8 +213,8 @@ def normalize_legal_forms(text: str) -> str:
     text = re.sub(r"\b(S[Pp]\.\s?)\|\.", r"\1j.", text)  # "Sp. |." -> "Sp. j."
     # "Sp. z o.o." with the o's read as zeros.
     return re.sub(
-        r"\b(S[Pp]\.?\s?[Zz]\s?)0\.\s?0\.",
-        lambda m: m[1] + ("O.O." if m[1][:2] == "SP" else "o.o."),
+        r"\b(S[Pp]\.?\s?)[Zz7](\s?)[0Oo]\.\s?[0Oo]\.",
+        lambda m: m[1] + ("Z" + m[2] + "O.O." if m[1][:2] == "SP" else "z" + m[2] + "o.o."),
         text,
     )
 
@@ -531,6 +531,10 @@ def _trim_tail(address: str) -> str:
     address = re.sub(r"\s+[-–—]+$", "", address)
     address = re.sub(r"^(?:[a-z]|\d(?=\s+(?:NO|LOT|UL|AL)\b))\s+", "", address, flags=re.I)
     address = re.sub(r"(?<=\w)\s+j\s+(?=\w)", ", ", address)
+    # a comma after a Polish house number, or a speck after the town, read as a digit or a
+    # lower-case letter or two: "ul. Ogrodowa 170 zł 51-121 Wrocław", "Zielona Góra 8"
+    address = re.sub(r"(\d[A-Z]?)\s+(?:\d|[a-zł]{1,2})\s+(?=\d{2}-\d{3}\b)", r"\1 ", address)
+    address = re.sub(r"(\b\d{2}-\d{3}\s+\w+(?:\s\w+)?)\s+(?:\d|[a-z])$", r"\1", address)
     head, _, tail = address.rpartition(" ")
     if head and re.fullmatch(r"[a-z]{1,2}\W?", tail) and head == head.upper():
         return head

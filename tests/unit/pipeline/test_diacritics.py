@@ -9,7 +9,7 @@ from receiptq.pipeline.analysis.diacritics import restore_polish, restore_row
 from receiptq.pipeline.analysis.lines import lines_from_text
 
 KNOWN = {"długa", "długą", "słoneczna", "zakątek", "młyn", "złoty", "gora", "góra", "polna",
-         "niepodległości", "świętokrzyska", "żytni", "chleb", "sklep"}  # fmt: skip
+         "niepodległości", "świętokrzyska", "żytni", "chleb", "sklep", "źródlana"}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,7 @@ KNOWN = {"długa", "długą", "słoneczna", "zakątek", "młyn", "złoty", "gora
         ("al. Niepodlegtosci 18", "al. Niepodległości 18"),
         ("Swietokrzyska", "Świętokrzyska"),
         ("chleb zytni", "chleb żytni"),
+        ("ul. Zrédlana 34", "ul. Źródlana 34"),  # é is no Polish letter: Tesseract's ó
     ],
 )
 def test_lost_marks_are_put_back(read, meant):

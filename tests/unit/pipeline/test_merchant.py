@@ -88,6 +88,7 @@ def test_ocr_typos_in_legal_forms_are_repaired():
     assert normalize_legal_forms("99 MART 5/B") == "99 MART S/B"
     assert normalize_legal_forms("99 MART S/D (519537-X)") == "99 MART S/B (519537-X)"
     assert normalize_legal_forms("GARDENIA (KL )SDN BLED") == "GARDENIA (KL ) SDN BHD"
+    assert normalize_legal_forms("GROSZEK SP. 7 0.0. SP. K.") == "GROSZEK SP. Z O.O. SP. K."
     assert has_legal_suffix("Kowalski Sp. z o.o.")
     assert has_legal_suffix("ORLEN S.A.")
     assert has_legal_suffix("ACME LTD")
@@ -227,6 +228,9 @@ def test_a_legal_form_in_a_column_of_its_own_stays_with_the_name():
             "NO 48, JALAN MEGAH 12, 53100 KUALA LUMPUR",
         ),
         ("62 Victoria Street j York YO1 3EX", "62 Victoria Street, York YO1 3EX"),
+        ("ul. Ogrodowa 170 zł 51-121 Wrocław", "ul. Ogrodowa 170 51-121 Wrocław"),
+        ("ul. Polna 110A 3\n65-206 Zielona Góra 8", "ul. Polna 110A 65-206 Zielona Góra"),
+        ("ul. Polna 114 A\n80-456 Gdańsk", "ul. Polna 114 A 80-456 Gdańsk"),  # may be 114A
     ],
 )
 def test_specks_around_the_address_words_are_left_out(lines, address):
