@@ -186,7 +186,21 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
             return word
         if b is True and a is False:
             return line_model
+    if _dropped_letters(text, word.text):
+        return word
     return word if tess_conf * TESSERACT_WEIGHT >= prob else line_model
+
+
+def _dropped_letters(short: str, long: str) -> bool:
+    """Whether ``short`` is ``long`` with letters left out ("Vilage" / "Village",
+    "Heath" / "Health"): the line model's CTC decoding merges a doubled letter and drops
+    faint ones, while Tesseract rarely reads a letter that is not there."""
+    if not 4 <= len(short) < len(long) <= len(short) + 2:
+        return False
+    if sum(c.isalpha() for c in short) < 0.6 * len(short):
+        return False  # amounts and codes: a digit more is no likelier than a digit less
+    rest = iter(long.lower())
+    return all(c in rest for c in short.lower())
 
 
 def _wordy(text: str) -> bool:

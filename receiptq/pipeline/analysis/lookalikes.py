@@ -25,6 +25,7 @@ _RULES = (
     (re.compile(r"(?<=[a-z])1(?=[a-z])"), "l"),
     (re.compile(r"(?<=[\d/])l(?=\d)"), "1"),  # "7/l18B"
     (re.compile(r"^0(?=[a-z]{2})"), "O"),  # "0ak Ave"
+    (re.compile(r"(?<=^[A-Z])I(?=[a-z])"), "l"),  # "BIk G": a capital I inside a Title word
     (re.compile(r"(?<=[A-Z]{2})!(?=[A-Z])"), "I"),
 )
 #: "DAMA!" before another word in capitals on its row ("DAMA! SG BESI"): an I.

@@ -23,6 +23,7 @@ from receiptq.pipeline.ocr import OcrResult, Word
         ("JIAW!EI", "JIAWIEI"),
         ("7/l18B", "7/118B"),
         ("0ak", "Oak"),
+        ("BIk G", "Blk G"),
     ],
 )
 def test_lookalikes_are_put_back(read, meant):
@@ -30,7 +31,7 @@ def test_lookalikes_are_put_back(read, meant):
 
 
 @pytest.mark.parametrize(
-    "text", ["100.00", "U13/X", "7/118B", "S0up 5", "L1T", "SDN BHD", "B0", "SALE!"]
+    "text", ["100.00", "U13/X", "7/118B", "S0up 5", "L1T", "SDN BHD", "B0", "SALE!", "AIK", "Ipoh"]
 )
 def test_what_the_context_does_not_decide_stays(text):
     # a zero between letters of different case, a one between capitals (I or L?), digits

@@ -130,9 +130,28 @@ def test_a_disagreement_goes_to_the_reading_that_is_a_word():
     merged = merge_segment(seg, Reading("Kuala Lmpur,", 0.99, (("Kuala", 0.99), ("Lmpur,", 0.99))),
                            WORDS)  # fmt: skip
     assert [w.text for w in merged] == ["Kuala", "Lumpur,"]
-    # without a word list the same readings are settled by confidence
-    assert [w.text for w in merge_segment(seg, Reading("Kuala Lmpur,", 0.99,
-            (("Kuala", 0.99), ("Lmpur,", 0.99))))] == ["Kuala", "Lmpur,"]  # fmt: skip
+    # without a word list a misread letter is settled by confidence
+    assert [w.text for w in merge_segment(seg, Reading("Kuala Lunpur,", 0.99,
+            (("Kuala", 0.99), ("Lunpur,", 0.99))))] == ["Kuala", "Lunpur,"]  # fmt: skip
+
+
+def test_letters_the_line_model_left_out_are_tesseracts():
+    # "Heath" is a word too, so the list cannot tell; the line model's CTC decoding drops
+    # letters (a doubled one merges), Tesseract seldom reads one that is not there
+    for tess, line in (
+        ("Health", "Heath"),
+        ("Village", "Vilage"),
+        ("Perindustrian", "Perindustin"),
+    ):
+        seg = _seg((tess, 90))
+        merged = merge_segment(seg, Reading(line, 0.99, ((line, 0.99),)), {"health", "heath"})
+        assert merged[0].text == tess
+    # amounts are not words: a digit more is no likelier than a digit less
+    seg = _seg(("18.00", 80))
+    assert merge_segment(seg, Reading("8.00", 0.99, (("8.00", 0.99),)))[0].text == "8.00"
+    # nor is a reading far longer (more than two letters): confidence decides
+    seg = _seg(("Perindustrian", 60))
+    assert merge_segment(seg, Reading("Perin", 0.99, (("Perin", 0.99),)))[0].text == "Perin"
 
 
 def test_a_name_either_engine_is_sure_of_is_not_spelt_into_a_word():
