@@ -195,12 +195,17 @@ def _dropped_letters(short: str, long: str) -> bool:
     """Whether ``short`` is ``long`` with letters left out ("Vilage" / "Village",
     "Heath" / "Health"): the line model's CTC decoding merges a doubled letter and drops
     faint ones, while Tesseract rarely reads a letter that is not there."""
-    if not 4 <= len(short) < len(long) <= len(short) + 2:
+    short, long = _alnum(short), _alnum(long)  # "Vilage." / "Village"
+    if not 3 <= len(short) < len(long) <= len(short) + 2:
         return False
     if sum(c.isalpha() for c in short) < 0.6 * len(short):
         return False  # amounts and codes: a digit more is no likelier than a digit less
-    rest = iter(long.lower())
-    return all(c in rest for c in short.lower())
+    rest = iter(long)
+    return all(c in rest for c in short)
+
+
+def _alnum(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
 
 
 def _wordy(text: str) -> bool:
