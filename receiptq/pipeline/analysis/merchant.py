@@ -312,7 +312,17 @@ def _name_part(text: str) -> str:
 
 #: A line or column that opens with a legal form continues a name before it.
 _FORM_START = re.compile(
-    r"\W*(?:CO\b|\(M\)|SDN|BHD|S/B|Z\s?[O0]\.\s?[O0]\.|SP\.\s?[JK]\.)", re.IGNORECASE
+    r"\W*(?:CO\b|\(M\)|SDN|BHD|S/B|Z\s?[O0]\.\s?[O0]\.|SP\.\s?[JK]\.|ENTERPRISES?\b|TRADING\b"
+    r"|MARKETING\b|INDUSTRIES\b)",
+    re.IGNORECASE,
+)
+
+
+#: Forms of a registered company (not a trade descriptor such as ENTERPRISE or CO.).
+_STRONG_FORM = re.compile(
+    r"\b(?:SDN\.?\s?BHD|BHD|LTD|LIMITED|PLC|GMBH|LLC|INC)\b\.?|\bS\.?\s?/\s?B\b"
+    r"|\bSP\.?\s?Z\s?O\.?\s?O\b|\bS\.A\.",
+    re.IGNORECASE,
 )
 
 
@@ -331,6 +341,13 @@ def find_merchant(lines: list[Line]) -> MerchantInfo:
         if has_legal_suffix(text):
             name_idx = i
             break
+    # A trade name with a weak form ("AMPHAWA THAI TEA & CO.") over the company that owns
+    # it ("Dimiliki oleh T PLUS F&B SDN. BHD."): the registered company is the merchant.
+    if name_idx is not None and not _STRONG_FORM.search(texts[name_idx]):
+        strong = [i for i in range(name_idx + 1, min(name_idx + 3, len(texts)))
+                  if _STRONG_FORM.search(texts[i])]  # fmt: skip
+        if strong:
+            name_idx = strong[0]
     if name_idx is None:
         name_idx = _unlabelled_name(head, texts)
         info.name_confidence = 0.4
@@ -344,10 +361,11 @@ def find_merchant(lines: list[Line]) -> MerchantInfo:
     # "TRADING SDN BHD") continues the name printed on the line above.
     own = _name_part(texts[name_idx])
     starts_with_form = _FORM_START.match(texts[name_idx])
-    while first > 0 and first > name_idx - 2:
+    while first > 0 and first > name_idx - 3:
         prev = texts[first - 1]
         continues = (
             (first == name_idx and (len(own.split()) <= 1 or starts_with_form))
+            or (first < name_idx and _FORM_START.match(texts[first]))
             or prev.count("(") > prev.count(")")
             or re.search(r"(?:&|\bAND)\s*$", prev, re.I)
         )

@@ -236,3 +236,24 @@ def test_a_legal_form_in_a_column_of_its_own_stays_with_the_name():
 def test_specks_around_the_address_words_are_left_out(lines, address):
     m = find_merchant(lines_from_text(f"MAJU SDN BHD\n{lines}\nTel: 0113 496 0000\n"))
     assert m.address == address
+
+
+def test_the_registered_company_under_a_trade_name_is_the_merchant():
+    text = """AMPHAWA THAI TEA & CO.
+Dimiliki oleh T PLUS F&B SDN. BHD.
+(1219716-T)
+LOT NO.: 4F-27 & 4FK-38, 4TH FLOOR
+TEL: 03-1234 5678"""
+    assert find_merchant(lines_from_text(text)).name == "Dimiliki oleh T PLUS F&B SDN. BHD."
+    # a registered company first stays the name
+    text = text.replace("AMPHAWA THAI TEA & CO.", "MAJU JAYA SDN BHD")
+    assert find_merchant(lines_from_text(text)).name == "MAJU JAYA SDN BHD"
+
+
+def test_a_name_broken_over_three_lines_at_its_forms():
+    text = (
+        "AIK HUAT HARDWARE\nENTERPRISE (SETIA\nALAM) SDN BHD\n(822737-X)\nNO. 17-G, JALAN SETIA\n"
+    )
+    m = find_merchant(lines_from_text(text))
+    assert m.name == "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"
+    assert m.address == "NO. 17-G, JALAN SETIA"
