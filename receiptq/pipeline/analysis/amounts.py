@@ -22,7 +22,7 @@ from receiptq.pipeline.analysis.lines import Line
 AMOUNT_RE = re.compile(
     r"(?:(?<![\w.,/:-])(?P<neg>-\s?)?"
     r"|(?<=--))"  # a dashed leader ("Rounded --15.90") is no minus sign
-    r"(?P<cur>RM|MYR|PLN|USD|EUR|GBP|SGD|ZŁ|ZL|\$|€|£)?\s?"
+    r"(?P<cur>RM|R[HN](?=\d)|MYR|PLN|USD|EUR|GBP|SGD|ZŁ|ZL|\$|€|£)?\s?"  # RH, RN: RM misread
     r"(?P<int>\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?=[.,]\d\d\b)|[\dO]*\d[\dO]*)"
     r"(?P<sep>[.,])(?P<dec>[\dO]{2})"
     r"(?P<trail>-)?"

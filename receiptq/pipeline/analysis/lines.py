@@ -9,7 +9,9 @@ the right edge", "is this line near the top", "which column is this in".
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import re
 from dataclasses import dataclass, field
 
 from receiptq.pipeline.ocr import OcrResult, Word
@@ -73,6 +75,36 @@ def _vertical_overlap(a_top: float, a_bot: float, b_top: float, b_bot: float) ->
     return inter / shortest if shortest > 0 else 0.0
 
 
+def _glue_split_amounts(words: list[Word]) -> list[Word]:
+    """Amounts Tesseract cut in two overlapping boxes of one line ("R367." over "10",
+    "RH367" over ".10") made one word again: otherwise the overlap puts the cents on a row
+    of their own."""
+    out: list[Word] = []
+    for w in sorted(words, key=lambda w: (w.block, w.par, w.line, w.left)):
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and (prev.block, prev.par, prev.line) == (w.block, w.par, w.line)
+            and w.left < prev.right
+            and (
+                (re.search(r"\d[.,]$", prev.text) and re.fullmatch(r"\d\d\W?", w.text))
+                or (re.search(r"\d$", prev.text) and re.fullmatch(r"[.,]\d\d\W?", w.text))
+            )
+        ):
+            out[-1] = dataclasses.replace(
+                prev,
+                text=prev.text + w.text,
+                conf=min(prev.conf, w.conf),
+                left=min(prev.left, w.left),
+                top=min(prev.top, w.top),
+                width=max(prev.right, w.right) - min(prev.left, w.left),
+                height=max(prev.bottom, w.bottom) - min(prev.top, w.top),
+            )
+            continue
+        out.append(w)
+    return out
+
+
 def build_lines(ocr: OcrResult, min_overlap: float = 0.5) -> list[Line]:
     """Group OCR words into rows by vertical overlap, then order rows top to bottom.
 
@@ -80,7 +112,7 @@ def build_lines(ocr: OcrResult, min_overlap: float = 0.5) -> list[Line]:
     current vertical band it overlaps most (by at least ``min_overlap`` of the shorter
     height) and whose horizontal extent it does not collide with.
     """
-    words = [w for w in ocr.words if w.text.strip()]
+    words = _glue_split_amounts([w for w in ocr.words if w.text.strip()])
     words.sort(key=lambda w: (w.top + w.bottom) / 2)
     rows: list[dict] = []
     for w in words:
@@ -123,7 +155,6 @@ def lines_from_text(text: str, conf: float = 95.0) -> list[Line]:
     For text that has no boxes (a PDF's text layer, tests): runs of two or more spaces
     keep their width, so column layout survives.
     """
-    import re
 
     words: list[Word] = []
     n_lines = 0

@@ -23,6 +23,7 @@ from receiptq.pipeline.analysis.lines import lines_from_text
         ("9.00", "9.00"),
         ("RM 9.00", "9.00"),
         ("RM9.00", "9.00"),
+        ("RH367.10", "367.10"),  # RM with its M misread
         ("$8.20", "8.20"),
         ("12,30 zł", "12.30"),
         ("45,60 A", "45.60"),

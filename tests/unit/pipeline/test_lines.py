@@ -57,3 +57,22 @@ def test_lines_from_text_keeps_columns():
     lines = lines_from_text("KOPI O      2.40\nROTI BAKAR  3.00\n")
     assert [ln.text for ln in lines] == ["KOPI O 2.40", "ROTI BAKAR 3.00"]
     assert lines[0].segment_texts() == ["KOPI O", "2.40"]
+
+
+def test_an_amount_cut_into_two_overlapping_boxes_is_one_word_again():
+    words = [
+        Word("Total", 90, 10, 100, 80, 30, block=8, par=1, line=1),
+        Word("R367.", 0, 666, 100, 155, 30, block=8, par=1, line=1),
+        Word("10", 0, 786, 96, 36, 46, block=8, par=1, line=1),
+        Word("RH367", 30, 668, 200, 153, 30, block=9, par=1, line=1),
+        Word(".10", 96, 768, 196, 56, 46, block=9, par=1, line=1),
+    ]
+    lines = build_lines(OcrResult(words=words, width=900, height=400))
+    assert [ln.text for ln in lines] == ["Total R367.10", "RH367.10"]
+    # words of different lines, or that do not overlap, stay apart
+    apart = [
+        Word("12.", 90, 10, 100, 40, 30, block=1, par=1, line=1),
+        Word("50", 90, 60, 100, 30, 30, block=1, par=1, line=1),
+    ]
+    lines = build_lines(OcrResult(words=apart, width=400, height=400))
+    assert [w.text for w in lines[0].words] == ["12.", "50"]
