@@ -74,6 +74,7 @@ class Amount:
     label_len: int
     rel_y: float
     right: bool  # the last amount on its line (amount columns are at the right)
+    cut: bool = False  # one decimal only ("Total Payable: 41.4"): a digit lost, no amount
 
 
 @dataclass
@@ -107,6 +108,14 @@ def collect_amounts(lines: list[Line]) -> list[Amount]:
         if label is None and i > 0 and not find_amounts(lines[i - 1].text):
             label, llen = labels[i - 1]
             llen -= 2  # a label one line up is weaker evidence
+        m = (
+            None
+            if found or label not in ("total", "rounded_total")
+            else _CUT_AMOUNT.search(line.text)
+        )
+        if m:
+            value = Decimal(m[1].replace(",", "."))
+            out.append(Amount(value, i, label, llen, line.rel_y, True, cut=True))
         for k, (value, _, _) in enumerate(found):
             out.append(
                 Amount(
@@ -120,6 +129,9 @@ def collect_amounts(lines: list[Line]) -> list[Amount]:
             )
     return out
 
+
+#: An amount at the end of a total row with one of its two decimals lost.
+_CUT_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,6}[.,]\d)\W*$")
 
 _LABEL_WEIGHT = {
     "rounded_total": 12.0,
@@ -159,9 +171,9 @@ def _sums_parts(a: Amount, labelled: list[Amount]) -> bool:
 
 
 def _one_digit_lost(seen: Decimal, full: Decimal) -> bool:
-    """Whether ``seen`` is ``full`` with one digit dropped ("8.41" for 68.41): OCR loses
-    the faint first or a thin digit of a bold total."""
-    a, b = f"{seen:.2f}".replace(".", ""), f"{full:.2f}".replace(".", "")
+    """Whether ``seen`` is ``full`` with one digit dropped ("8.41" for 68.41, "41.4" for
+    41.44): OCR loses the faint first or a thin digit of a bold total."""
+    a, b = str(seen).replace(".", ""), f"{full:.2f}".replace(".", "")
     return len(b) == len(a) + 1 and any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
 
 
@@ -185,6 +197,8 @@ def _restored_totals(amounts: list[Amount], labelled: list[Amount]) -> dict[Deci
 def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals:
     """Pick total, subtotal, tax, rounding, cash and change from the lines' amounts."""
     amounts = collect_amounts(lines)
+    cut = [a for a in amounts if a.cut]
+    amounts = [a for a in amounts if not a.cut]
     res = Totals(amounts=amounts)
     if not amounts:
         return res
@@ -245,10 +259,13 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
         if a.label is None and res.cash is not None and a.value > res.cash:
             s -= 2.0
         scores[a.value] = max(scores.get(a.value, -1e9), s)
-    for whole, a in _restored_totals(amounts, labelled).items():
+    for whole, a in _restored_totals(amounts + cut, labelled).items():
         if whole not in scores:
             # the printed total's label and place, and the arithmetic of `_sums_parts`
-            scores[whole] = scores.get(a.value, 0.0) + 3.0
+            base = scores.get(a.value) if not a.cut else None
+            if base is None:
+                base = _LABEL_WEIGHT["total"] + min(a.label_len, 14) * 0.3 + 2.0 * a.rel_y + 0.5
+            scores[whole] = base + 3.0
     if paid is not None and paid not in scores:
         # Nothing printed reads as cash - change: the total line was likely misread.
         scores[paid] = 9.0
