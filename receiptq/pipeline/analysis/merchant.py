@@ -547,7 +547,7 @@ def _trim_tail(address: str) -> str:
     letter or digit before its first word ("i ul. Lipowa", "1 NO 48"), and a comma read
     as a lone "j" ("Street j York")."""
     address = re.sub(r"\s+[-–—]+$", "", address)
-    address = re.sub(r"^(?:[a-z]|\d(?=\s+(?:NO|LOT|UL|AL)\b))\s+", "", address, flags=re.I)
+    address = re.sub(r"^(?:[a-z]|\d(?=\s+(?i:NO|LOT|UL|AL)\b))\s+", "", address)
     address = re.sub(r"(?<=\w)\s+j\s+(?=\w)", ", ", address)
     # a comma after a Polish house number, or a speck after the town, read as a digit or a
     # lower-case letter or two: "ul. Ogrodowa 170 zł 51-121 Wrocław", "Zielona Góra 8"

@@ -231,6 +231,7 @@ def test_a_legal_form_in_a_column_of_its_own_stays_with_the_name():
         ("ul. Ogrodowa 170 zł 51-121 Wrocław", "ul. Ogrodowa 170 51-121 Wrocław"),
         ("ul. Polna 110A 3\n65-206 Zielona Góra 8", "ul. Polna 110A 65-206 Zielona Góra"),
         ("ul. Polna 114 A\n80-456 Gdańsk", "ul. Polna 114 A 80-456 Gdańsk"),  # may be 114A
+        ("G 5, JALAN SETIA\n40170 SETIA ALAM", "G 5, JALAN SETIA 40170 SETIA ALAM"),  # a block
     ],
 )
 def test_specks_around_the_address_words_are_left_out(lines, address):
