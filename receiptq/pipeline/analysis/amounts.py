@@ -94,6 +94,10 @@ def label_text(text: str) -> str:
     return AMOUNT_RE.sub(" ", text)
 
 
+#: An amount at the end of a total row with one of its two decimals lost.
+_CUT_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,6}[.,]\d)\W*$")
+
+
 def collect_amounts(lines: list[Line]) -> list[Amount]:
     """Amounts on every line, labelled by their own line or, failing that, the line above.
 
@@ -130,9 +134,6 @@ def collect_amounts(lines: list[Line]) -> list[Amount]:
     return out
 
 
-#: An amount at the end of a total row with one of its two decimals lost.
-_CUT_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,6}[.,]\d)\W*$")
-
 _LABEL_WEIGHT = {
     "rounded_total": 12.0,
     "total": 10.0,
@@ -141,6 +142,15 @@ _LABEL_WEIGHT = {
     "card": 4.0,
     None: 0.0,
 }
+
+
+def _label_and_place(a: Amount, label: str | None) -> float:
+    """A total candidate's score from its label (and how specific it is) and its height on
+    the page, before any arithmetic."""
+    s = _LABEL_WEIGHT[label]
+    if label in ("total", "rounded_total"):
+        s += min(a.label_len, 14) * 0.3
+    return s + 2.0 * a.rel_y + 0.5
 
 
 def _last(amounts: list[Amount], label: str) -> Decimal | None:
@@ -231,10 +241,7 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
             label = "rounded_total"  # "Total after rounding" with "Total" misread
         if label not in _LABEL_WEIGHT:
             continue
-        s = _LABEL_WEIGHT[label]
-        if label in ("total", "rounded_total"):
-            s += min(a.label_len, 14) * 0.3
-        s += 2.0 * a.rel_y + 0.5
+        s = _label_and_place(a, label)
         s += min(counts[a.value] - 1, 3) * 1.0
         if a.value == biggest:
             s += 0.5
@@ -262,9 +269,7 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
     for whole, a in _restored_totals(amounts + cut, labelled).items():
         if whole not in scores:
             # the printed total's label and place, and the arithmetic of `_sums_parts`
-            base = scores.get(a.value) if not a.cut else None
-            if base is None:
-                base = _LABEL_WEIGHT["total"] + min(a.label_len, 14) * 0.3 + 2.0 * a.rel_y + 0.5
+            base = _label_and_place(a, a.label) if a.cut else scores[a.value]
             scores[whole] = base + 3.0
     if paid is not None and paid not in scores:
         # Nothing printed reads as cash - change: the total line was likely misread.

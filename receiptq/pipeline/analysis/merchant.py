@@ -538,10 +538,10 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
         addr[0] = addr[0][_PL_STREET.search(addr[0]).start() :].strip()
     # line by line: "UTAMA 8" ending one line and "57000" opening the next is no "8 & 5"
     text = " ".join(repair_address(a) for a in addr if a)
-    return _trim_tail(text), (0.8 if seen_postcode else 0.5) * min(confs)
+    return _trim_specks(text), (0.8 if seen_postcode else 0.5) * min(confs)
 
 
-def _trim_tail(address: str) -> str:
+def _trim_specks(address: str) -> str:
     """An address without the specks OCR reads around its words: a lone dash at the end, a
     lower-case letter or two after an address in capitals ("SETIA ALAM s."), a lone
     letter or digit before its first word ("i ul. Lipowa", "1 NO 48"), and a comma read
