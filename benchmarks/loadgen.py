@@ -255,6 +255,54 @@ def run_wrk(job: dict, threads: int) -> dict:
             "client_cpu_s": cpu, "client_cores": cpu / elapsed}  # fmt: skip
 
 
+def run_ab(job: dict) -> dict:
+    """The poll load with ApacheBench (C, keep-alive): one job's status, over and over.
+
+    Its percentiles are of the answers it saw. wrk's are not: wrk adds, for every answer
+    slower than the mean round, the answers a fixed-rate client would have waited for
+    (its coordinated-omission correction), which for a closed loop of back-to-back
+    pollers reports a mean and tail well above the real ones (Little's law: mean =
+    connections / rate, and wrk's mean is often twice that)."""
+    import csv
+    import resource
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not shutil.which("ab"):
+        raise SystemExit("ab is not installed (Debian/Ubuntu: apt-get install apache2-utils)")
+    url = f"{job['url']}/api/v3/receipts/status/{job['job_ids'][0]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        table, raw = Path(tmp) / "pct.csv", Path(tmp) / "raw.tsv"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        argv = ["ab", "-q", "-k", "-c", str(job["connections"]), "-t", f"{job['duration']:g}",
+                "-n", "10000000", "-s", "10", "-H", f"Authorization: Bearer {job['key']}",
+                "-e", str(table), "-g", str(raw), url]  # fmt: skip
+        out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # -g: one row per request, "ttime" (ms, whole) in the 5th column
+        with raw.open() as fh:
+            rows = list(csv.reader(fh, delimiter="\t"))[1:]
+    latencies = [float(r[4]) / 1000 for r in rows if len(r) > 4]
+
+    def field(name: str) -> float:
+        line = next(x for x in out.splitlines() if x.startswith(name))
+        return float(line.split(":", 1)[1].split()[0])
+
+    done, failed = int(field("Complete requests")), int(field("Failed requests"))
+    non2xx = next((int(x.split(":")[1]) for x in out.splitlines() if x.startswith("Non-2xx")), 0)
+    elapsed = field("Time taken for tests")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    codes = {"2xx": done - failed - non2xx}
+    if non2xx:
+        codes["non-2xx"] = non2xx
+    if failed:
+        codes["failed"] = failed
+    return {"requests": done, "elapsed": elapsed, "rate": done / elapsed, "codes": codes,
+            "latency_ms": percentiles(latencies), "client_cpu_s": cpu,
+            "client_cores": cpu / elapsed}  # fmt: skip
+
+
 def make_bases(size_kb: int, distinct: int = 4) -> list[bytes]:
     from throughput import generated_jpeg
 
@@ -364,9 +412,11 @@ def main() -> int:
     p.add_argument("--job-ids", help="comma-separated existing job ids to poll instead")
     p.add_argument(
         "--client",
-        choices=("httpx", "wrk"),
+        choices=("httpx", "wrk", "ab"),
         default="httpx",
-        help="wrk: load from wrk (apt-get install wrk), far less client CPU",
+        help="wrk (apt-get install wrk) or ab (apache2-utils): far less client CPU than "
+        "httpx; ab polls one job and reports the latencies it saw, wrk's are corrected "
+        "for coordinated omission (see run_ab)",
     )
     p.add_argument("--wrk-threads", type=int, default=1)
     args = parser.parse_args()
@@ -408,6 +458,9 @@ def main() -> int:
         if args.mode == "poll" and args.client == "wrk":
             result = run_wrk(job, args.wrk_threads)
             args.processes = f"wrk -t {args.wrk_threads}"
+        elif args.mode == "poll" and args.client == "ab":
+            result = run_ab(job)
+            args.processes = "ab"
         else:
             result = run_load(job, args.processes)
         cpu_used = api_cpu(api_pid) - cpu_before
