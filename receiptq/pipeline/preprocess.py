@@ -92,6 +92,21 @@ def preprocess(
     return gray
 
 
+#: On a faint page, a pixel this much darker than the paper is ink.
+FAINT_INK_MARGIN = 30
+
+
+def binarize_below_paper(gray: np.ndarray, margin: int = FAINT_INK_MARGIN) -> np.ndarray:
+    """Black wherever the page is darker than its paper (the median gray) by ``margin``.
+
+    For faint print beside a bold line (a thermal receipt's pale text under a black
+    printed number): Tesseract's global threshold falls between the bold ink and the
+    paper and puts the pale text with the paper, so the page reads as one line.
+    """
+    paper = int(np.median(gray))
+    return np.where(gray < paper - margin, 0, 255).astype(np.uint8)
+
+
 def flatten_background(gray: np.ndarray, char_height: float) -> np.ndarray:
     """Divide by the local background (a closing wider than a character) so that shadows,
     creases and grey paper become white while the ink keeps its contrast."""

@@ -11,6 +11,7 @@ a postcode, a street word, or a number.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from receiptq.pipeline.analysis.amounts import find_amounts
@@ -79,8 +80,16 @@ _ADDRESS_WORDS = re.compile(
     r"LODZ|ŁÓDŹ|KATOWICE|UNIT|KM|PERSIARAN|KAMPUNG|KG|INDUSTRIAL|PERINDUSTRIAN|KAWASAN|"
     r"SEKSYEN|MALAYSIA|POLSKA|DARUL|EHSAN|TAKZIM|PERAK|PAHANG|KEDAH|PERLIS|KELANTAN|"
     r"TERENGGANU|MELAKA|NEGERI|SEMBILAN|SABAH|SARAWAK|PULAU|PINANG|PENANG|LABUAN|"
-    r"PUTRAJAYA|W\.?P|LANE|BLVD|DRIVE|DR|HIGH)\b",
+    r"PUTRAJAYA|W\.?P|LANE|BLVD|DRIVE|DR|HIGH|"
+    # buildings and roads: malls, towers, highways; French routes and streets
+    r"MALL|PLAZA|WISMA|MENARA|BANGUNAN|KOMPLEKS|COMPLEX|LEBUHRAYA|HIGHWAY|"
+    r"ROUTE|AUTOROUTE|RUE|BOULEVARD)\b",
     re.IGNORECASE,
+)
+#: Building words open an address ("PARADIGM MALL" over "LOT NO. 4F-27"), but under the
+#: postcode a mall is the outlet's name, not more of the address.
+_BUILDING_WORDS = re.compile(
+    r"\b(?:MALL|PLAZA|WISMA|MENARA|BANGUNAN|KOMPLEKS|COMPLEX)\b", re.IGNORECASE
 )
 _POSTCODE = re.compile(
     r"(?<![\dA-Za-z])(?:\d{5}|\d{2}-\d{3})(?!\d)"  # Malaysia, US ZIP, Poland
@@ -130,7 +139,7 @@ def has_legal_suffix(text: str) -> bool:
     """Whether ``text`` carries a company-form suffix (SDN BHD, Sp. z o.o., LTD, S.A.)."""
     if _PL_SOLE_TRADER.match(text):
         return True
-    bare = re.sub(r"\s*[\(\[][^()\[\]]*\d[^()\[\]]*[\)\]]?\s*$", "", text.strip())
+    bare = re.sub(r"\s*[\(\[][^()\[\]]*\d[^()\[\]]*[\)\]]?\s*$", "", clean_line(text))
     if _END_SUFFIXES.search(bare):
         return True
     words = [squash(w) for w in text.split()]
@@ -187,15 +196,15 @@ def header_lines(lines: list[Line], max_lines: int = 14) -> list[Line]:
 
 def clean_line(text: str) -> str:
     """Trim stray punctuation OCR adds at line ends (a final "." may end "Sp. z o.o.")."""
-    return text.strip(" ,:;|_-—~'\"`*").lstrip(".").strip()
+    return text.strip(" ,:;|_-—~'\"`*‘’“”").lstrip(".").strip()
 
 
 _PHONE_LIKE = re.compile(r"(?:\+?\d{2,4}[- ]?)?\d{2,4}[- ]\d{3,4}[- ]?\d{3,5}")
 _REG_WORDS = re.compile(
-    r"\b(?:CO|COMPANY|BUSINESS)\b\.?\s*(?:REG|NO|NUMBER)|\b(?:ROC|REG|REGISTRATION)\b",
+    r"\b(?:CO|COMPANY|BUSINESS)\b\.?\s*(?:RE[GQ]|NO|NUMBER)|\b(?:ROC|REG|REGISTRATION)\b",
     re.IGNORECASE,
 )
-_SDN = re.compile(r"^(?:S[DO0Q]N|5[DO]N|SDH|SON)\.?$", re.IGNORECASE)
+_SDN = re.compile(r"^(?:S[DO0QU]N|5[DO]N|SDH|SON)\.?$", re.IGNORECASE)
 _BHD = re.compile(r"^[B8GP3R][HN][DO0]\.?$|^B[A-Z]{1,2}[D0O]\.?$|^[A-Z8]?HD\.?$", re.IGNORECASE)
 
 
@@ -282,6 +291,8 @@ def _is_registration(text: str) -> bool:
         return not re.fullmatch(r"\W*\d{5}\s+[A-Za-z]{2}\W*", text)
     if re.search(r"\d{8,}", text.replace(" ", "")) and not _ADDRESS_WORDS.search(text):
         return True  # long id numbers (GST, company no.) with a misread label
+    if re.search(r"\d{10,}", text):
+        return True  # ...even beside an address word ("GST ID. NO : 000181747712")
     return bool(_REG_WORDS.search(text) and re.search(r"\d{4,}", text))
 
 
@@ -338,7 +349,8 @@ def find_merchant(lines: list[Line]) -> MerchantInfo:
     texts = [normalize_legal_forms(fix_word_letters(ln.text)) for ln in head]
     name_idx = None
     for i, text in enumerate(texts[:8]):
-        if has_legal_suffix(text):
+        # "Company Reg No. : 76495-W" names a form, but it is a registration line
+        if has_legal_suffix(text) and not _is_registration(text):
             name_idx = i
             break
     # A trade name with a weak form ("AMPHAWA THAI TEA & CO.") over the company that owns
@@ -483,6 +495,27 @@ def _is_place_line(text: str) -> bool:
     )
 
 
+#: A registration number printed inside an address line: "LOT LG 315, (201285-4)".
+_REG_IN_LINE = re.compile(r"\s*[\(\[]\s*\d[\d ]{3,11}\s*-\s*[A-Z0-9¥]\s*[\)\]]", re.IGNORECASE)
+
+
+def _repeats_end(previous: str, text: str) -> bool:
+    """Whether ``text``, a line of place words, only repeats how the line above ends
+    ("117, Jalan Radin Bagus,SriPetaling" / "Sri Petaling"). A postcode line printed
+    again stays ("216, Macalister Road, 10400 Penang." / "10400 Penang."): receipts do
+    print it twice, and the address is what they print."""
+    tail, whole = _folded(text), _folded(previous)
+    if not _is_place_line(text) or re.search(r"\d", text):
+        return False
+    return bool(tail) and whole.endswith(tail) and whole != tail
+
+
+def _folded(text: str) -> str:
+    """Letters and digits only, upper case, without accents ("Śri" reads as "SRI")."""
+    plain = unicodedata.normalize("NFKD", text.upper())
+    return "".join(c for c in plain if c.isalnum() and not unicodedata.combining(c))
+
+
 def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None, float]:
     """The address block after the name: from its first address-like line to the line
     with the postcode (plus short town, state or country lines, and an outlet line just
@@ -518,11 +551,15 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
             )
             if not outlet and (re.search(r"\d", text) or len(words) > 6):
                 break
-            if not town_next and not goes_on and not outlet and not _ADDRESS_WORDS.search(text):
+            region = _ADDRESS_WORDS.search(_BUILDING_WORDS.sub(" ", text))
+            if not town_next and not goes_on and not outlet and not region:
                 break
         if parse_dates(text) or _has_money(text):
             if addr:
                 break
+            continue
+        text = _REG_IN_LINE.sub("", text)
+        if addr and _repeats_end(addr[-1], text):
             continue
         addr.append(text.strip(" :;|_—~'\"`*").strip())
         confs.append(line.conf)

@@ -258,3 +258,64 @@ def test_a_name_broken_over_three_lines_at_its_forms():
     m = find_merchant(lines_from_text(text))
     assert m.name == "AIK HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"
     assert m.address == "NO. 17-G, JALAN SETIA"
+
+
+def test_a_legal_form_read_as_sun_bho_still_joins_the_name_it_closes():
+    text = "BINTANG TIMUR HARDWARE\nTRADING (KAJANG\nBARU) SUN BHO\n(123456-A)\nNO. 8, JALAN MAWAR"
+    m = find_merchant(lines_from_text(text))
+    assert m.name == "BINTANG TIMUR HARDWARE TRADING (KAJANG BARU) SDN BHD"
+    assert m.address == "NO. 8, JALAN MAWAR"
+
+
+def test_a_company_registration_line_is_not_the_name():
+    text = "MEKAR CRAFT\n8, JALAN PUDU,\n55100 KUALA LUMPUR\nCompany Req No. 7549514\n"
+    m = find_merchant(lines_from_text(text))
+    assert m.name == "MEKAR CRAFT"
+    assert m.address == "8, JALAN PUDU, 55100 KUALA LUMPUR"
+
+
+def test_a_name_with_a_speck_after_its_registration_number_keeps_its_form():
+    m = find_merchant(lines_from_text("77 MINI MART S/B (123456-X) ‘\nLOT 12, JALAN ANGSA,\n"))
+    assert m.name == "77 MINI MART S/B"
+
+
+def test_a_registration_number_inside_an_address_line_is_left_out():
+    text = "MAJU TELCO SDN BHD\nLOT G 12, (123456-7)\nMEGAH SHOPPING CENTRE,\n47800 SELANGOR\n"
+    assert find_merchant(lines_from_text(text)).address == (
+        "LOT G 12, MEGAH SHOPPING CENTRE, 47800 SELANGOR"
+    )
+
+
+def test_a_long_id_number_ends_the_address_even_beside_an_address_word():
+    text = "MAJU SDN BHD\nLOT 5, JALAN ANGSA,\nTAMAN MAWAR\n057 ID. NO : 000123456789\nINVOICE"
+    assert find_merchant(lines_from_text(text)).address == "LOT 5, JALAN ANGSA, TAMAN MAWAR"
+
+
+def test_a_place_that_repeats_the_end_of_the_line_above_is_left_out():
+    text = "KEDAI ROTI SDN BHD\n11, Jalan Mawar,SriMelati\nŚri Melati\nTel:03-1234 5678\n"
+    assert find_merchant(lines_from_text(text)).address == "11, Jalan Mawar,SriMelati"
+    # a postcode line printed twice is what the receipt says: kept
+    text = "KEDAI ROTI SDN BHD\n21, Jalan Mawar, 10400 Penang.\n10400 Penang.\nTel:04-123 4567\n"
+    assert find_merchant(lines_from_text(text)).address == (
+        "21, Jalan Mawar, 10400 Penang. 10400 Penang."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "address"),
+    [
+        (
+            "KEDAI MAJU SDN BHD\n(123456-K)\nSUNRISE MALL\nLOT NO.: 3F-12, 3RD FLOOR\nTEL: 03-1234",
+            "KEDAI MAJU SDN BHD",
+            "SUNRISE MALL LOT NO.: 3F-12, 3RD FLOOR",
+        ),
+        (
+            "STATION LES PINS\nAUTOROUTE CASA RABAT\n14000 KENITRA\nTel. : 05.11.22.33.44",
+            "STATION LES PINS",
+            "AUTOROUTE CASA RABAT 14000 KENITRA",
+        ),
+    ],
+)
+def test_a_building_or_a_road_opens_the_address(text, name, address):
+    m = find_merchant(lines_from_text(text))
+    assert (m.name, m.address) == (name, address)

@@ -38,3 +38,12 @@ def test_polish_receipt_total_and_date():
     assert receipt.language == "pl"
     assert receipt.currency == "PLN"
     assert receipt.merchant.tax_id == "7811002030"
+
+
+def test_a_page_with_nothing_to_read_is_read_again_and_stays_empty():
+    import numpy as np
+
+    # the first reading has fewer than NEARLY_EMPTY_WORDS words: the binarized retry runs,
+    # finds no more, and the first reading stands
+    receipt = read_receipt(np.full((600, 400, 3), 250, np.uint8))
+    assert receipt.total is None and receipt.merchant.name is None

@@ -55,3 +55,16 @@ def test_flattening_removes_a_shadow_without_losing_the_ink():
     paper = out[~ink]
     assert np.percentile(paper, 10) > 200  # the shadowed paper is white again
     assert np.median(out[ink]) < 120  # and the text still dark
+
+
+def test_pale_print_beside_bold_ink_is_binarized_below_the_paper():
+    from receiptq.pipeline.preprocess import binarize_below_paper
+
+    gray = np.full((40, 100), 245, np.uint8)  # paper
+    gray[5:10, 10:90] = 0  # a bold printed number
+    gray[20:24, 10:60] = 205  # pale thermal print, 40 levels under the paper
+    gray[30:32, 10:20] = 230  # a smudge, 15 under
+    out = binarize_below_paper(gray)
+    assert set(np.unique(out)) == {0, 255}
+    assert (out[5:10, 10:90] == 0).all() and (out[20:24, 10:60] == 0).all()
+    assert (out[30:32, 10:20] == 255).all() and out[0, 0] == 255
