@@ -271,6 +271,15 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
             # the printed total's label and place, and the arithmetic of `_sums_parts`
             base = _label_and_place(a, a.label) if a.cut else scores[a.value]
             scores[whole] = base + 3.0
+    service = _last(amounts, "service")
+    if service is not None and res.subtotal is not None and res.tax is not None:
+        # Subtotal + service charge + tax (+ rounding) is the bill: when no amount read
+        # says so, the total line was likely misread ("Fo ahinay Amount ex").
+        billed = res.subtotal + service + res.tax + (res.rounding or 0)
+        if billed > 0 and billed not in scores:
+            scores[billed] = 10.0  # as a total label would score
+        elif billed in scores:
+            scores[billed] += 3.0
     if paid is not None and paid not in scores:
         # Nothing printed reads as cash - change: the total line was likely misread.
         scores[paid] = 9.0

@@ -85,6 +85,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "KWOTAPTU",
     ),
     "rounding": ("ROUNDING", "ROUNDINGADJ", "ROUNDINGADJUSTMENT", "ROUNDADJ", "ZAOKRAGLENIE"),
+    "service": ("SERVICECHARGE", "SERVICECHG", "SVCCHARGE", "SVCCHG", "SERVICECHRG"),
     "cash": (
         "CASH",
         "TUNAI",

@@ -228,3 +228,22 @@ VISA                        5.90
     )
     assert t.total == Decimal("5.90")
     assert t.confidence > 0.3
+
+
+def test_a_misread_total_line_is_made_up_from_subtotal_service_charge_tax_and_rounding():
+    text = """1 HOUSE BEER 12 GLASSES   150.00
+1 LAGER 12 GLASSES        145.00
+SUB TOTAL                 295.00
+SERVICE CHARGE 10%         29.50
+GST 6%                     19.47
+ROUNDING ADJ               -0.02
+Fo ahinay Amount ex
+"""
+    lines = lines_from_text(text)
+    assert extract_totals(lines, Decimal("295.00")).total == Decimal("343.95")
+    # a readable total that the parts add up to is confirmed, not replaced
+    readable = text.replace("Fo ahinay Amount ex", "TOTAL AMOUNT   343.95")
+    assert extract_totals(lines_from_text(readable), Decimal("295.00")).total == Decimal("343.95")
+    # with no service charge printed, nothing is made up
+    plain = text.replace("SERVICE CHARGE 10%         29.50\n", "")
+    assert extract_totals(lines_from_text(plain), Decimal("295.00")).total != Decimal("314.45")
