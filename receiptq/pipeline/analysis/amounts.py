@@ -283,6 +283,10 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
     if paid is not None and paid not in scores:
         # Nothing printed reads as cash - change: the total line was likely misread.
         scores[paid] = 9.0
+        if res.rounding is not None and any(
+            paid == b.value + d for b in labelled for d in (res.rounding, -res.rounding)
+        ):
+            scores[paid] += 6.0  # ...and a total plus the rounding gives it: the rounded total
     if not scores:
         return res
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)

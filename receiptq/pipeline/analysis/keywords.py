@@ -95,6 +95,9 @@ LABELS: dict[str, tuple[str, ...]] = {
         "TENDERED",
         "PAID",
         "PAYMENT",
+        "PAIDAMOUNT",
+        "AMOUNTPAID",
+        "AMOUNTTENDERED",
     ),
     "card": (
         "CARD",

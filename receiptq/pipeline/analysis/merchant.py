@@ -541,7 +541,8 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
             town_next = re.search(r"\d\W*$", addr[-1]) is not None
             # ... or any place line when the line above ends with a comma ("39100
             # BRINCHANG," / "CAMERON HIGHLANDS,"): the address says it goes on.
-            goes_on = re.search(r",[\s._-]*$", addr[-1]) is not None
+            # (read with some confidence: garbage under it is not "the address goes on")
+            goes_on = re.search(r",[\s._-]*$", addr[-1]) is not None and line.conf >= 0.6
             # ... or the outlet's own line, when contact details follow it at once.
             outlet = (
                 _is_place_line(text)

@@ -247,3 +247,16 @@ Fo ahinay Amount ex
     # with no service charge printed, nothing is made up
     plain = text.replace("SERVICE CHARGE 10%         29.50\n", "")
     assert extract_totals(lines_from_text(plain), Decimal("295.00")).total != Decimal("314.45")
+
+
+def test_the_paid_amount_less_the_change_is_the_total_when_the_total_row_is_lost():
+    text = """Teal Am incl GST 6%         8.48
+Rounding Adjustment         (0.02)
+Tate! Payable Bi
+Psid Amount:              100.00
+Change :                   91.50
+"""
+    assert extract_totals(lines_from_text(text)).total == Decimal("8.50")
+    # a readable total that cash - change shows was rounded: the rounded total
+    readable = text.replace("Teal Am", "Total Amt")
+    assert extract_totals(lines_from_text(readable)).total == Decimal("8.50")

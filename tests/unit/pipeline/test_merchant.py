@@ -319,3 +319,13 @@ def test_a_place_that_repeats_the_end_of_the_line_above_is_left_out():
 def test_a_building_or_a_road_opens_the_address(text, name, address):
     m = find_merchant(lines_from_text(text))
     assert (m.name, m.address) == (name, address)
+
+
+def test_a_comma_after_the_postcode_lets_in_a_confident_place_line_only():
+    head = lines_from_text("MAJU SDN BHD\nNO. 3, JALAN SETIA,\n39100 BRINCHANG,")
+    town = lines_from_text("CAMERON HIGHLANDS")
+    garbage = lines_from_text("RET NOGE ROSLO", conf=51.0)
+    m = find_merchant(head + town)
+    assert m.address == "NO. 3, JALAN SETIA, 39100 BRINCHANG, CAMERON HIGHLANDS"
+    m = find_merchant(head + garbage)
+    assert m.address == "NO. 3, JALAN SETIA, 39100 BRINCHANG,"
