@@ -236,6 +236,8 @@ STREET_WORDS = (
     "PENANG", "PINANG", "MELAKA", "SABAH", "SARAWAK", "TERENGGANU", "KELANTAN", "NEGERI",
     "SEMBILAN", "PERLIS", "MALAYSIA", "DARUL", "EHSAN", "TAKZIM", "PETALING", "SHAH", "ALAM",
     "STREET", "ROAD", "AVENUE", "FLOOR", "GROUND", "LEVEL", "BLOCK", "INDUSTRIAL", "CENTRE",
+    "MUKIM", "DAERAH", "WILAYAH", "PERSEKUTUAN", "PUSAT", "KOMPLEKS", "MENARA", "BANGUNAN",
+    "WISMA", "LEBUHRAYA", "UTAMA", "UTARA", "SELATAN", "TIMUR", "BARAT", "INDAH", "PERDANA",
     "ULICA", "ALEJA", "OSIEDLE", "WARSZAWA", "KRAKÓW", "POZNAŃ", "GDAŃSK", "WROCŁAW",
     "ŁÓDŹ", "KATOWICE", "LUBLIN", "SZCZECIN", "BYDGOSZCZ", "BIAŁYSTOK", "GDYNIA",
 )  # fmt: skip
@@ -271,9 +273,9 @@ def repair_address(text: str) -> str:
         elif up in _SHORT_STREET_WORDS:
             tok = _same_case(_SHORT_STREET_WORDS[up], tok)
         elif len(tok) >= 5 and tok.isalpha() and up not in STREET_WORDS:
-            match = next((w for w in STREET_WORDS if _one_edit(up, w)), None)
-            if match:
-                tok = _same_case(match, tok)
+            matches = [w for w in STREET_WORDS if _one_edit(up, w)]
+            if len(matches) == 1:  # "UTANA" is one letter from both UTAMA and UTARA
+                tok = _same_case(matches[0], tok)
         out.append(tok)
     return "".join(out)
 

@@ -329,3 +329,10 @@ def test_a_comma_after_the_postcode_lets_in_a_confident_place_line_only():
     assert m.address == "NO. 3, JALAN SETIA, 39100 BRINCHANG, CAMERON HIGHLANDS"
     m = find_merchant(head + garbage)
     assert m.address == "NO. 3, JALAN SETIA, 39100 BRINCHANG,"
+
+
+def test_address_words_are_repaired_only_when_one_word_fits():
+    assert repair_address("MUKIN KAPAR, 42100 KLANG") == "MUKIM KAPAR, 42100 KLANG"
+    assert repair_address("Kepong Utara, 52100") == "Kepong Utara, 52100"  # a word itself
+    # one letter from both UTAMA and UTARA: left as read
+    assert repair_address("BANDAR UTANA") == "BANDAR UTANA"
