@@ -524,6 +524,7 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
     above the contact details), stopping at contact details."""
     addr: list[str] = []
     confs: list[float] = []
+    used: list[Line] = []
     seen_postcode = False
     rows = head[start:]
     for k, line in enumerate(rows):
@@ -566,6 +567,7 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
             continue
         addr.append(text.strip(" :;|_—~'\"`*").strip())
         confs.append(line.conf)
+        used.append(line)
         seen_postcode = seen_postcode or _has_postcode(text)
         if len(addr) >= 6:
             break
@@ -576,9 +578,33 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
         # "Sklep nr 12" above "ul. Długa 5": a branch line, not the address.
         addr, confs = addr[street[0] :], confs[street[0] :]
         addr[0] = addr[0][_PL_STREET.search(addr[0]).start() :].strip()
+    addr = agree_spellings(addr, used)
     # line by line: "UTAMA 8" ending one line and "57000" opening the next is no "8 & 5"
     text = " ".join(repair_address(a) for a in addr if a)
     return _trim_specks(text), (0.8 if seen_postcode else 0.5) * min(confs)
+
+
+def agree_spellings(texts: list[str], lines: list[Line]) -> list[str]:
+    """One spelling for a word an address prints twice: "TAMAN MALURI SC" and "TAMAN
+    MALURT CHERAS" are one place, and of two spellings a letter apart (words of five
+    letters or more) the one Tesseract read with more confidence, summed over where it
+    occurs, is kept. Address words (STREET_WORDS) stay as they are."""
+    support: dict[str, float] = {}
+    for line in lines:
+        for word in line.words:
+            for part in re.findall(r"[^\W\d_]{5,}", word.text):
+                support[part.upper()] = support.get(part.upper(), 0.0) + max(word.conf, 0.0)
+
+    def agreed(m: re.Match) -> str:
+        up = m[0].upper()
+        if up in STREET_WORDS:
+            return m[0]  # a word of its own ("KEPONG UTARA" beside "BANDAR UTAMA")
+        rivals = [w for w in support if _one_edit(up, w) and support[w] > support.get(up, 0.0)]
+        if len(rivals) != 1:
+            return m[0]
+        return _same_case(rivals[0], m[0])
+
+    return [re.sub(r"[^\W\d_]{5,}", agreed, t) for t in texts]
 
 
 def _trim_specks(address: str) -> str:

@@ -6,6 +6,7 @@ import pytest
 
 from receiptq.pipeline.analysis.lines import lines_from_text
 from receiptq.pipeline.analysis.merchant import (
+    agree_spellings,
     find_merchant,
     has_legal_suffix,
     normalize_legal_forms,
@@ -336,3 +337,16 @@ def test_address_words_are_repaired_only_when_one_word_fits():
     assert repair_address("Kepong Utara, 52100") == "Kepong Utara, 52100"  # a word itself
     # one letter from both UTAMA and UTARA: left as read
     assert repair_address("BANDAR UTANA") == "BANDAR UTANA"
+
+
+def test_a_word_an_address_prints_twice_gets_its_more_confident_spelling():
+    rows = ["3RD FLR, TAMAN MELATI SC", "TAMAN MELATT CHERAS, 55100 KUALA LUMPUR"]
+    lines = lines_from_text(rows[0], conf=92.0) + lines_from_text(rows[1], conf=71.0)
+    assert agree_spellings(rows, lines) == [rows[0], "TAMAN MELATI CHERAS, 55100 KUALA LUMPUR"]
+    # the more confident reading wins whichever row it is on
+    lines = lines_from_text(rows[0], conf=60.0) + lines_from_text(rows[1], conf=80.0)
+    assert agree_spellings(rows, lines) == ["3RD FLR, TAMAN MELATT SC", rows[1]]
+    # two address words a letter apart are two words
+    rows = ["1, BANDAR UTAMA,", "KEPONG UTARA, 52100"]
+    lines = lines_from_text(rows[0], conf=95.0) + lines_from_text(rows[1], conf=60.0)
+    assert agree_spellings(rows, lines) == rows
