@@ -298,7 +298,11 @@ def _is_registration(text: str) -> bool:
     return bool(_REG_WORDS.search(text) and re.search(r"\d{4,}", text))
 
 
-_STOP_SQUASHED = ("INVOICE", "RECEIPT", "PARAGON", "FISKALNY", "CASHBILL", "GUESTCHECK")
+#: ...squashed, so that they are found glued to what follows ("GSTNO.00041761").
+_STOP_SQUASHED = (
+    "INVOICE", "RECEIPT", "PARAGON", "FISKALNY", "CASHBILL", "GUESTCHECK", "GSTNO", "GSTID",
+    "GSTREG",
+)  # fmt: skip
 
 
 def _is_contact(text: str) -> bool:

@@ -350,3 +350,8 @@ def test_a_word_an_address_prints_twice_gets_its_more_confident_spelling():
     rows = ["1, BANDAR UTAMA,", "KEPONG UTARA, 52100"]
     lines = lines_from_text(rows[0], conf=95.0) + lines_from_text(rows[1], conf=60.0)
     assert agree_spellings(rows, lines) == rows
+
+
+def test_a_gst_number_glued_to_its_label_is_no_address():
+    text = "UL 1 GSTNO.00041761\nNo.J-8, Jalan Mawar, 50 480KL\nTEL)03 1234 5678"
+    assert find_merchant(lines_from_text(text)).address == "No.J-8, Jalan Mawar, 50 480KL"
