@@ -423,7 +423,7 @@ def find_merchant(lines: list[Line]) -> MerchantInfo:
     info.name = clean_line(name) or None
     # OCR confidence of the lines used: a misread letter makes the whole name wrong.
     info.name_confidence *= min(ln.conf for ln in head[first : last + 1])
-    info.address, info.address_confidence = _address(head, texts, last + 1)
+    info.address, info.address_confidence = _address(head, texts, last + 1, info.name)
     return info
 
 
@@ -522,7 +522,9 @@ def _folded(text: str) -> str:
     return "".join(c for c in plain if c.isalnum() and not unicodedata.combining(c))
 
 
-def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None, float]:
+def _address(
+    head: list[Line], texts: list[str], start: int, name: str | None = None
+) -> tuple[str | None, float]:
     """The address block after the name: from its first address-like line to the line
     with the postcode (plus short town, state or country lines, and an outlet line just
     above the contact details), stopping at contact details."""
@@ -531,8 +533,11 @@ def _address(head: list[Line], texts: list[str], start: int) -> tuple[str | None
     used: list[Line] = []
     seen_postcode = False
     rows = head[start:]
+    named = _folded(name) if name else ""
     for k, line in enumerate(rows):
         text = line.text.strip()
+        if not addr and len(named) >= 5 and _folded(text).startswith(named):
+            continue  # the name again with its outlet ("DOMINO'S PIZZA TAMAN UNIVERSITI")
         if _is_registration(text) or (not addr and not _looks_like_address(text)):
             if addr:
                 break

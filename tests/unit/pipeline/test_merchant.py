@@ -355,3 +355,15 @@ def test_a_word_an_address_prints_twice_gets_its_more_confident_spelling():
 def test_a_gst_number_glued_to_its_label_is_no_address():
     text = "UL 1 GSTNO.00041761\nNo.J-8, Jalan Mawar, 50 480KL\nTEL)03 1234 5678"
     assert find_merchant(lines_from_text(text)).address == "No.J-8, Jalan Mawar, 50 480KL"
+
+
+def test_the_name_printed_again_with_its_outlet_is_not_the_address():
+    text = """TAX INVOICE
+PIZZA HUT
+GST REF NO : 001234567890
+PIZZA HUT TAMAN MAWAR
+30, Jln Mawar 7, Tmn Mawar
+81300 Skudai, Johor
+Order : 1131"""
+    m = find_merchant(lines_from_text(text))
+    assert (m.name, m.address) == ("PIZZA HUT", "30, Jln Mawar 7, Tmn Mawar 81300 Skudai, Johor")
