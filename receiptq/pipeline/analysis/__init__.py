@@ -97,7 +97,7 @@ def analyze_lines(lines: list[Line], known: Container[str] | None = None) -> Rec
     start, end = _items_span(lines)
     parsed_items = extract_items(lines, start, end)
     totals = extract_totals(lines, item_sum(parsed_items))
-    merchant = find_merchant(lines)
+    merchant = find_merchant(lines, known if known is not None else lexicon())
     currency = detect_currency(full, language)
     # US receipts print month first (04/05/2023 is April 5th).
     date, time, date_conf = pick_date(texts, month_first=currency == "USD")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass
 
 from receiptq.pipeline.analysis.amounts import find_amounts
@@ -246,6 +247,33 @@ _SHORT_STREET_WORDS = {"JIN": "JLN", "THN": "TMN", "TNN": "TMN", "LRC": "LRG"}
 PLACE_PAIRS = {"SHAH": "ALAM", "SERI": "KEMBANGAN", "PETALING": "JAYA", "JOHOR": "BAHRU"}
 
 
+#: What a business is, as its name says (English and Malay), for repairing one-letter OCR
+#: errors in names ("HARDUARE" -> HARDWARE): general vocabulary, not any merchant's name.
+BUSINESS_WORDS = (
+    "HARDWARE", "STATIONERY", "CONFECTIONERY", "BAKERY", "BAKERIES", "RESTAURANT",
+    "RESTAURANTS", "RESTORAN", "TRADING", "ENTERPRISE", "ENTERPRISES", "MARKETING",
+    "INDUSTRIES", "SUPERMARKET", "MINIMARKET", "PHARMACY", "ELECTRICAL", "ELECTRONICS",
+    "FURNITURE", "DISTRIBUTOR", "DISTRIBUTORS", "HOLDINGS", "SERVICES", "CATERING",
+    "ADVERTISING", "PRINTING", "AUTOMOTIVE", "TELECOMMUNICATIONS", "CORPORATION",
+    "INTERNATIONAL", "PERNIAGAAN", "KEDAI", "SYARIKAT", "HYPERMARKET", "BOOKSTORE",
+)  # fmt: skip
+
+
+def repair_business_words(name: str, known: Container[str] | None = None) -> str:
+    """Undo one-letter OCR errors in the words that say what a business is, when exactly
+    one such word is a letter away ("VERBENA CONFECTIUNERY SDN BHD"), and the word read
+    is not a word of ``known`` (the word list: "BAKERS" is no misread BAKERY)."""
+
+    def fix(m: re.Match) -> str:
+        up = m[0].upper()
+        if up in BUSINESS_WORDS or (known is not None and m[0].lower() in known):
+            return m[0]
+        matches = [w for w in BUSINESS_WORDS if _one_edit(up, w)]
+        return _same_case(matches[0], m[0]) if len(matches) == 1 else m[0]
+
+    return re.sub(r"[A-Za-z]{6,}", fix, name)
+
+
 def _one_edit(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` differ by one substitution (OCR rarely adds letters)."""
     return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
@@ -343,8 +371,9 @@ _STRONG_FORM = re.compile(
 )
 
 
-def find_merchant(lines: list[Line]) -> MerchantInfo:
-    """Name, address, tax id and phone from the lines of a receipt."""
+def find_merchant(lines: list[Line], known: Container[str] | None = None) -> MerchantInfo:
+    """Name, address, tax id and phone from the lines of a receipt (``known``: the word
+    list, see `repair_business_words`)."""
     info = MerchantInfo()
     all_text = [ln.text for ln in lines]
     info.tax_id = find_tax_id(all_text)
@@ -420,7 +449,7 @@ def find_merchant(lines: list[Line]) -> MerchantInfo:
     name = re.sub(r"\s*[\(\[][^()\[\]]*\d[^()\[\]]*[\)\]]?\s*$", "", name)  # (519537-X)
     name = re.sub(r"(?<=[A-Za-z])\s[86]\s(?=[A-Za-z])", " & ", name)  # "&" read as 8 or 6
     name = re.sub(r"\s*[\(\[]?\s*\d{4,12}\s*-\s*[A-Z]\s*[\)\]]?\s*", " ", name).strip()
-    info.name = clean_line(name) or None
+    info.name = repair_business_words(clean_line(name), known) or None
     # OCR confidence of the lines used: a misread letter makes the whole name wrong.
     info.name_confidence *= min(ln.conf for ln in head[first : last + 1])
     info.address, info.address_confidence = _address(head, texts, last + 1, info.name)

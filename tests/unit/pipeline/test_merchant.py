@@ -11,6 +11,7 @@ from receiptq.pipeline.analysis.merchant import (
     has_legal_suffix,
     normalize_legal_forms,
     repair_address,
+    repair_business_words,
 )
 
 MALAYSIAN = """
@@ -367,3 +368,16 @@ PIZZA HUT TAMAN MAWAR
 Order : 1131"""
     m = find_merchant(lines_from_text(text))
     assert (m.name, m.address) == ("PIZZA HUT", "30, Jln Mawar 7, Tmn Mawar 81300 Skudai, Johor")
+
+
+def test_what_a_business_is_is_repaired_in_its_name():
+    assert repair_business_words("KENANGA CONFECTIUNERY SDN BHD") == (
+        "KENANGA CONFECTIONERY SDN BHD"
+    )
+    assert repair_business_words("Maju Harduare Trading") == "Maju Hardware Trading"
+    # a word of the word list is no misread one ("BAKERS" is not BAKERY)
+    known = {"bakers"}
+    assert repair_business_words("GARDENA BAKERS SDN BHD", known) == "GARDENA BAKERS SDN BHD"
+    assert repair_business_words("GARDENA BAKERS SDN BHD") == "GARDENA BAKERY SDN BHD"
+    text = "KENANGA CONFECTIUNERY SDN BHD\nNO 8, JALAN MAWAR\n"
+    assert find_merchant(lines_from_text(text)).name == "KENANGA CONFECTIONERY SDN BHD"
