@@ -176,13 +176,17 @@ def parse_job_id(value: str) -> str:
         raise NotFound("No such job.") from exc
 
 
-def _load(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
-    """The job's current state: Redis first (one round trip), PostgreSQL when Redis has
-    lost it or is down. Another user's job is reported as missing, never as forbidden."""
+def _load(
+    ctx: Context, user_id: str, job_id: str, state: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The job's current state: Redis first (one round trip, or none when ``state`` is
+    the hash already read), PostgreSQL when Redis has lost it or is down. Another user's
+    job is reported as missing, never as forbidden."""
     job_id = parse_job_id(job_id)
-    row: dict[str, Any] | None = None
+    row: dict[str, Any] | None = state if state and state.get("job_id") == job_id else None
     try:
-        row = jobstate.read(ctx.redis, job_id)
+        if row is None:
+            row = jobstate.read(ctx.redis, job_id)
     except redis.RedisError:
         log.warning("redis unavailable: status read from PostgreSQL", extra={"job_id": job_id})
     if row is None:
@@ -197,8 +201,11 @@ def _load(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
     return row
 
 
-def status(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
-    return _public(ctx, _load(ctx, user_id, job_id))
+def status(
+    ctx: Context, user_id: str, job_id: str, state: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The job's public status (``state``: its Redis hash if already read, see _load)."""
+    return _public(ctx, _load(ctx, user_id, job_id, state))
 
 
 def delete(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
+from typing import Any, NamedTuple
 
 import redis
 from flask import current_app, g, request
 
 from receiptq.errors import Unauthorized
-from receiptq.store import keys
+from receiptq.store import jobstate, keys
 
 # Each API process remembers a valid key -> user for a few seconds, so a status poll costs
-# one Redis GET instead of a PostgreSQL checkout, check and query (docs/performance.md).
+# one Redis GET (pipelined with the job's state) instead of a PostgreSQL checkout, check and
+# query (docs/performance.md).
 # `receiptq keys revoke` bumps KEYS_GENERATION in Redis, which empties every process'
 # cache at its next request: revocation is immediate. A key revoked any other way (SQL on
 # api_keys, or while Redis was unreachable) is refused within CACHE_SECONDS. Only valid
@@ -31,18 +34,34 @@ def keys_changed(client: redis.Redis) -> None:
     client.incr(KEYS_GENERATION)
 
 
-def user_for_token(ctx, token: str) -> keys.User | None:
+class Found(NamedTuple):
+    user: keys.User | None
+    #: the polled job's state as Redis has it (jobstate.parse), when one was asked for
+    job_state: dict[str, Any] | None = None
+
+
+def user_for_token(ctx, token: str, job_id: str | None = None) -> Found:
     """The key's user, or None. The generation is read before PostgreSQL is asked, and
-    a revocation bumps it after its commit, so a stale entry never outlives a revoke."""
+    a revocation bumps it after its commit, so a stale entry never outlives a revoke.
+
+    With ``job_id`` (a status poll), that job's state hash is read in the same round
+    trip to Redis as the generation: a poll costs one round trip, not two. The caller
+    still checks whose job it is."""
     cache_key = (ctx.settings.database_url, keys.hash_key(token))
     try:
-        generation = ctx.redis.get(KEYS_GENERATION)
+        with ctx.redis.pipeline(transaction=False) as pipe:
+            pipe.get(KEYS_GENERATION)
+            if job_id is not None:
+                pipe.hgetall(jobstate.job_key(job_id))
+            replies = pipe.execute()
     except redis.RedisError:
-        return keys.user_for_key(ctx.pool, token)
+        return Found(keys.user_for_key(ctx.pool, token))
+    generation = replies[0]
+    job_state = jobstate.parse(replies[1]) if job_id is not None else None
     now = time.monotonic()
     entry = _cache.get(cache_key)
     if entry is not None and entry[0] > now and entry[1] == generation:
-        return entry[2]
+        return Found(entry[2], job_state)
     user = keys.user_for_key(ctx.pool, token)
     if user is None:
         _cache.pop(cache_key, None)
@@ -50,7 +69,7 @@ def user_for_token(ctx, token: str) -> keys.User | None:
         if len(_cache) >= CACHE_MAX_ENTRIES:
             _cache.clear()
         _cache[cache_key] = (now + CACHE_SECONDS, generation, user)
-    return user
+    return Found(user, job_state)
 
 
 def bearer_token() -> str | None:
@@ -73,7 +92,23 @@ def require_user() -> None:
     if token is None:
         raise Unauthorized("Send your API key as 'Authorization: Bearer <key>'.")
     ctx = current_app.extensions["receiptq"]
-    user = user_for_token(ctx, token)
-    if user is None:
+    job_id = _polled_job_id()
+    found = user_for_token(ctx, token, job_id)
+    if found.user is None:
         raise Unauthorized("The API key is not valid or was revoked.")
-    g.user = user
+    g.user = found.user
+    if found.job_state is not None:
+        g.job_state = found.job_state  # for the status view, which checks the owner
+
+
+#: Endpoints whose job's state is read with the key's generation (see user_for_token).
+POLL_ENDPOINTS = ("receipts.status",)
+
+
+def _polled_job_id() -> str | None:
+    if request.endpoint not in POLL_ENDPOINTS:
+        return None
+    try:
+        return str(uuid.UUID((request.view_args or {}).get("job_id", "")))
+    except ValueError:
+        return None  # the view answers 404

@@ -139,7 +139,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
 @bp.get("/status/<job_id>")
 @documented("A job's status, progress and result", {200: models.JobStatus}, errors=[404])
 def status(job_id: str) -> Response:
-    job = jobs.status(_ctx(), g.user.id, job_id)
+    job = jobs.status(_ctx(), g.user.id, job_id, g.pop("job_state", None))
     response = jsonify(job)
     if job["status"] not in TERMINAL:
         response.headers["Retry-After"] = POLL_AFTER_SECONDS

@@ -80,7 +80,11 @@ def write(client: redis.Redis, row: dict[str, Any], ttl: int) -> dict[str, Any]:
 
 def read(client: redis.Redis, job_id: str) -> dict[str, Any] | None:
     """The job as Redis has it (with user_id), or None when Redis lost or never had it."""
-    raw = client.hgetall(job_key(job_id))
+    return parse(client.hgetall(job_key(job_id)))
+
+
+def parse(raw: dict[bytes, bytes]) -> dict[str, Any] | None:
+    """A job hash as HGETALL returns it (see `read`), e.g. from a pipeline."""
     if not raw:
         return None
     row = {k.decode(): v.decode() for k, v in raw.items()}
