@@ -99,6 +99,14 @@ def main(argv: list[str] | None = None) -> int:
         "work: seconds a run; CPU figures then are not the pipeline's, see readings_cache.py)",
     )
     args = parser.parse_args(argv)
+    if args.cache is not None:
+        try:
+            args.cache.mkdir(parents=True, exist_ok=True)
+            probe = args.cache / ".writable"
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:
+            parser.error(f"--cache {args.cache}: cannot write there ({exc.strerror})")
     if args.no_deskew:  # both readings' preprocessing
         FIRST_PASS["deskew"] = SECOND_PASS["deskew"] = False
 
