@@ -616,6 +616,11 @@ def _address(
         # "Sklep nr 12" above "ul. Długa 5": a branch line, not the address.
         addr, confs = addr[street[0] :], confs[street[0] :]
         addr[0] = addr[0][_PL_STREET.search(addr[0]).start() :].strip()
+    elif street and (m := _PL_STREET.search(addr[0])) and m.start() > 0:
+        # specks before the street on its own row: "Z | al. Niepodległości 80A"
+        before = addr[0][: m.start()]
+        if sum(c.isalnum() for c in before) <= 3 and not re.search(r"\d", before):
+            addr[0] = addr[0][m.start() :].strip()
     addr = agree_spellings(addr, used)
     # line by line: "UTAMA 8" ending one line and "57000" opening the next is no "8 & 5"
     text = " ".join(repair_address(a) for a in addr if a)
@@ -655,11 +660,19 @@ def _trim_specks(address: str) -> str:
     address = re.sub(r"(?<=\w)\s+j\s+(?=\w)", ", ", address)
     # a comma after a Polish house number, or a speck after the town, read as a digit or a
     # lower-case letter or two: "ul. Ogrodowa 170 zł 51-121 Wrocław", "Zielona Góra 8"
-    address = re.sub(r"(\d[A-Z]?)\s+(?:\d|[a-zł]{1,2})\s+(?=\d{2}-\d{3}\b)", r"\1 ", address)
+    address = re.sub(
+        r"(\d[A-Z]?)\s+(?:\d|[a-ząćęłńóśźż]{1,3})\s+(?=\d{2}-\d{3}\b)", r"\1 ", address
+    )
     address = re.sub(r"(\b\d{2}-\d{3}\s+\w+(?:\s\w+)?)\s+(?:\d|[a-z])$", r"\1", address)
     head, _, tail = address.rpartition(" ")
     if head and re.fullmatch(r"[a-z]{1,2}\W?", tail) and head == head.upper():
         return head
+    # inside an address in capitals, a lone word of one to three lower-case letters is a
+    # speck ("47301 i PETALING JAYA", "on NO 62", "31400 faa IPOH")
+    words = address.split(" ")
+    specks = [w for w in words if re.fullmatch(r"[a-z]{1,3}", w)]
+    if specks and "".join(c for w in words if w not in specks for c in w if c.isalpha()).isupper():
+        address = " ".join(w for w in words if w not in specks)
     return address
 
 

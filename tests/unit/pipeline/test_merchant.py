@@ -234,6 +234,11 @@ def test_a_legal_form_in_a_column_of_its_own_stays_with_the_name():
         ("ul. Polna 110A 3\n65-206 Zielona Góra 8", "ul. Polna 110A 65-206 Zielona Góra"),
         ("ul. Polna 114 A\n80-456 Gdańsk", "ul. Polna 114 A 80-456 Gdańsk"),  # may be 114A
         ("G 5, JALAN SETIA\n40170 SETIA ALAM", "G 5, JALAN SETIA 40170 SETIA ALAM"),  # a block
+        ("NO 27, JALAN MAWAR,\n47301 i PETALING JAYA", "NO 27, JALAN MAWAR, 47301 PETALING JAYA"),
+        ("on NO 62, JALAN MAWAR,\n31400 faa IPOH", "NO 62, JALAN MAWAR, 31400 IPOH"),
+        ("No 6, Jalan Mawar,\n31400 Ipoh, on", "No 6, Jalan Mawar, 31400 Ipoh, on"),  # not caps
+        ("ul. Ogrodowa 43 sej 80-264 Gdańsk", "ul. Ogrodowa 43 80-264 Gdańsk"),
+        ("Z | al. Lipowa 80A\n93-464 Łódź", "al. Lipowa 80A 93-464 Łódź"),
     ],
 )
 def test_specks_around_the_address_words_are_left_out(lines, address):
