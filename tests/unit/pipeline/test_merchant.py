@@ -386,3 +386,19 @@ def test_what_a_business_is_is_repaired_in_its_name():
     assert repair_business_words("GARDENA BAKERS SDN BHD") == "GARDENA BAKERY SDN BHD"
     text = "KENANGA CONFECTIUNERY SDN BHD\nNO 8, JALAN MAWAR\n"
     assert find_merchant(lines_from_text(text)).name == "KENANGA CONFECTIONERY SDN BHD"
+
+
+def test_a_price_per_kilogram_is_an_item_row_not_a_kampung():
+    text = """RIVERSIDE GROCER
+24 High Street
+Bath BA1 4WF
+Tel:01632 960888
+Carrots
+1.817kg@0.49/kg 0.89Z
+Bagels Plain 5pk
+3@1.59 4.77Z"""
+    m = find_merchant(lines_from_text(text))
+    assert (m.name, m.address) == ("RIVERSIDE GROCER", "24 High Street Bath BA1 4WF")
+    # ...while KG before a place is still one
+    m = find_merchant(lines_from_text("MAJU SDN BHD\nNO.54, JALAN IPOH,\nKG. BATU\n51200 KL"))
+    assert m.address == "NO.54, JALAN IPOH, KG. BATU 51200 KL"
