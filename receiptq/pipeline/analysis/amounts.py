@@ -280,6 +280,16 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
             scores[billed] = 10.0  # as a total label would score
         elif billed in scores:
             scores[billed] += 3.0
+    by_rate = [a.value for a in amounts if a.label == "rate_sales" and a.right and a.value > 0]
+    if by_rate:
+        # Polish fiscal receipts print the gross sales at each PTU rate; they add up to the
+        # total, and the payment (card or cash) says the same when SUMA was misread.
+        rate_sum = sum(by_rate, Decimal(0))
+        paid_so = any(
+            a.value == rate_sum and a.label in ("card", "cash") and a.right for a in amounts
+        )
+        if rate_sum in scores:  # a printed amount; a row lost makes the sum no candidate
+            scores[rate_sum] += 4.0 + (6.0 if paid_so else 0.0)
     if paid is not None and paid not in scores:
         # Nothing printed reads as cash - change: the total line was likely misread.
         scores[paid] = 9.0

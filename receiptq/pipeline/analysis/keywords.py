@@ -86,6 +86,8 @@ LABELS: dict[str, tuple[str, ...]] = {
     ),
     "rounding": ("ROUNDING", "ROUNDINGADJ", "ROUNDINGADJUSTMENT", "ROUNDADJ", "ZAOKRAGLENIE"),
     "service": ("SERVICECHARGE", "SERVICECHG", "SVCCHARGE", "SVCCHG", "SERVICECHRG"),
+    # Polish fiscal receipts: the gross sales at each PTU rate, which add up to SUMA
+    "rate_sales": ("SPRZEDAZOPODATKOWANA", "SPRZEDOPOD", "SPRZEDAZOPOD"),
     "cash": (
         "CASH",
         "TUNAI",

@@ -260,3 +260,26 @@ Change :                   91.50
     # a readable total that cash - change shows was rounded: the rounded total
     readable = text.replace("Teal Am", "Total Amt")
     assert extract_totals(lines_from_text(readable)).total == Decimal("8.50")
+
+
+def test_polish_sales_by_rate_and_the_card_outvote_a_misread_suma():
+    text = """SPRZEDAŻ OPODATKOWANA B       20,35
+PTU B 8,00 %                  1,51
+SPRZEDAŻ OPODATKOWANA C       53,30
+PTU C 5,00 %                  2,54
+SUMA PTU                      4,05
+SUMA PLN                     13,03
+KARTA                        73,65
+"""
+    assert extract_totals(lines_from_text(text)).total == Decimal("73.65")
+    # read right, SUMA stays the total
+    right = text.replace("SUMA PLN                     13,03", "SUMA PLN                     73,65")
+    assert extract_totals(lines_from_text(right)).total == Decimal("73.65")
+    # a rate row lost: its partial sum is no candidate (the change says 147.04)
+    lost = """SPRZEDAŻ OPODATKOWANA A       23,27
+SPRZEDAŻ OPODATKOWANA B       15,69
+PTU C 5,00 %                 35,15
+GOTÓWKA                     150,00
+RESZTA                        2,96
+"""
+    assert extract_totals(lines_from_text(lost)).total == Decimal("147.04")
