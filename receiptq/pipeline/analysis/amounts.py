@@ -96,6 +96,11 @@ def label_text(text: str) -> str:
 
 #: An amount at the end of a total row with one of its two decimals lost.
 _CUT_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,6}[.,]\d)\W*$")
+#: An amount read with a space beside its separator ("SUMA PLN 46, 74", "KARTA 46 ,74"),
+#: taken only at the end of a summary row.
+_SPACED_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,6})(?: [.,] ?| ?[.,] )(\d{2})\W*$")
+_SUMMARY_LABELS = ("total", "rounded_total", "subtotal", "tax", "cash", "card", "change",
+                   "rate_sales")  # fmt: skip
 
 
 def collect_amounts(lines: list[Line]) -> list[Amount]:
@@ -112,6 +117,8 @@ def collect_amounts(lines: list[Line]) -> list[Amount]:
         if label is None and i > 0 and not find_amounts(lines[i - 1].text):
             label, llen = labels[i - 1]
             llen -= 2  # a label one line up is weaker evidence
+        if not found and label in _SUMMARY_LABELS and (sp := _SPACED_AMOUNT.search(line.text)):
+            found = [(Decimal(f"{sp[1]}.{sp[2]}"), sp.start(), sp.end())]
         m = (
             None
             if found or label not in ("total", "rounded_total")
@@ -204,6 +211,41 @@ def _restored_totals(amounts: list[Amount], labelled: list[Amount]) -> dict[Deci
     return out
 
 
+#: "SPRZEDAŻ OPODATKOWANA A 28,37" and "PTU A 23,00 % 5,30": a rate's letter, its
+#: percentage and the tax at it.
+_RATE_LETTER = re.compile(r"OPODATK\w*\W+([A-G])\b", re.IGNORECASE)
+_PTU_RATE = re.compile(r"\bPTU\W+([A-G])\W+(\d{1,2})[.,](\d{2})\s?%", re.IGNORECASE)
+_SUMA_PTU = re.compile(r"\bSUMA\W+PTU\b", re.IGNORECASE)
+
+
+def rates_check_out(lines: list[Line], amounts: list[Amount]) -> bool:
+    """Whether each rate's sales row has a PTU row whose tax is that rate's share of the
+    sales (gross x r / (100 + r), to the grosz), one PTU row for each, and the taxes add
+    up to the SUMA PTU row: the rows were read right, digit for digit, and none was lost."""
+    last = {a.line: a.value for a in amounts if a.right}
+    sales: dict[str, Decimal] = {}
+    taxes: dict[str, tuple[Decimal, Decimal]] = {}
+    tax_total = None
+    for i, line in enumerate(lines):
+        if i not in last:
+            continue
+        if m := _PTU_RATE.search(line.text):
+            taxes[m[1].upper()] = (Decimal(f"{m[2]}.{m[3]}"), last[i])
+        elif m := _RATE_LETTER.search(line.text):
+            sales[m[1].upper()] = last[i]
+        elif _SUMA_PTU.search(line.text):
+            tax_total = last[i]
+    if not sales or sales.keys() != taxes.keys() or tax_total is None:
+        return False
+    if sum((tax for _, tax in taxes.values()), Decimal(0)) != tax_total:
+        return False
+    cent = Decimal("0.01")
+    return all(
+        abs((sales[k] * rate / (100 + rate)).quantize(cent) - tax) <= cent
+        for k, (rate, tax) in taxes.items()
+    )
+
+
 def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals:
     """Pick total, subtotal, tax, rounding, cash and change from the lines' amounts."""
     amounts = collect_amounts(lines)
@@ -290,6 +332,10 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
         )
         if rate_sum in scores:  # a printed amount; a row lost makes the sum no candidate
             scores[rate_sum] += 4.0 + (6.0 if paid_so else 0.0)
+        elif rates_check_out(lines, amounts):
+            # ...unless every rate's PTU is its share of that rate's sales: then the sum
+            # is the total even where no row printed it legibly ("SUMA PLN 37,35")
+            scores[rate_sum] = 16.0
     if paid is not None and paid not in scores:
         # Nothing printed reads as cash - change: the total line was likely misread.
         scores[paid] = 9.0

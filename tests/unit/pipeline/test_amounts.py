@@ -283,3 +283,30 @@ GOTÓWKA                     150,00
 RESZTA                        2,96
 """
     assert extract_totals(lines_from_text(lost)).total == Decimal("147.04")
+
+
+def test_polish_rates_whose_ptu_checks_out_give_the_total_when_suma_is_misread():
+    text = """SPRZEDAŻ OPODATKOWANA A     28,37
+PTU A 23,00 %                5,30
+SPRZEDAŻ OPODATKOWANA C     28,98
+PTU C 5,00 %                 1,38
+SUMA PTU                     6,68
+SUMA PLN                    37,35
+GOTÓWKA                     60,00
+RESZTA                      2705
+"""
+    assert extract_totals(lines_from_text(text)).total == Decimal("57.35")
+    # a tax that is not its rate's share: the rows are not trusted, SUMA stands
+    wrong = text.replace("PTU A 23,00 %                5,30", "PTU A 23,00 %                5,90")
+    assert extract_totals(lines_from_text(wrong)).total == Decimal("37.35")
+    # a rate lost with its PTU row: the taxes no longer add up to SUMA PTU
+    rate_c = "SPRZEDAŻ OPODATKOWANA C     28,98\nPTU C 5,00 %                 1,38\n"
+    lost = text.replace(rate_c, "")
+    assert extract_totals(lines_from_text(lost)).total == Decimal("37.35")
+
+
+def test_an_amount_with_a_space_beside_its_separator_ends_a_summary_row():
+    text = "SPRZEDAŻ OPODATKOWANA A 18,47\nPTU A 23,00 % 3,45\nSUMA PLN 46, 74\nKARTA 46 ,74\n"
+    assert extract_totals(lines_from_text(text)).total == Decimal("46.74")
+    # ...not inside an item row ("2 x 3 ,50" is no 3.50 total)
+    assert find_amounts("Bułka 2 x 3 ,50") == []
