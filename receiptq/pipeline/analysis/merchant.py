@@ -269,8 +269,8 @@ def repair_business_words(name: str, known: Container[str] | None = None) -> str
         up = m[0].upper()
         if up in BUSINESS_WORDS or (known is not None and m[0].lower() in known):
             return m[0]
-        matches = [w for w in BUSINESS_WORDS if _one_edit(up, w)]
-        return _same_case(matches[0], m[0]) if len(matches) == 1 else m[0]
+        match = _one_letter_from(up, BUSINESS_WORDS)
+        return _same_case(match, m[0]) if match else m[0]
 
     return re.sub(r"[A-Za-z]{6,}", fix, name)
 
@@ -278,6 +278,12 @@ def repair_business_words(name: str, known: Container[str] | None = None) -> str
 def _one_edit(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` differ by one substitution (OCR rarely adds letters)."""
     return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def _one_letter_from(word: str, words: tuple[str, ...]) -> str | None:
+    """The one of ``words`` that ``word`` is a single substitution from, if exactly one."""
+    matches = [w for w in words if _one_edit(word, w)]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _same_case(word: str, like: str) -> str:
@@ -302,9 +308,9 @@ def repair_address(text: str) -> str:
         elif up in _SHORT_STREET_WORDS:
             tok = _same_case(_SHORT_STREET_WORDS[up], tok)
         elif len(tok) >= 5 and tok.isalpha() and up not in STREET_WORDS:
-            matches = [w for w in STREET_WORDS if _one_edit(up, w)]
-            if len(matches) == 1:  # "UTANA" is one letter from both UTAMA and UTARA
-                tok = _same_case(matches[0], tok)
+            match = _one_letter_from(up, STREET_WORDS)  # not "UTANA": UTAMA or UTARA?
+            if match:
+                tok = _same_case(match, tok)
         out.append(tok)
     return "".join(out)
 
