@@ -129,7 +129,17 @@ def _letters(text: str) -> str:
 def read_page(
     page: np.ndarray, langs: str = "eng+pol", line_recognizer: bool = True, engine=None
 ) -> OcrResult:
-    """Tesseract over a preprocessed page, then the key rows re-read (refine)."""
+    """Tesseract over a preprocessed page, then the key rows re-read (refine); a page that
+    reads as nearly nothing is read again binarized below its paper (faint print)."""
+    ocr = _read_page(page, langs, line_recognizer, engine)
+    if word_count(ocr) < NEARLY_EMPTY_WORDS:
+        retry = _read_page(binarize_below_paper(page), langs, line_recognizer, engine)
+        if word_count(retry) > word_count(ocr):
+            return retry
+    return ocr
+
+
+def _read_page(page: np.ndarray, langs: str, line_recognizer: bool, engine) -> OcrResult:
     ocr = run_ocr(page, langs=langs, engine=engine)
     return refine(page, ocr) if line_recognizer else ocr
 
@@ -150,11 +160,6 @@ def read_receipt(
     first is weak."""
     page = preprocess(image, **FIRST_PASS)
     ocr = read_page(page, langs, line_recognizer, engine)
-    if word_count(ocr) < NEARLY_EMPTY_WORDS:
-        faint = binarize_below_paper(page)
-        retry = read_page(faint, langs, line_recognizer, engine)
-        if word_count(retry) > word_count(ocr):
-            page, ocr = faint, retry
     first = analyze(ocr)
     if not second_pass:
         return first
