@@ -47,3 +47,21 @@ def test_a_page_with_nothing_to_read_is_read_again_and_stays_empty():
     # finds no more, and the first reading stands
     receipt = read_receipt(np.full((600, 400, 3), 250, np.uint8))
     assert receipt.total is None and receipt.merchant.name is None
+
+
+@pytest.mark.parametrize("text", [ENGLISH, POLISH], ids=["english", "polish"])
+def test_the_benchmark_reads_a_receipt_as_the_pipeline_does(text):
+    """benchmarks/extraction.py measures read_receipt; the worker and `receiptq extract`
+    run pipeline.run.extract on the upload's bytes. Both must come to the same receipt."""
+    import cv2
+
+    from receiptq.pipeline.run import extract
+
+    image = render(text)
+    ok, png = cv2.imencode(".png", image)
+    assert ok
+    via_bytes, via_image = extract(png.tobytes()), read_receipt(image)
+    for field in ("total", "date", "time", "currency", "language", "subtotal", "tax"):
+        assert getattr(via_bytes, field) == getattr(via_image, field), field
+    assert via_bytes.merchant == via_image.merchant
+    assert via_bytes.total is not None
