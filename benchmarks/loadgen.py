@@ -272,12 +272,14 @@ def run_ab(job: dict) -> dict:
     if not shutil.which("ab"):
         raise SystemExit("ab is not installed (Debian/Ubuntu: apt-get install apache2-utils)")
     url = f"{job['url']}/api/v3/receipts/status/{job['job_ids'][0]}"
+    if job.get("rate"):
+        raise SystemExit("--rate is not supported with --client ab (it is a closed loop)")
     with tempfile.TemporaryDirectory() as tmp:
-        table, raw = Path(tmp) / "pct.csv", Path(tmp) / "raw.tsv"
+        raw = Path(tmp) / "raw.tsv"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         argv = ["ab", "-q", "-k", "-c", str(job["connections"]), "-t", f"{job['duration']:g}",
                 "-n", "10000000", "-s", "10", "-H", f"Authorization: Bearer {job['key']}",
-                "-e", str(table), "-g", str(raw), url]  # fmt: skip
+                "-g", str(raw), url]  # fmt: skip
         out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         # -g: one row per request, "ttime" (ms, whole) in the 5th column

@@ -213,7 +213,7 @@ def _restored_totals(amounts: list[Amount], labelled: list[Amount]) -> dict[Deci
 
 #: "SPRZEDAŻ OPODATKOWANA A 28,37" and "PTU A 23,00 % 5,30": a rate's letter, its
 #: percentage and the tax at it.
-_RATE_LETTER = re.compile(r"OPODATK\w*\W+([A-G])\b", re.IGNORECASE)
+_RATE_LETTER = re.compile(r"OPOD\w*\W+([A-G])\b", re.IGNORECASE)  # also "Sprzed. opod. A"
 _PTU_RATE = re.compile(r"\bPTU\W+([A-G])\W+(\d{1,2})[.,](\d{2})\s?%", re.IGNORECASE)
 _SUMA_PTU = re.compile(r"\bSUMA\W+PTU\b", re.IGNORECASE)
 

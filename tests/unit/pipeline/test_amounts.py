@@ -310,3 +310,13 @@ def test_an_amount_with_a_space_beside_its_separator_ends_a_summary_row():
     assert extract_totals(lines_from_text(text)).total == Decimal("46.74")
     # ...not inside an item row ("2 x 3 ,50" is no 3.50 total)
     assert find_amounts("Bułka 2 x 3 ,50") == []
+
+
+def test_abbreviated_rate_rows_are_checked_too():
+    text = """Sprzed. opod. A              28,37
+PTU A 23,00 %                5,30
+SUMA PTU                     5,30
+SUMA PLN                     20,37
+"""
+    # no payment row says 28,37: only the rate's PTU check can
+    assert extract_totals(lines_from_text(text)).total == Decimal("28.37")
