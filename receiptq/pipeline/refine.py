@@ -177,7 +177,8 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
     the more confident engine, Tesseract's confidence weighted by `TESSERACT_WEIGHT`.
     """
     if text == word.text:
-        return word
+        # two engines agreeing: as sure as the surer of them
+        return dataclasses.replace(word, conf=max(word.conf, prob * 100))
     line_model = dataclasses.replace(word, text=text, conf=prob * 100)
     tess_conf = word.conf / 100
     if known is not None and not (len(text) == len(word.text) and max(tess_conf, prob) >= SURE):
@@ -186,17 +187,22 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
             return word
         if b is True and a is False:
             return line_model
+        if a is True and b is None and _dropped_letters(text, word.text, at_least=1):
+            return word  # "Johor" / "hr": too short to look up, but letters lost
     if _dropped_letters(text, word.text):
         return word
     return word if tess_conf * TESSERACT_WEIGHT >= prob else line_model
 
 
-def _dropped_letters(short: str, long: str) -> bool:
+def _dropped_letters(short: str, long: str, at_least: int = 3) -> bool:
     """Whether ``short`` is ``long`` with letters left out ("Vilage" / "Village",
     "Heath" / "Health"): the line model's CTC decoding merges a doubled letter and drops
-    faint ones, while Tesseract rarely reads a letter that is not there."""
+    faint ones, while Tesseract rarely reads a letter that is not there. ``short`` has
+    ``at_least`` letters and digits and lost at most two (any number when ``at_least``
+    is below 3: only for a ``long`` that is a known word)."""
     short, long = _alnum(short), _alnum(long)  # "Vilage." / "Village"
-    if not 3 <= len(short) < len(long) <= len(short) + 2:
+    most = len(short) + 2 if at_least >= 3 else len(long)
+    if not at_least <= len(short) < len(long) <= most:
         return False
     if sum(c.isalpha() for c in short) < 0.6 * len(short):
         return False  # amounts and codes: a digit more is no likelier than a digit less

@@ -42,6 +42,9 @@ HEADER_FIELDS = ("merchant.name", "merchant.address", "date")
 #: Confidences this close are no reason to prefer a reading ("Darnansara" at 0.74 over
 #: "Damansara" at 0.70): the word list decides.
 CLOSE = 0.1
+#: An address that holds all of the other reading's and more is kept when its confidence
+#: is at most this much lower (the rows it adds are often the faint ones).
+FULLER_CLOSE = 0.15
 
 #: A first reading with fewer words than this read almost nothing of a receipt: the page
 #: is read again binarized below its paper's gray (faint print, see binarize_below_paper).
@@ -107,7 +110,7 @@ def _second_is_better(
 ) -> bool:
     if second is None or second == first:
         return False
-    if fuller and first is not None and abs(c2 - c1) <= CLOSE:
+    if fuller and first is not None and abs(c2 - c1) <= FULLER_CLOSE:
         # One reading found more of the same block ("SELANGOR DARUL EHSAN" against
         # "NO.12, JALAN SS4C/5, PETALING JAYA SELANGOR DARUL EHSAN"): the fuller one.
         a, b = _letters(first), _letters(second)

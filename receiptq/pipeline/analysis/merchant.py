@@ -240,10 +240,19 @@ STREET_WORDS = (
     "STREET", "ROAD", "AVENUE", "FLOOR", "GROUND", "LEVEL", "BLOCK", "INDUSTRIAL", "CENTRE",
     "MUKIM", "DAERAH", "WILAYAH", "PERSEKUTUAN", "PUSAT", "KOMPLEKS", "MENARA", "BANGUNAN",
     "WISMA", "LEBUHRAYA", "UTAMA", "UTARA", "SELATAN", "TIMUR", "BARAT", "INDAH", "PERDANA",
+    "LAMAN", "LEBUH", "BUKIT", "SUNGAI", "PADANG", "PULAU", "MEDAN", "PLAZA", "SIMPANG",
+    "KAMPONG", "PEKAN", "PANGSAPURI", "APARTMENT",
     "ULICA", "ALEJA", "OSIEDLE", "WARSZAWA", "KRAKÓW", "POZNAŃ", "GDAŃSK", "WROCŁAW",
     "ŁÓDŹ", "KATOWICE", "LUBLIN", "SZCZECIN", "BYDGOSZCZ", "BIAŁYSTOK", "GDYNIA",
 )  # fmt: skip
-_SHORT_STREET_WORDS = {"JIN": "JLN", "THN": "TMN", "TNN": "TMN", "LRC": "LRG"}
+_SHORT_STREET_WORDS = {
+    "JIN": "JLN", "THN": "TMN", "TNN": "TMN", "LRC": "LRG", "N0": "NO", "KO": "KG",
+}  # fmt: skip
+#: A floor's ordinal with its digit read as a letter: "SRD FLR", "IST FLOOR", "ZND FLR".
+_FLOOR_ORDINAL = re.compile(
+    r"\b(?:[S5](?=RD)|[Il](?=ST)|Z(?=ND))(?=\w\w\.?\s*FL(?:R|OOR)?\b)", re.IGNORECASE
+)
+_ORDINAL_DIGIT = {"S": "3", "5": "3", "I": "1", "L": "1", "Z": "2"}
 #: Two-word place names whose short second word is repaired only after the first.
 PLACE_PAIRS = {"SHAH": "ALAM", "SERI": "KEMBANGAN", "PETALING": "JAYA", "JOHOR": "BAHRU"}
 
@@ -296,8 +305,9 @@ def _same_case(word: str, like: str) -> str:
 
 def repair_address(text: str) -> str:
     """Undo common OCR slips in an address: "&" read as 8 or 6 between house numbers,
-    one-letter errors in street and region words, JIN for JLN."""
+    one-letter errors in street and region words, JIN for JLN, N0 for NO, SRD FLR for 3RD."""
     text = re.sub(r"(?<=\d|[A-Z])(\s)[86](\s)(?=\d)", r"\1&\2", text)
+    text = _FLOOR_ORDINAL.sub(lambda m: _ORDINAL_DIGIT[m[0].upper()], text)
     out: list[str] = []
     for tok in re.split(r"(\W+)", text):
         up = tok.upper()

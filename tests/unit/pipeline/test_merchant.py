@@ -108,6 +108,14 @@ def test_repair_address():
     assert repair_address("ALAN SHAH, ALAN") == "ALAN SHAH, ALAN"
     # A real number between words stays.
     assert repair_address("JALAN KPB 6 KAWASAN") == "JALAN KPB 6 KAWASAN"
+    # digits read as letters in the short words: a floor's ordinal, NO, KG
+    assert repair_address("SRD FLR, AEON TAMAN") == "3RD FLR, AEON TAMAN"
+    assert repair_address("IST FLOOR, Wisma") == "1ST FLOOR, Wisma"
+    assert repair_address("SRD AVENUE") == "SRD AVENUE"  # not before a floor: left alone
+    assert repair_address("N0.54, JALAN IPOH, KO. BATU") == "NO.54, JALAN IPOH, KG. BATU"
+    # an address word of its own is not "repaired" into its neighbour (LAMAN, TAMAN)
+    assert repair_address("Laman Rimbunan Kepong") == "Laman Rimbunan Kepong"
+    assert repair_address("Tanan Rimbunan") == "Taman Rimbunan"
 
 
 def test_uk_and_us_headers():

@@ -154,6 +154,24 @@ def test_letters_the_line_model_left_out_are_tesseracts():
     assert merge_segment(seg, Reading("Perin", 0.99, (("Perin", 0.99),)))[0].text == "Perin"
 
 
+def test_a_known_word_the_line_model_read_as_a_stub_is_tesseracts():
+    # "hr" is too short to look up, but it is "Johor" with letters lost
+    seg = _seg(("Bahru,", 92), ("Johor", 92))
+    reading = Reading("Bahru,hr", 0.91, (("Bahru,hr", 0.91),))
+    assert [w.text for w in merge_segment(seg, reading, {"bahru", "johor"})] == ["Bahru,", "Johor"]
+    # without the list, confidence decides
+    assert [w.text for w in merge_segment(seg, reading)] == ["Bahru,", "hr"]
+
+
+def test_words_both_engines_read_alike_are_as_sure_as_the_surer():
+    seg = _seg(("JLN", 52), ("JEJAKA,", 52))
+    reading = Reading("JLN JEJAKA,", 0.99, (("JLN", 0.99), ("JEJAKA,", 1.0)))
+    assert [round(w.conf) for w in merge_segment(seg, reading)] == [99, 100]
+    # the surer one may be Tesseract
+    seg = _seg(("TAMAN", 97))
+    assert merge_segment(seg, Reading("TAMAN", 0.8, (("TAMAN", 0.8),)))[0].conf == 97
+
+
 def test_a_name_either_engine_is_sure_of_is_not_spelt_into_a_word():
     seg = _seg(("SANYO", 95), ("STATIONERY", 96))
     reading = Reading("SANYU STATIONERY", 0.995, (("SANYU", 0.995), ("STATIONERY", 0.99)))

@@ -62,6 +62,10 @@ def test_about_as_confident_addresses_go_to_the_fuller_reading():
     named = reading("h Yam Fresh", None, None, None, (0.40, 0, 0, 0))
     plain = reading("Yam Fresh", None, None, None, (0.45, 0, 0, 0))
     assert merge_readings(plain, named).merchant.name == "Yam Fresh"
+    # less confident by more than CLOSE but within FULLER_CLOSE, it still wins: the rows
+    # it adds are the faint ones that pulled its confidence down
+    fuller = reading("X", full.merchant.address, None, None, (0.9, 0.35, 0, 0))
+    assert merge_readings(short, fuller).merchant.address == fuller.merchant.address
     # far less confident, the fuller address does not win
     weak = reading("X", "NO.12, JALAN SS4C/5, SELANGOR DARUL EHSAN", None, None, (0.9, 0.2, 0, 0))
     assert merge_readings(short, weak).merchant.address == short.merchant.address
