@@ -38,6 +38,10 @@ HEAD_ROWS = 6
 SUMMARY_FROM = 0.4
 #: A reading below this confidence keeps Tesseract's words (unless word by word, below).
 MIN_CONFIDENCE = 0.7
+#: ...nor a reading that has fewer than this share of Tesseract's letters and digits
+#: ("NO,JANUANU5EKS5," for "NO 2, JALAN BULAN BM U5/BM, SEKSYEN U5,": the line model
+#: loses its way on a long crop and merges what it cannot tell apart).
+MIN_KEPT = 0.6
 #: Where both engines split a segment into as many words, each word comes from the more
 #: confident engine, Tesseract's confidence weighted by this (it is the less calibrated).
 TESSERACT_WEIGHT = 0.9
@@ -163,7 +167,9 @@ def merge_segment(
         return [
             word if other is None else choose(word, *other, known=known) for word, other in pairs
         ]
-    if reading.conf >= MIN_CONFIDENCE:
+    if reading.conf >= MIN_CONFIDENCE and len(_alnum(reading.text)) >= MIN_KEPT * len(
+        _alnum(_text(seg))
+    ):
         return _words(seg, reading)
     return seg
 

@@ -295,6 +295,37 @@ def _one_letter_from(word: str, words: tuple[str, ...]) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
+#: A block or section code in an address: letters and digits, both ("U5", "SS21", "13G").
+_CODE = re.compile(r"(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{2,6}")
+#: Short address words that are not misread codes ("KL" beside a block "K1").
+_ABBREVIATIONS = frozenset({"KL", "JB", "PJ", "KG", "NO", "LOT", "JLN", "TMN", "LRG", "BLK", "SG"})
+#: Letters OCR reads for digits.
+_AS_DIGIT = str.maketrans("SOILZBG", "5011286")
+
+
+#: Two capitalised words read without the space between them ("JalanPelabur").
+_GLUED = re.compile(r"\b([A-Z][a-z]{3,})([A-Z][a-z]{2,})\b")
+
+
+def _unglued(m: re.Match) -> str:
+    """Split "JalanPelabur" into "Jalan Pelabur" when the first part is an address word (or
+    one letter from one, which the word repair then fixes)."""
+    head = m[1].upper()
+    if head in STREET_WORDS or _one_letter_from(head, STREET_WORDS):
+        return f"{m[1]} {m[2]}"
+    return m[0]
+
+
+def _first_of_pair(word: str, rest: list[str]) -> str | None:
+    """The first word of a two-word place (PLACE_PAIRS) that ``word`` is one letter from,
+    when the letters after it are that place's second word."""
+    if not word.isalpha() or word in PLACE_PAIRS or not rest or not rest[0].isspace():
+        return None
+    after = "".join(c for c in "".join(rest[:4]).upper() if c.isalpha())
+    matches = [a for a, b in PLACE_PAIRS.items() if _one_edit(word, a) and after.startswith(b)]
+    return matches[0] if len(matches) == 1 else None
+
+
 def _same_case(word: str, like: str) -> str:
     if like.isupper():
         return word
@@ -308,13 +339,20 @@ def repair_address(text: str) -> str:
     one-letter errors in street and region words, JIN for JLN, N0 for NO, SRD FLR for 3RD."""
     text = re.sub(r"(?<=\d|[A-Z])(\s)[86](\s)(?=\d)", r"\1&\2", text)
     text = _FLOOR_ORDINAL.sub(lambda m: _ORDINAL_DIGIT[m[0].upper()], text)
+    text = _GLUED.sub(_unglued, text)
     out: list[str] = []
-    for tok in re.split(r"(\W+)", text):
+    tokens = re.split(r"(\W+)", text)
+    codes = {t.upper() for t in tokens if _CODE.fullmatch(t)}
+    for i, tok in enumerate(tokens):
         up = tok.upper()
         before = out[-2].upper() if len(out) >= 2 and out[-1].isspace() else ""
         if before in PLACE_PAIRS and up != PLACE_PAIRS[before] and tok.isalpha():
             if _one_edit(up, PLACE_PAIRS[before]):  # "SHAH ALAN" -> "SHAH ALAM"
                 tok = _same_case(PLACE_PAIRS[before], tok)
+        elif first := _first_of_pair(up, tokens[i + 1 :]):  # "Shab Alam" -> "Shah Alam"
+            tok = _same_case(first, tok)
+        elif up not in _ABBREVIATIONS and up.translate(_AS_DIGIT) in codes - {up}:
+            tok = up.translate(_AS_DIGIT)  # "U5/BM, SEKSYEN US" -> "SEKSYEN U5"
         elif up in _SHORT_STREET_WORDS:
             tok = _same_case(_SHORT_STREET_WORDS[up], tok)
         elif len(tok) >= 5 and tok.isalpha() and up not in STREET_WORDS:

@@ -116,6 +116,17 @@ def test_repair_address():
     # an address word of its own is not "repaired" into its neighbour (LAMAN, TAMAN)
     assert repair_address("Laman Rimbunan Kepong") == "Laman Rimbunan Kepong"
     assert repair_address("Tanan Rimbunan") == "Taman Rimbunan"
+    # the first word of a two-word place, before its second (even split: "A lam")
+    assert repair_address("40300 Shab A lam, Selangor.") == "40300 Shah A lam, Selangor."
+    assert repair_address("47400 Petaliny Jaya") == "47400 Petaling Jaya"
+    # a section code printed twice, once with a digit read as a letter
+    assert repair_address("JALAN BULAN BM U5/BM, SEKSYEN US, 40150") == (
+        "JALAN BULAN BM U5/BM, SEKSYEN U5, 40150"
+    )
+    assert repair_address("Jalan K1, 50450 KL") == "Jalan K1, 50450 KL"  # KL is KL
+    # an address word glued to the next: split, then repaired
+    assert repair_address("Lot 3, JalauPelabur 23/1") == "Lot 3, Jalan Pelabur 23/1"
+    assert repair_address("McDonaldBurger") == "McDonaldBurger"
 
 
 def test_uk_and_us_headers():

@@ -163,6 +163,17 @@ def test_a_known_word_the_line_model_read_as_a_stub_is_tesseracts():
     assert [w.text for w in merge_segment(seg, reading)] == ["Bahru,", "hr"]
 
 
+def test_a_whole_reading_that_lost_half_the_letters_is_not_taken():
+    seg = _seg(("NO", 49), ("2,", 49), ("JALAN", 96), ("BULAN", 90), ("BM", 88),
+               ("U5/BM,", 82), ("SEKSYEN", 90), ("US,", 95))  # fmt: skip
+    garbled = Reading("NO,JANUANU5EKS5,", 0.70, (("NO,JANUANU5EKS5,", 0.70),))
+    assert merge_segment(seg, garbled) == seg
+    # a confident whole reading about as long replaces Tesseract's noise
+    seg = _seg(("ee", 20), ("~", 10))
+    reading = Reading("Lot 3, Jalan", 0.95, (("Lot 3, Jalan", 0.95),))
+    assert [w.text for w in merge_segment(seg, reading)] == ["Lot", "3,", "Jalan"]
+
+
 def test_words_both_engines_read_alike_are_as_sure_as_the_surer():
     seg = _seg(("JLN", 52), ("JEJAKA,", 52))
     reading = Reading("JLN JEJAKA,", 0.99, (("JLN", 0.99), ("JEJAKA,", 1.0)))
