@@ -47,6 +47,11 @@ _NUMERIC = [
     # compact: 20180312, 12032018
     ("compact", re.compile(r"(?<!\d)(?P<s>(?:19|20)\d{6}|\d{4}(?:19|20)\d\d)(?!\d)")),
 ]
+# A fiscal printer's "2024-08-13 11:06" with a digit misread in the year or the month
+# ("2924-04-20", "125-03-18", "2024-68-13"): the time after it says it is a date.
+_ISO_MISREAD = re.compile(
+    r"(?<![\d-])(?P<y>\d{3,4})-(?P<m>\d\d)-(?P<d>[0-3]\d)(?=\s[0-2]\d:[0-5]\d(?!\d))"
+)
 _MONTH_NAME = r"(?P<mon>[A-Za-zżźćńółęąśŻŹĆĄŚĘŁÓŃ]{3,11})\.?"
 _GAP = r"\s?[-/ .,]?\s?"
 _NAMED = [
@@ -70,7 +75,7 @@ class DateCandidate:
     date: dt.date
     start: int
     end: int
-    order: str  # "ymd", "dmy", "mdy", "named", "compact"
+    order: str  # "ymd", "dmy", "mdy", "named", "compact", "repaired"
 
 
 def _year(y: str) -> int:
@@ -124,6 +129,8 @@ def parse_dates(text: str, month_first: bool = False) -> list[DateCandidate]:
                     add(_make(int(s[:4]), int(s[4:6]), int(s[6:])), m, "compact")
                 else:
                     add(_make(int(s[4:]), int(s[2:4]), int(s[:2])), m, "compact")
+    for m in _ISO_MISREAD.finditer(text):
+        add(_repaired_iso(m["y"], m["m"], m["d"]), m, "repaired")
     for rx in _NAMED:
         for m in rx.finditer(text):
             mon = month_number(m["mon"])
@@ -132,6 +139,15 @@ def parse_dates(text: str, month_first: bool = False) -> list[DateCandidate]:
             add(_make(_year(m["y"]), mon, int(m["d"])), m, "named")
     out.sort(key=lambda c: c.start)
     return out
+
+
+def _repaired_iso(y: str, m: str, d: str) -> dt.date | None:
+    """The date a misread ISO date most likely was: this century's year from its last two
+    digits, a month above 12 with its first digit read for a 0 (6, 8, 9)."""
+    month = int(m)
+    if month > 12 and m[0] in "689":
+        month = int(m[1])
+    return _make(2000 + int(y[-2:]), month, int(d))
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -185,7 +201,7 @@ def pick_date(
                 s -= 4.0
             if c.order == "mdy":
                 s -= 2.0
-            elif c.order == "compact":
+            elif c.order in ("compact", "repaired"):
                 s -= 3.0
             if parse_time(text[c.end :]):
                 s += 1.5

@@ -110,3 +110,16 @@ def test_us_receipts_read_month_first():
     assert pick_date(lines)[0] == dt.date(2023, 5, 4)
     # An impossible month-first reading still falls back to day-first.
     assert pick_date(["25/04/2023"], month_first=True)[0] == dt.date(2023, 4, 25)
+
+
+def test_a_fiscal_printers_date_with_a_misread_digit_is_repaired():
+    # the time after it says it is the printer's "YYYY-MM-DD HH:MM"
+    assert parse_date("2924-04-20 07:20 nr wydr. 14390") == dt.date(2024, 4, 20)
+    assert parse_date("125-03-18 15:56 nr wydr. 42143") == dt.date(2025, 3, 18)
+    assert parse_date("2024-68-13 11:06 nr wydr. 57993") == dt.date(2024, 8, 13)
+    # without a time, or a month no misreading explains, nothing
+    assert parse_date("2924-04-20") is None
+    assert parse_date("2024-45-13 11:06") is None
+    # a date read right elsewhere beats the repaired one
+    lines = ["2924-04-20 07:20 nr wydr. 14390", "Data: 2024-04-21 07:20"]
+    assert pick_date(lines)[0] == dt.date(2024, 4, 21)
