@@ -99,7 +99,7 @@ def refine(page: np.ndarray, ocr: OcrResult) -> OcrResult:
     replaced: dict[int, list[Word]] = {}
     for seg, reading in zip(segments, readings, strict=True):
         words = merge_segment(seg, reading, known)
-        if [w.text for w in words] != [w.text for w in seg]:
+        if words != seg:  # new text, or the confidence both engines agree on
             replaced[id(seg[0])] = words
     if not replaced:
         return ocr
@@ -119,11 +119,18 @@ def refine(page: np.ndarray, ocr: OcrResult) -> OcrResult:
 
 def readable(text: str, alphabet: frozenset[str]) -> bool:
     """False when Tesseract saw a letter or currency sign the line model cannot write
-    (£29.83 would come back as f29.83): that segment keeps Tesseract's reading."""
-    return all(
-        c in alphabet or not (unicodedata.category(c)[0] == "L" or unicodedata.category(c) == "Sc")
-        for c in text
-    )
+    (£29.83 would come back as f29.83): that segment keeps Tesseract's reading. A sign
+    with no amount beside it ("U13/¥" for "U13/X") is Tesseract's misreading, no reason."""
+    for i, c in enumerate(text):
+        if c in alphabet:
+            continue
+        kind = unicodedata.category(c)
+        if kind[0] == "L":
+            return False
+        beside_digit = re.search(r"\d\s?$", text[:i]) or re.match(r"\s?\d", text[i + 1 :])
+        if kind == "Sc" and beside_digit:
+            return False
+    return True
 
 
 def _text(seg: list[Word]) -> str:
@@ -185,6 +192,8 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
     if text == word.text:
         # two engines agreeing: as sure as the surer of them
         return dataclasses.replace(word, conf=max(word.conf, prob * 100))
+    if _ampersand_as_eight(word.text, text):
+        return word  # "No.2&4," / "No.284,": the line model writes & as 8
     line_model = dataclasses.replace(word, text=text, conf=prob * 100)
     tess_conf = word.conf / 100
     if known is not None and not (len(text) == len(word.text) and max(tess_conf, prob) >= SURE):
@@ -198,6 +207,14 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
     if _dropped_letters(text, word.text):
         return word
     return word if tess_conf * TESSERACT_WEIGHT >= prob else line_model
+
+
+def _ampersand_as_eight(tess: str, line: str) -> bool:
+    """Whether the two readings differ only where Tesseract read "&" between digits or
+    letters and the line model an 8."""
+    if len(tess) != len(line) or "&" not in tess:
+        return False
+    return all(a == b or (a == "&" and b == "8") for a, b in zip(tess, line, strict=True))
 
 
 def _dropped_letters(short: str, long: str, at_least: int = 3) -> bool:

@@ -91,6 +91,22 @@ def test_a_misread_header_row_is_read_again_from_the_image():
 
 @needs_model
 @needs_ocr
+def test_a_row_both_engines_read_alike_carries_the_surer_confidence():
+    page = preprocess(render(ENGLISH))
+    ocr = run_ocr(page)
+    name_row = build_lines(ocr)[0]
+    doubted = {id(w) for w in name_row.words}
+    unsure = OcrResult(  # Tesseract read the row right but doubted it
+        words=[dataclasses.replace(w, conf=30) if id(w) in doubted else w for w in ocr.words],
+        width=ocr.width, height=ocr.height, text=ocr.text, engine=ocr.engine,
+    )  # fmt: skip
+    row = build_lines(refine(page, unsure))[0]
+    assert row.text == name_row.text
+    assert min(w.conf for w in row.words) > 80  # the line model's, not Tesseract's 30
+
+
+@needs_model
+@needs_ocr
 def test_polish_receipts_keep_tesseracts_reading():
     page = preprocess(render(POLISH))
     ocr = run_ocr(page)
@@ -105,6 +121,8 @@ def test_segments_with_signs_the_line_model_cannot_write_keep_tesseracts_text():
     assert not readable("Zapłata", alphabet)
     assert readable("RM 29.83", alphabet) and readable("$9.00", alphabet)
     assert readable("SR © 6% —", alphabet)  # symbols Tesseract invents are no reason
+    assert readable("JALAN SETIA INDAH X ,U13/¥", alphabet)  # a sign with no amount: noise
+    assert not readable("29.83 €", alphabet) and not readable("€ 29.83", alphabet)
 
 
 def _seg(*words: tuple[str, float]) -> list[Word]:
@@ -172,6 +190,15 @@ def test_a_whole_reading_that_lost_half_the_letters_is_not_taken():
     seg = _seg(("ee", 20), ("~", 10))
     reading = Reading("Lot 3, Jalan", 0.95, (("Lot 3, Jalan", 0.95),))
     assert [w.text for w in merge_segment(seg, reading)] == ["Lot", "3,", "Jalan"]
+
+
+def test_an_ampersand_the_line_model_read_as_8_is_tesseracts():
+    seg = _seg(("No.2&4,", 57), ("JALAN", 96))
+    reading = Reading("No.284, JALAN", 0.94, (("No.284,", 0.94), ("JALAN", 0.99)))
+    assert [w.text for w in merge_segment(seg, reading)] == ["No.2&4,", "JALAN"]
+    # any other difference is settled as before
+    seg = _seg(("No.2&4,", 57))
+    assert merge_segment(seg, Reading("No.2&5,", 0.94, (("No.2&5,", 0.94),)))[0].text == "No.2&5,"
 
 
 def test_words_both_engines_read_alike_are_as_sure_as_the_surer():
