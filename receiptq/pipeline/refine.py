@@ -174,9 +174,8 @@ def merge_segment(
         return [
             word if other is None else choose(word, *other, known=known) for word, other in pairs
         ]
-    if reading.conf >= MIN_CONFIDENCE and len(_alnum(reading.text)) >= MIN_KEPT * len(
-        _alnum(_text(seg))
-    ):
+    kept = len(_alnum(reading.text)) >= MIN_KEPT * len(_alnum(_text(seg)))
+    if reading.conf >= MIN_CONFIDENCE and kept:
         return _words(seg, reading)
     return seg
 
@@ -202,7 +201,7 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
             return word
         if b is True and a is False:
             return line_model
-        if a is True and b is None and _dropped_letters(text, word.text, at_least=1):
+        if a is True and b is None and _dropped_letters(text, word.text, shortest=1, lost=None):
             return word  # "Johor" / "hr": too short to look up, but letters lost
     if _dropped_letters(text, word.text):
         return word
@@ -210,22 +209,22 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
 
 
 def _ampersand_as_eight(tess: str, line: str) -> bool:
-    """Whether the two readings differ only where Tesseract read "&" between digits or
-    letters and the line model an 8."""
+    """Whether the two readings differ only where Tesseract read "&" and the line model
+    an 8."""
     if len(tess) != len(line) or "&" not in tess:
         return False
     return all(a == b or (a == "&" and b == "8") for a, b in zip(tess, line, strict=True))
 
 
-def _dropped_letters(short: str, long: str, at_least: int = 3) -> bool:
+def _dropped_letters(short: str, long: str, shortest: int = 3, lost: int | None = 2) -> bool:
     """Whether ``short`` is ``long`` with letters left out ("Vilage" / "Village",
     "Heath" / "Health"): the line model's CTC decoding merges a doubled letter and drops
-    faint ones, while Tesseract rarely reads a letter that is not there. ``short`` has
-    ``at_least`` letters and digits and lost at most two (any number when ``at_least``
-    is below 3: only for a ``long`` that is a known word)."""
+    faint ones, while Tesseract rarely reads a letter that is not there. ``short`` has at
+    least ``shortest`` letters and digits and lacks at most ``lost`` (None: any number)."""
     short, long = _alnum(short), _alnum(long)  # "Vilage." / "Village"
-    most = len(short) + 2 if at_least >= 3 else len(long)
-    if not at_least <= len(short) < len(long) <= most:
+    if not shortest <= len(short) < len(long):
+        return False
+    if lost is not None and len(long) - len(short) > lost:
         return False
     if sum(c.isalpha() for c in short) < 0.6 * len(short):
         return False  # amounts and codes: a digit more is no likelier than a digit less

@@ -336,7 +336,9 @@ def _same_case(word: str, like: str) -> str:
 
 def repair_address(text: str) -> str:
     """Undo common OCR slips in an address: "&" read as 8 or 6 between house numbers,
-    one-letter errors in street and region words, JIN for JLN, N0 for NO, SRD FLR for 3RD."""
+    a floor's ordinal with a letter for its digit (SRD FLR), street words glued to the next,
+    one-letter errors in street and region words and in either word of a two-word place,
+    a section code printed twice read two ways (U5 / US), JIN for JLN, N0 for NO."""
     text = re.sub(r"(?<=\d|[A-Z])(\s)[86](\s)(?=\d)", r"\1&\2", text)
     text = _FLOOR_ORDINAL.sub(lambda m: _ORDINAL_DIGIT[m[0].upper()], text)
     text = _GLUED.sub(_unglued, text)

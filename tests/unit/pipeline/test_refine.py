@@ -67,19 +67,22 @@ def test_chosen_segments_are_header_rows_dates_and_lower_amounts():
     assert "TOTAL" not in texts
 
 
+def _first_row_changed(ocr: OcrResult, change) -> OcrResult:
+    """``ocr`` with ``change`` applied to each word of its first row."""
+    row = {id(w) for w in build_lines(ocr)[0].words}
+    return dataclasses.replace(ocr, words=[change(w) if id(w) in row else w for w in ocr.words])
+
+
 @needs_model
 @needs_ocr
 def test_a_misread_header_row_is_read_again_from_the_image():
     page = preprocess(render(ENGLISH))
     ocr = run_ocr(page)
-    name_row = build_lines(ocr)[0]
-    assert "KEDAI" in name_row.text
-    broken = {id(w) for w in name_row.words}
-    garbled = OcrResult(  # as Tesseract reads faded print: every letter of the row wrong
-        words=[dataclasses.replace(w, text="X" * len(w.text), conf=30) if id(w) in broken
-               else w for w in ocr.words],
-        width=ocr.width, height=ocr.height, text=ocr.text, engine=ocr.engine,
-    )  # fmt: skip
+    assert "KEDAI" in build_lines(ocr)[0].text
+    # as Tesseract reads faded print: every letter of the row wrong
+    garbled = _first_row_changed(
+        ocr, lambda w: dataclasses.replace(w, text="X" * len(w.text), conf=30)
+    )
     assert analyze(garbled).merchant.name != "KEDAI BUKU CAHAYA SDN BHD"
     refined = refine(page, garbled)
     assert build_lines(refined)[0].text == "KEDAI BUKU CAHAYA SDN BHD"
@@ -95,11 +98,8 @@ def test_a_row_both_engines_read_alike_carries_the_surer_confidence():
     page = preprocess(render(ENGLISH))
     ocr = run_ocr(page)
     name_row = build_lines(ocr)[0]
-    doubted = {id(w) for w in name_row.words}
-    unsure = OcrResult(  # Tesseract read the row right but doubted it
-        words=[dataclasses.replace(w, conf=30) if id(w) in doubted else w for w in ocr.words],
-        width=ocr.width, height=ocr.height, text=ocr.text, engine=ocr.engine,
-    )  # fmt: skip
+    # Tesseract read the row right but doubted it
+    unsure = _first_row_changed(ocr, lambda w: dataclasses.replace(w, conf=30))
     row = build_lines(refine(page, unsure))[0]
     assert row.text == name_row.text
     assert min(w.conf for w in row.words) > 80  # the line model's, not Tesseract's 30
