@@ -50,10 +50,15 @@ SURE = 0.97
 #: Readings of a segment less alike than this (difflib ratio, spaces left out) are not
 #: paired word by word.
 MIN_ALIGNMENT = 0.6
+#: A word more than this many times the segment's median height is left out of the crop's
+#: height (its box took in specks or the next row).
+TALL_WORD = 1.6
 
 _AMOUNT = re.compile(r"\d[.,]\s?\d\d")
 # A date, or what is left of one after Tesseract's misreadings ("3003/2018", "O4- 0d 2016").
 _DATE = re.compile(r"\d\s?[./-]\s?\d|[./-]\s?(?:19|20)?\d\d\b|\d{1,2}\s?[A-Za-z]{3}\s?\d{2,4}")
+#: An amount's decimal part at the end of a word ("-.02", "12,50", "RM5.25").
+_DECIMAL_END = re.compile(r"[.,]\d\d$")
 _DATE_LABEL = re.compile(r"(?i)\b(?:date|dated|tarikh|tgl)\b")
 
 
@@ -137,17 +142,23 @@ def _text(seg: list[Word]) -> str:
     return " ".join(w.text for w in seg)
 
 
-def _box(seg: list[Word]) -> tuple[int, int, int, int]:
+def segment_box(seg: list[Word]) -> tuple[int, int, int, int]:
+    """The segment's box; its height is that of its words of ordinary height, so a word
+    whose box Tesseract stretched over specks or the next row ("pee" for BAKE, 74 px
+    high among 32 px words) does not bring another row into the crop."""
+    heights = sorted(w.height for w in seg)
+    usual = heights[(len(heights) - 1) // 2]
+    rows = [w for w in seg if w.height <= TALL_WORD * usual]
     return (
         min(w.left for w in seg),
-        min(w.top for w in seg),
+        min(w.top for w in rows),
         max(w.right for w in seg),
-        max(w.bottom for w in seg),
+        max(w.bottom for w in rows),
     )
 
 
 def _crop(page: np.ndarray, seg: list[Word]) -> np.ndarray:
-    x0, y0, x1, y1 = _box(seg)
+    x0, y0, x1, y1 = segment_box(seg)
     pad = max(3, (y1 - y0) // 4)
     return page[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]
 
@@ -193,6 +204,9 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
         return dataclasses.replace(word, conf=max(word.conf, prob * 100))
     if _ampersand_as_eight(word.text, text):
         return word  # "No.2&4," / "No.284,": the line model writes & as 8
+    if _dropped_decimal_point(word.text, text):
+        # "-.02" / "-02": the same digits, and only Tesseract's read as an amount
+        return dataclasses.replace(word, conf=max(word.conf, prob * 100))
     line_model = dataclasses.replace(word, text=text, conf=prob * 100)
     tess_conf = word.conf / 100
     if known is not None and not (len(text) == len(word.text) and max(tess_conf, prob) >= SURE):
@@ -214,6 +228,16 @@ def _ampersand_as_eight(tess: str, line: str) -> bool:
     if len(tess) != len(line) or "&" not in tess:
         return False
     return all(a == b or (a == "&" and b == "8") for a, b in zip(tess, line, strict=True))
+
+
+def _dropped_decimal_point(tess: str, line: str) -> bool:
+    """Whether the line model read Tesseract's amount ("-.02", "5,25") with the same digits
+    but without its decimal separator (the point is a faint dot it often drops)."""
+    return (
+        _alnum(tess) == _alnum(line)
+        and bool(_DECIMAL_END.search(tess))
+        and not _DECIMAL_END.search(line)
+    )
 
 
 def _dropped_letters(short: str, long: str, shortest: int = 3, lost: int | None = 2) -> bool:
@@ -279,7 +303,7 @@ def _aligned(
 def _words(seg: list[Word], reading: Reading) -> list[Word]:
     """The reading as words spread over the segment's box in proportion to their length
     (the recognizer gives no word positions; only order and column matter downstream)."""
-    x0, y0, x1, y1 = _box(seg)
+    x0, y0, x1, y1 = segment_box(seg)
     tokens = reading.text.split(" ")
     span = sum(len(t) for t in tokens) + len(tokens) - 1
     out, pos = [], 0

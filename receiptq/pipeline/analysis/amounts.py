@@ -23,7 +23,8 @@ AMOUNT_RE = re.compile(
     r"(?:(?<![\w.,/:-])(?P<neg>-\s?)?"
     r"|(?<=--))"  # a dashed leader ("Rounded --15.90") is no minus sign
     r"(?P<cur>RM|R[HN](?=\d)|MYR|PLN|USD|EUR|GBP|SGD|ZŁ|ZL|\$|€|£)?\s?"  # RH, RN: RM misread
-    r"(?P<int>\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?=[.,]\d\d\b)|[\dO]*\d[\dO]*)"
+    r"(?P<int>\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+(?=[.,]\d\d\b)|[\dO]*\d[\dO]*"
+    r"|(?<=-)(?=[.,]\d\d))"  # "-.02": a rounding adjustment without its zero
     r"(?P<sep>[.,])(?P<dec>[\dO]{2})"
     r"(?P<trail>-)?"
     r"(?![\d.,]*\d|\s?%)",
@@ -43,7 +44,7 @@ def find_amounts(text: str) -> list[tuple[Decimal, int, int]]:
     """Every money amount in ``text`` as (value, start, end); never raises."""
     out: list[tuple[Decimal, int, int]] = []
     for m in AMOUNT_RE.finditer(text):
-        integer = m["int"].replace(",", "").replace(" ", "").upper().replace("O", "0")
+        integer = m["int"].replace(",", "").replace(" ", "").upper().replace("O", "0") or "0"
         decimals = m["dec"].upper().replace("O", "0")
         if not integer.isdigit() or not decimals.isdigit():
             continue
@@ -258,7 +259,8 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
     res.tax = _last(amounts, "tax")
     res.cash = _last(amounts, "cash")
     res.change = _last(amounts, "change")
-    rounding = [a.value for a in amounts if a.label == "rounding" and a.right]
+    # ("Rounding RM177.20": a rounded total with "Total" misread, not an adjustment)
+    rounding = [a.value for a in amounts if a.label == "rounding" and a.right and abs(a.value) < 1]
     res.rounding = rounding[-1] if rounding else None
 
     counts = Counter(a.value for a in amounts if a.value > 0)

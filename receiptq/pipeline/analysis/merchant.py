@@ -326,6 +326,12 @@ def _first_of_pair(word: str, rest: list[str]) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def _letters_or_slot(token: str) -> bool:
+    """Letters, or letters with one "_" where OCR lost a letter ("JA_AN"): no address
+    prints an underscore."""
+    return token.replace("_", "a", 1).isalpha()
+
+
 def _same_case(word: str, like: str) -> str:
     if like.isupper():
         return word
@@ -357,7 +363,7 @@ def repair_address(text: str) -> str:
             tok = up.translate(_AS_DIGIT)  # "U5/BM, SEKSYEN US" -> "SEKSYEN U5"
         elif up in _SHORT_STREET_WORDS:
             tok = _same_case(_SHORT_STREET_WORDS[up], tok)
-        elif len(tok) >= 5 and tok.isalpha() and up not in STREET_WORDS:
+        elif len(tok) >= 5 and _letters_or_slot(tok) and up not in STREET_WORDS:
             match = _one_letter_from(up, STREET_WORDS)  # not "UTANA": UTAMA or UTARA?
             if match:
                 tok = _same_case(match, tok)

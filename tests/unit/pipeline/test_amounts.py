@@ -82,6 +82,21 @@ CHANGE                    1.00
     assert t.rounding == Decimal("-0.03")
 
 
+def test_an_adjustment_printed_without_its_zero_rounds_the_total():
+    t = totals(
+        """
+Total Sales (Inclusive GST) RM 177.22
+Rounding Adjustment RM -.02
+Rounding RM 177.20
+CREDIT RM 177.20
+"""
+    )
+    # "Rounding RM 177.20" is the rounded total with "Total" misread, not the adjustment
+    assert (t.total, t.rounding) == (Decimal("177.20"), Decimal("-0.02"))
+    assert parse_amount("-.02") == Decimal("-0.02")
+    assert parse_amount(".02") is None  # a speck and two digits is no amount
+
+
 def test_ocr_typo_labels_and_cash_minus_change():
     t = totals(
         """

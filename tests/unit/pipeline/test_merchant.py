@@ -127,6 +127,9 @@ def test_repair_address():
     # an address word glued to the next: split, then repaired
     assert repair_address("Lot 3, JalauPelabur 23/1") == "Lot 3, Jalan Pelabur 23/1"
     assert repair_address("McDonaldBurger") == "McDonaldBurger"
+    # a letter OCR wrote as "_" (no address prints an underscore)
+    assert repair_address("NO.12,JA_AN SS4C/5") == "NO.12,JALAN SS4C/5"
+    assert repair_address("SNAP_ON_TOOLS") == "SNAP_ON_TOOLS"
 
 
 def test_uk_and_us_headers():

@@ -24,6 +24,7 @@ from receiptq.pipeline.refine import (
     merge_segment,
     readable,
     refine,
+    segment_box,
 )
 
 needs_model = pytest.mark.skipif(model_path() is None, reason="rapidocr_onnxruntime missing")
@@ -199,6 +200,23 @@ def test_an_ampersand_the_line_model_read_as_8_is_tesseracts():
     # any other difference is settled as before
     seg = _seg(("No.2&4,", 57))
     assert merge_segment(seg, Reading("No.2&5,", 0.94, (("No.2&5,", 0.94),)))[0].text == "No.2&5,"
+
+
+def test_an_amount_whose_point_the_line_model_dropped_is_tesseracts():
+    seg = _seg(("-.02", 23))
+    merged = merge_segment(seg, Reading("-02", 0.97, (("-02", 0.97),)))
+    assert [(w.text, round(w.conf)) for w in merged] == [("-.02", 97)]
+    # other digits are a disagreement like any other
+    assert merge_segment(seg, Reading("-03", 0.97, (("-03", 0.97),)))[0].text == "-03"
+
+
+def test_a_word_stretched_over_the_next_row_does_not_set_the_crop_height():
+    seg = _seg(("GARDENIA", 96), ("pee", 30), ("RIES", 86))
+    seg[1] = dataclasses.replace(seg[1], top=-2, height=60)  # reaches into the next row
+    assert segment_box(seg)[1::2] == (0, 20)
+    # a row of words of one height is boxed whole
+    seg[1] = dataclasses.replace(seg[1], top=-2, height=24)
+    assert segment_box(seg)[1::2] == (-2, 22)
 
 
 def test_words_both_engines_read_alike_are_as_sure_as_the_surer():
