@@ -34,6 +34,8 @@ from receiptq.pipeline.recognize import Reading, recognizer
 
 #: Header rows re-read whole.
 HEAD_ROWS = 6
+#: Below HEAD_ROWS, a header segment with a word Tesseract is this unsure of is re-read.
+WEAK_WORD = 50
 #: Rows below this fraction of the page height may hold the summary amounts.
 SUMMARY_FROM = 0.4
 #: A reading below this confidence keeps Tesseract's words (unless word by word, below).
@@ -79,7 +81,8 @@ def chosen_segments(lines: list[Line]) -> list[list[Word]]:
         summary = line.index > head_end and line.rel_y > SUMMARY_FROM
         for seg in line.segments:
             text = _text(seg)
-            if whole or dated or _DATE.search(text) or (summary and _AMOUNT.search(text)):
+            weak = line.index <= head_end and min(w.conf for w in seg) < WEAK_WORD
+            if whole or weak or dated or _DATE.search(text) or (summary and _AMOUNT.search(text)):
                 chosen.append(seg)
         seen += line.index in in_head
     return chosen

@@ -166,7 +166,10 @@ def _is_noise(line: Line) -> bool:
     if line.conf < 0.35:
         return True
     letters = sum(c.isalpha() for c in text)
-    return letters >= 3 and text == text.lower() and line.conf < 0.75
+    if letters >= 3 and text == text.lower() and line.conf < 0.75:
+        # unsure lower-case specks, unless they are an address word a letter off ("setangor")
+        return not _ADDRESS_WORDS.search(repair_address(text).upper())
+    return False
 
 
 def _has_money(text: str) -> bool:
@@ -656,7 +659,8 @@ def _address(
             )
             if not outlet and (re.search(r"\d", text) or len(words) > 6):
                 break
-            region = _ADDRESS_WORDS.search(_BUILDING_WORDS.sub(" ", text))
+            # (a region a letter off: "setangor" under "47400 Petaling Jaya")
+            region = _ADDRESS_WORDS.search(_BUILDING_WORDS.sub(" ", repair_address(text)))
             if not town_next and not goes_on and not outlet and not region:
                 break
         if parse_dates(text) or _has_money(text):

@@ -360,6 +360,17 @@ def test_a_comma_after_the_postcode_lets_in_a_confident_place_line_only():
     assert m.address == "NO. 3, JALAN SETIA, 39100 BRINCHANG,"
 
 
+def test_an_unsure_lower_case_state_a_letter_off_ends_the_address():
+    head = lines_from_text("GERBANG SDN BHD\nNo.3, Jalan SS21/39,47400 Petaling Jaya")
+    state = lines_from_text("setangor", conf=57.0)
+    assert find_merchant(head + state).address == (
+        "No.3, Jalan SS21/39,47400 Petaling Jaya selangor"
+    )
+    # unsure lower-case specks that are no address word stay out
+    specks = lines_from_text("sebangkor", conf=57.0)
+    assert find_merchant(head + specks).address == "No.3, Jalan SS21/39,47400 Petaling Jaya"
+
+
 def test_address_words_are_repaired_only_when_one_word_fits():
     assert repair_address("MUKIN KAPAR, 42100 KLANG") == "MUKIM KAPAR, 42100 KLANG"
     assert repair_address("Kepong Utara, 52100") == "Kepong Utara, 52100"  # a word itself

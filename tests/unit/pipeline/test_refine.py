@@ -68,6 +68,15 @@ def test_chosen_segments_are_header_rows_dates_and_lower_amounts():
     assert "TOTAL" not in texts
 
 
+def test_a_later_header_row_with_a_word_tesseract_is_unsure_of_is_chosen():
+    header = [f"SHOP LINE {i} SDN BHD" for i in range(HEAD_ROWS + 2)]
+    lines = lines_from_text("\n".join([*header, "TOTAL                 9.00"]))
+    weak = lines[HEAD_ROWS + 1]
+    weak.segments[0][1] = dataclasses.replace(weak.segments[0][1], conf=5.0)  # "|etoun3"
+    texts = [" ".join(w.text for w in seg) for seg in chosen_segments(lines)]
+    assert header[HEAD_ROWS + 1] in texts and header[HEAD_ROWS] not in texts
+
+
 def _first_row_changed(ocr: OcrResult, change) -> OcrResult:
     """``ocr`` with ``change`` applied to each word of its first row."""
     row = {id(w) for w in build_lines(ocr)[0].words}
