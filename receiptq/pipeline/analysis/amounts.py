@@ -247,6 +247,27 @@ def rates_check_out(lines: list[Line], amounts: list[Amount]) -> bool:
     )
 
 
+#: Labels of amounts that state the bill: what a total made up from the items must match.
+_STATED_BILL = ("total", "rounded_total", "card")
+#: Sales tax, GST and VAT rates (percent) common enough to check a tax against.
+COMMON_TAX_RATES = (5, 6, 7, 8, 10, 20, 23)
+
+
+def _taxed_item_sum(item_sum: Decimal | None, tax: Decimal | None) -> Decimal | None:
+    """The bill the items make when ``tax`` is their tax at a common rate: the item sum
+    itself when prices include the tax (54.50 with 3.08 of 6 % in it), the sum plus the
+    tax when they do not (50.00 + 3.00); None when no rate explains the tax."""
+    if item_sum is None or tax is None or item_sum <= 0 or tax <= 0:
+        return None
+    cent = Decimal("0.01")
+    for rate in COMMON_TAX_RATES:
+        if abs((item_sum * rate / (100 + rate)).quantize(cent) - tax) <= cent / 2:
+            return item_sum
+        if abs((item_sum * rate / 100).quantize(cent) - tax) <= cent / 2:
+            return item_sum + tax
+    return None
+
+
 def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals:
     """Pick total, subtotal, tax, rounding, cash and change from the lines' amounts."""
     amounts = collect_amounts(lines)
@@ -324,6 +345,17 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
             scores[billed] = 10.0  # as a total label would score
         elif billed in scores:
             scores[billed] += 3.0
+    taxed = _taxed_item_sum(item_sum, res.tax)
+    if (
+        taxed is not None
+        and taxed not in scores
+        and res.subtotal in (None, item_sum)
+        and not any(a.label in _STATED_BILL and a.right and a.value != taxed for a in amounts)
+    ):
+        # No total printed legibly, but the items add up to an amount whose tax at a
+        # common rate is the tax printed, and no subtotal or card payment says otherwise
+        # (items a row short can match a rate by chance): that amount is the bill.
+        scores[taxed] = 12.0
     by_rate = [a.value for a in amounts if a.label == "rate_sales" and a.right and a.value > 0]
     if by_rate:
         # Polish fiscal receipts print the gross sales at each PTU rate; they add up to the

@@ -52,6 +52,12 @@ _NUMERIC = [
 _ISO_MISREAD = re.compile(
     r"(?<![\d-])(?P<y>\d{3,4})-(?P<m>\d\d)-(?P<d>[0-3]\d)(?=\s[0-2]\d:[0-5]\d(?!\d))"
 )
+# A day-first date with one of its separators lost ("2504/2017", "25/042017"): the other
+# separator and the year after it still say where the day and the month are.
+_ONE_SEPARATOR = re.compile(
+    r"(?<![\d/.-])(?:(?P<a>\d\d)(?P<b>\d\d)[-/.]|(?P<c>\d\d)[-/.](?P<e>\d\d))"
+    rf"(?P<y>{_Y4})(?![\d/.-])"
+)
 _MONTH_NAME = r"(?P<mon>[A-Za-zżźćńółęąśŻŹĆĄŚĘŁÓŃ]{3,11})\.?"
 _GAP = r"\s?[-/ .,]?\s?"
 _NAMED = [
@@ -131,6 +137,9 @@ def parse_dates(text: str, month_first: bool = False) -> list[DateCandidate]:
                     add(_make(int(s[4:]), int(s[2:4]), int(s[:2])), m, "compact")
     for m in _ISO_MISREAD.finditer(text):
         add(_repaired_iso(m["y"], m["m"], m["d"]), m, "repaired")
+    for m in _ONE_SEPARATOR.finditer(text):
+        day, month = (m["a"], m["b"]) if m["a"] else (m["c"], m["e"])
+        add(_make(int(m["y"]), int(month), int(day)), m, "repaired")
     for rx in _NAMED:
         for m in rx.finditer(text):
             mon = month_number(m["mon"])

@@ -97,6 +97,32 @@ CREDIT RM 177.20
     assert parse_amount(".02") is None  # a speck and two digits is no amount
 
 
+def test_items_whose_tax_at_a_common_rate_is_printed_make_the_bill_no_total_shows():
+    body = """
+(T02) BRAISED PORK 2.0 7.00 14.00
+(F01) ROAST PORK 1.0 12.00 12.00
+(V02) SOUR & SPICY 1.0 12.00 12.00
+(B03) JASMINE GREEN 2.0 2.30 4.60
+(R05) ROAST PORK + 1.0 11.90 11.90
+Discount : 0.00
+Total GST : {tax}
+Rounding : 0.00
+"""
+    # the total row was lost; 54.50 holds 3.08 of 6 % GST
+    assert totals(body.format(tax="3.08"), Decimal("54.50")).total == Decimal("54.50")
+    # prices before tax: 50.00 and 6 % on top
+    assert totals("Total GST : 3.00\nCash 60.00", Decimal("50.00")).total == Decimal("53.00")
+    # a tax no common rate explains proves nothing
+    assert totals(body.format(tax="3.51"), Decimal("54.50")).total != Decimal("54.50")
+    # items a row short whose sum fits a rate by chance: the subtotal and the card say no
+    for stated in ("SUBTOTAL 17.55", "VISA DEBIT 17.55"):
+        short = f"{stated}\nTOTAL 255359\nVAT 0.78"  # 12.97 + 6 % is 13.75
+        assert totals(short, Decimal("12.97")).total == Decimal("17.55")
+    # and a printed total stays the total
+    printed = body.format(tax="3.08") + "TOTAL 55.50\n"
+    assert totals(printed, Decimal("54.50")).total == Decimal("55.50")
+
+
 def test_ocr_typo_labels_and_cash_minus_change():
     t = totals(
         """

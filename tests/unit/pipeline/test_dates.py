@@ -123,3 +123,13 @@ def test_a_fiscal_printers_date_with_a_misread_digit_is_repaired():
     # a date read right elsewhere beats the repaired one
     lines = ["2924-04-20 07:20 nr wydr. 14390", "Data: 2024-04-21 07:20"]
     assert pick_date(lines)[0] == dt.date(2024, 4, 21)
+
+
+def test_a_day_first_date_with_one_separator_lost_is_repaired():
+    assert parse_date("RECEIPT #: CS00633860 DATE: 2504/2017") == dt.date(2017, 4, 25)
+    assert parse_date("25/042017 14:03") == dt.date(2017, 4, 25)
+    # numbers that make no date, or run on into more digits and separators, are none
+    assert parse_date("INVOICE 1234/2017") is None
+    assert parse_date("10299/102/2018") is None
+    # and it yields to a date read whole
+    assert pick_date(["DATE: 2504/2017", "26/04/2017 10:00"])[0] == dt.date(2017, 4, 26)
