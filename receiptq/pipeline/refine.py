@@ -61,6 +61,8 @@ _AMOUNT = re.compile(r"\d[.,]\s?\d\d")
 _DATE = re.compile(r"\d\s?[./-]\s?\d|[./-]\s?(?:19|20)?\d\d\b|\d{1,2}\s?[A-Za-z]{3}\s?\d{2,4}")
 #: An amount's decimal part at the end of a word ("-.02", "12,50", "RM5.25").
 _DECIMAL_END = re.compile(r"[.,]\d\d$")
+#: A mark between two digits: "23/1", "12.50", "04-05".
+_DIGIT_SEPARATOR = re.compile(r"(?<=\d)[./:,-](?=\d)")
 _DATE_LABEL = re.compile(r"(?i)\b(?:date|dated|tarikh|tgl)\b")
 
 
@@ -207,7 +209,7 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
         return dataclasses.replace(word, conf=max(word.conf, prob * 100))
     if _ampersand_as_eight(word.text, text):
         return word  # "No.2&4," / "No.284,": the line model writes & as 8
-    if _dropped_decimal_point(word.text, text):
+    if _dropped_separator(word.text, text):
         # "-.02" / "-02": the same digits, and only Tesseract's read as an amount
         return dataclasses.replace(word, conf=max(word.conf, prob * 100))
     line_model = dataclasses.replace(word, text=text, conf=prob * 100)
@@ -233,14 +235,16 @@ def _ampersand_as_eight(tess: str, line: str) -> bool:
     return all(a == b or (a == "&" and b == "8") for a, b in zip(tess, line, strict=True))
 
 
-def _dropped_decimal_point(tess: str, line: str) -> bool:
-    """Whether the line model read Tesseract's amount ("-.02", "5,25") with the same digits
-    but without its decimal separator (the point is a faint dot it often drops)."""
-    return (
-        _alnum(tess) == _alnum(line)
-        and bool(_DECIMAL_END.search(tess))
-        and not _DECIMAL_END.search(line)
-    )
+def _dropped_separator(tess: str, line: str) -> bool:
+    """Whether the line model read Tesseract's word with the same letters and digits but
+    without a separator of its digits: an amount's decimal point ("-.02" / "-02") or a
+    mark between digits ("23:1," / "231,", where the page printed 23/1). These are faint
+    dots and thin strokes it often drops, and the digits alone say nothing."""
+    if _alnum(tess) != _alnum(line):
+        return False
+    if _DECIMAL_END.search(tess) and not _DECIMAL_END.search(line):
+        return True
+    return len(_DIGIT_SEPARATOR.findall(tess)) > len(_DIGIT_SEPARATOR.findall(line))
 
 
 def _dropped_letters(short: str, long: str, shortest: int = 3, lost: int | None = 2) -> bool:

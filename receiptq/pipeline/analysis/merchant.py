@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from receiptq.pipeline.analysis.amounts import find_amounts
 from receiptq.pipeline.analysis.dates import parse_dates
-from receiptq.pipeline.analysis.keywords import squash
+from receiptq.pipeline.analysis.keywords import squash, substring_distance
 from receiptq.pipeline.analysis.lines import Line
 
 #: Company-form suffixes, squashed (letters only, upper case).
@@ -319,6 +319,16 @@ def _unglued(m: re.Match) -> str:
     return m[0]
 
 
+def _near(word: str, second: str) -> bool:
+    """Whether ``word``, read where a two-word place's ``second`` word belongs, is that
+    word misread: its first letter, about its length, at most two edits away."""
+    return (
+        word[:1] == second[:1]
+        and abs(len(word) - len(second)) <= 1
+        and substring_distance(second, word) <= min(2, len(second) // 2)
+    )
+
+
 def _first_of_pair(word: str, rest: list[str]) -> str | None:
     """The first word of a two-word place (PLACE_PAIRS) that ``word`` is one letter from,
     when the letters after it are that place's second word."""
@@ -349,6 +359,7 @@ def repair_address(text: str) -> str:
     one-letter errors in street and region words and in either word of a two-word place,
     a section code printed twice read two ways (U5 / US), JIN for JLN, N0 for NO."""
     text = re.sub(r"(?<=\d|[A-Z])(\s)[86](\s)(?=\d)", r"\1&\2", text)
+    text = re.sub(r"(?<=\d):(?=\d)", "/", text)  # "Pelabur 23:1": no address has a time
     text = _FLOOR_ORDINAL.sub(lambda m: _ORDINAL_DIGIT[m[0].upper()], text)
     text = _GLUED.sub(_unglued, text)
     out: list[str] = []
@@ -357,8 +368,8 @@ def repair_address(text: str) -> str:
     for i, tok in enumerate(tokens):
         up = tok.upper()
         before = out[-2].upper() if len(out) >= 2 and out[-1].isspace() else ""
-        if before in PLACE_PAIRS and up != PLACE_PAIRS[before] and tok.isalpha():
-            if _one_edit(up, PLACE_PAIRS[before]):  # "SHAH ALAN" -> "SHAH ALAM"
+        if before in PLACE_PAIRS and tok.isalpha() and up not in STREET_WORDS:
+            if _near(up, PLACE_PAIRS[before]):  # "SHAH ALAN", "Shah Altai" -> "SHAH ALAM"
                 tok = _same_case(PLACE_PAIRS[before], tok)
         elif first := _first_of_pair(up, tokens[i + 1 :]):  # "Shab Alam" -> "Shah Alam"
             tok = _same_case(first, tok)
@@ -469,6 +480,9 @@ def find_merchant(lines: list[Line], known: Container[str] | None = None) -> Mer
     if name_idx is None:
         info.address, info.address_confidence = _address(head, texts, 0)
         return info
+    if stamped := _stamp_words(head[name_idx]):
+        kept = head[name_idx].words[:-stamped]
+        texts[name_idx] = normalize_legal_forms(fix_word_letters(" ".join(w.text for w in kept)))
     first = last = name_idx
     # A legal form alone or nearly alone on its line ("SDN. BHD.", "CO. (M) SDN BHD",
     # "TRADING SDN BHD") continues the name printed on the line above.
@@ -520,6 +534,33 @@ def find_merchant(lines: list[Line], known: Container[str] | None = None) -> Mer
     info.name_confidence *= min(ln.conf for ln in head[first : last + 1])
     info.address, info.address_confidence = _address(head, texts, last + 1, info.name)
     return info
+
+
+#: A stamp across the name ("POSTED", "PAID") is printed in letters this many times the
+#: height and the width of the name's.
+STAMP_SCALE = 1.8
+
+
+def _stamp_words(line: Line) -> int:
+    """How many words at the end of ``line`` are a stamp, not the name: letters well over
+    the height and the width of the other words' (a box stretched over specks is taller
+    but not wider a letter)."""
+
+    def scale(words: list) -> tuple[float, float]:
+        letters = sum(len(w.text) for w in words)
+        return sorted(w.height for w in words)[len(words) // 2], sum(
+            w.width for w in words
+        ) / letters
+
+    words = line.words
+    for k in range(1, len(words) - 1):  # two words of the name at least
+        rest, end = words[:-k], words[-k:]
+        if not end[0].text.isalpha():
+            return 0
+        (h, w), (eh, ew) = scale(rest), scale(end)
+        if eh >= STAMP_SCALE * h and ew >= STAMP_SCALE * w:
+            return k
+    return 0
 
 
 def _name_goes_on(name: str, nxt: str, after: str) -> bool:

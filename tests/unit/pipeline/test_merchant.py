@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from receiptq.pipeline.analysis.lines import lines_from_text
@@ -127,6 +129,10 @@ def test_repair_address():
     # an address word glued to the next: split, then repaired
     assert repair_address("Lot 3, JalauPelabur 23/1") == "Lot 3, Jalan Pelabur 23/1"
     assert repair_address("McDonaldBurger") == "McDonaldBurger"
+    # the second word of a place two edits off, after its first; a slash read as ":"
+    assert repair_address("Pelabur 23:1, 40300 Shah Altai,") == "Pelabur 23/1, 40300 Shah Alam,"
+    assert repair_address("SRI PETALING JALAN 1") == "SRI PETALING JALAN 1"  # a word itself
+    assert repair_address("SHAH BANDAR") == "SHAH BANDAR"
     # a letter OCR wrote as "_" (no address prints an underscore)
     assert repair_address("NO.12,JA_AN SS4C/5") == "NO.12,JALAN SS4C/5"
     assert repair_address("SNAP_ON_TOOLS") == "SNAP_ON_TOOLS"
@@ -435,3 +441,18 @@ Bagels Plain 5pk
     # ...while KG before a place is still one
     m = find_merchant(lines_from_text("MAJU SDN BHD\nNO.54, JALAN IPOH,\nKG. BATU\n51200 KL"))
     assert m.address == "NO.54, JALAN IPOH, KG. BATU 51200 KL"
+
+
+def _stamped(height: int, width: int):
+    lines = lines_from_text("YONG CEN ENTERPRISE POSTED\n9, JALAN SUBANG JASA 3,\n40150 SHAH ALAM")
+    name = lines[0]
+    stamp = name.words[-1]
+    name.words[-1] = dataclasses.replace(stamp, top=stamp.top - 10, height=height, width=width)
+    return find_merchant(lines).name
+
+
+def test_a_stamp_across_the_name_row_is_no_part_of_the_name():
+    # "POSTED" stamped in letters twice the name's height and width
+    assert _stamped(height=45, width=130) == "YONG CEN ENTERPRISE"
+    # a word whose box Tesseract stretched over specks is taller, not wider a letter
+    assert _stamped(height=45, width=60) == "YONG CEN ENTERPRISE POSTED"

@@ -215,6 +215,9 @@ def test_an_amount_whose_point_the_line_model_dropped_is_tesseracts():
     seg = _seg(("-.02", 23))
     merged = merge_segment(seg, Reading("-02", 0.97, (("-02", 0.97),)))
     assert [(w.text, round(w.conf)) for w in merged] == [("-.02", 97)]
+    # ...and so does a mark between digits ("23/1" read "23:1" and "231")
+    merged = merge_segment(_seg(("23:1,", 33)), Reading("231,", 0.9, (("231,", 0.9),)))
+    assert merged[0].text == "23:1,"
     # other digits are a disagreement like any other
     assert merge_segment(seg, Reading("-03", 0.97, (("-03", 0.97),)))[0].text == "-03"
 
