@@ -66,20 +66,39 @@ def word_hash(word: str) -> int:
 
 
 class Lexicon:
-    """A set of words you can ask `"lumpur" in lexicon` (case does not matter)."""
+    """A set of words you can ask `"lumpur" in lexicon` (case does not matter), and how
+    many case forms of each the list holds (`forms`)."""
 
-    def __init__(self, hashes: np.ndarray) -> None:
-        """``hashes``: sorted and unique, as `from_words` makes them and the cache keeps."""
+    def __init__(self, hashes: np.ndarray, forms: np.ndarray | None = None) -> None:
+        """``hashes``: sorted and unique, as `from_words` makes them and the cache keeps;
+        ``forms``: for each, how many spellings the list had of it (lower, Title, UPPER)."""
         self._hashes = np.asarray(hashes, dtype=np.uint64)
+        self._forms = (
+            np.ones(len(self._hashes), dtype=np.uint8)
+            if forms is None
+            else np.asarray(forms, dtype=np.uint8)
+        )
 
     @classmethod
     def from_words(cls, words) -> Lexicon:
-        return cls(np.unique(np.fromiter((word_hash(w) for w in words), dtype=np.uint64)))
+        hashes = np.fromiter((word_hash(w) for w in set(words)), dtype=np.uint64)
+        unique, counts = np.unique(hashes, return_counts=True)
+        return cls(unique, np.minimum(counts, 255).astype(np.uint8))
 
-    def __contains__(self, word: str) -> bool:
+    def _index(self, word: str) -> int | None:
         h = np.uint64(word_hash(word))
         i = int(np.searchsorted(self._hashes, h))
-        return i < len(self._hashes) and self._hashes[i] == h
+        return i if i < len(self._hashes) and self._hashes[i] == h else None
+
+    def __contains__(self, word: str) -> bool:
+        return self._index(word) is not None
+
+    def forms(self, word: str) -> int:
+        """How many case forms of ``word`` the list holds (0: not a word). Tesseract's
+        lists come from web text, where a common word turns up in lower case, Title and
+        UPPER and a slip of the keyboard ("swiezy" for "świeży") in one form only."""
+        i = self._index(word)
+        return 0 if i is None else int(self._forms[i])
 
     def __len__(self) -> int:
         return len(self._hashes)
@@ -101,27 +120,28 @@ def _cache_dir() -> Path:
     return Path(base) / "receiptq"
 
 
-def _models() -> list[Path]:
+def _models(langs: tuple[str, ...]) -> list[Path]:
     folder = tessdata_dir()
     if folder is None:
         return []
-    return [p for lang in LANGUAGES if (p := Path(folder) / f"{lang}.traineddata").is_file()]
+    return [p for lang in langs if (p := Path(folder) / f"{lang}.traineddata").is_file()]
 
 
-def build_lexicon() -> Lexicon | None:
-    """The installed models' words, from the cache when it matches the models; None when
-    there are no models or Tesseract's tools are missing."""
-    models = _models()
+def build_lexicon(langs: tuple[str, ...] = LANGUAGES) -> Lexicon | None:
+    """The words of the installed models of ``langs``, from the cache when it matches the
+    models; None when there are no models or Tesseract's tools are missing."""
+    models = _models(langs)
     if not models:
         return None
     stamp = hashlib.blake2b(
         "|".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in models).encode(),
         digest_size=8,
     ).hexdigest()
-    cached = _cache_dir() / f"lexicon-{stamp}.npy"
+    cached = _cache_dir() / f"lexicon-{stamp}.npz"
     try:
-        return Lexicon(np.load(cached))
-    except (OSError, ValueError, EOFError):
+        with np.load(cached) as stored:
+            return Lexicon(stored["hashes"], stored["forms"])
+    except (OSError, ValueError, EOFError, KeyError):
         pass  # missing or broken (truncated by a full disk...): rebuilt below
     if not (shutil.which("combine_tessdata") and shutil.which("dawg2wordlist")):
         log.warning("combine_tessdata/dawg2wordlist not found: readings are not checked "
@@ -139,8 +159,8 @@ def build_lexicon() -> Lexicon | None:
     lexicon = Lexicon.from_words(words)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(f".{os.getpid()}.tmp.npy")
-        np.save(partial, lexicon._hashes)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(partial, hashes=lexicon._hashes, forms=lexicon._forms)
         partial.replace(cached)  # atomic: another process may be writing it too
     except OSError as exc:
         log.info("lexicon not cached (%s): it will be rebuilt next time", exc)
@@ -148,16 +168,16 @@ def build_lexicon() -> Lexicon | None:
 
 
 _lock = threading.Lock()
-_built = False
-_instance: Lexicon | None = None
+_instances: dict[tuple[str, ...], Lexicon | None] = {}
 
 
-def lexicon() -> Lexicon | None:
-    """This process' lexicon (built on first use; a plain array, safe to share by fork)."""
-    global _built, _instance
-    if not _built:
+def lexicon(lang: str | None = None) -> Lexicon | None:
+    """This process' lexicon of every language in `LANGUAGES`, or of ``lang`` alone
+    ("pol": which spellings are Polish); built on first use, a plain array, safe to share
+    by fork."""
+    langs = LANGUAGES if lang is None else (lang,)
+    if langs not in _instances:
         with _lock:
-            if not _built:
-                _instance = build_lexicon()
-                _built = True
-    return _instance
+            if langs not in _instances:
+                _instances[langs] = build_lexicon(langs)
+    return _instances[langs]

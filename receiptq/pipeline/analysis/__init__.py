@@ -89,9 +89,9 @@ def analyze_lines(lines: list[Line], known: Container[str] | None = None) -> Rec
     by default the installed one (`receiptq.pipeline.lexicon`)."""
     language = detect_language("\n".join(ln.text for ln in lines))
     if language == "pl":  # putting marks back only makes a Polish text more Polish
-        known = known if known is not None else lexicon()
-        if known is not None:
-            lines = [_restore_marks(line, known) for line in lines]
+        polish = known if known is not None else lexicon("pol")
+        if polish is not None:
+            lines = [_restore_marks(line, polish) for line in lines]
     texts = [ln.text for ln in lines]
     full = "\n".join(texts)
     start, end = _items_span(lines)

@@ -6,8 +6,12 @@ reads ł as t ("Dtuga", "Mtyn", "Niepodlegtosci") and ó as é; a street prefix 
 A word the word list (`receiptq.pipeline.lexicon`, Tesseract's own Polish and English
 lists) does not know is tried with one, then two, then up to `MAX_CHANGES` of those
 letters marked; the first count at which exactly one spelling is a known word gives the
-reading. Known words are never changed: "Gora" and "SWIEZY" stay, because the lists (web
-text) have them unmarked too.
+reading. A word the list knows is changed only when the list is a `Lexicon` that counts
+case forms and exactly one marked spelling has more of them: the lists come from web
+text, where "świeży" turns up as świeży, Świeży and ŚWIEŻY and the unmarked slip "swiezy"
+in one form. Spellings that differ only in a final ą or ę are both words (the noun and
+its case: "przeszkoda", "przeszkodą") and are left as read; so is "Gora" (góra and gora
+are equally common there).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Container
+
+from receiptq.pipeline.lexicon import Lexicon
 
 #: What a letter may have been before OCR dropped its mark (or read ł as t or l).
 MARKED: dict[str, tuple[str, ...]] = {
@@ -52,16 +58,38 @@ def _like(spelling: str, word: str) -> str:
 def restore_word(word: str, known: Container[str]) -> str:
     """``word`` with its Polish marks put back: the known spelling with the fewest marks
     added ("Dtuga" -> "Długa", not the also known "Długą"), when there is exactly one such
-    and the word as read is not known. An é, which Polish does not write, is the ó
-    Tesseract took it for ("Zrédlana" -> "Źródlana")."""
+    and the word as read is not known; a known word only as the module docstring says
+    ("Swiezy" -> "Świeży"). An é, which Polish does not write, is the ó Tesseract took it
+    for ("Zrédlana" -> "Źródlana")."""
     word = word.replace("é", "ó").replace("É", "Ó")
     if word.lower() in known:
-        return word
+        return _more_common(word, known) if isinstance(known, Lexicon) else word
     for changes in range(1, MAX_CHANGES + 1):
         found = {v for v in _variants(word, changes) if v in known}
         if found:
             return _like(found.pop(), word) if len(found) == 1 else word
     return word
+
+
+def _more_common(word: str, known: Lexicon) -> str:
+    """The one marked spelling of the known ``word`` that the list holds in more case
+    forms, with the fewest marks added; ``word`` itself when there is none or several."""
+    low = word.lower()
+    forms = known.forms(low)
+    for changes in range(1, MAX_CHANGES + 1):
+        found = {
+            v
+            for v in _variants(word, changes)
+            if known.forms(v) > forms and not _only_ending(low, v)
+        }
+        if found:
+            return _like(found.pop(), word) if len(found) == 1 else word
+    return word
+
+
+def _only_ending(word: str, variant: str) -> bool:
+    """Whether ``variant`` differs from ``word`` only in a final ą or ę."""
+    return word[:-1] == variant[:-1] and variant[-1] in "ąę"
 
 
 def restore_polish(text: str, known: Container[str]) -> str:

@@ -7,6 +7,7 @@ import pytest
 from receiptq.pipeline.analysis import analyze_lines
 from receiptq.pipeline.analysis.diacritics import restore_polish, restore_row
 from receiptq.pipeline.analysis.lines import lines_from_text
+from receiptq.pipeline.lexicon import Lexicon
 
 KNOWN = {"długa", "długą", "słoneczna", "zakątek", "młyn", "złoty", "gora", "góra", "polna",
          "niepodległości", "świętokrzyska", "żytni", "chleb", "sklep", "źródlana"}  # fmt: skip
@@ -33,6 +34,20 @@ def test_lost_marks_are_put_back(read, meant):
 def test_known_and_unknowable_words_stay(text):
     # "Gora" is a known word itself; no marked spelling of the others is known
     assert restore_polish(text, KNOWN) == text
+
+
+def test_a_known_word_is_marked_when_its_marked_spelling_is_the_common_one():
+    # web text: the marked spelling in lower, Title and UPPER case, the slip in one form
+    words = ["świeży", "Świeży", "ŚWIEŻY", "swiezy", "gora", "Gora", "góra", "Góra",
+             "przeszkoda", "przeszkodą", "Przeszkodą", "PRZESZKODĄ"]  # fmt: skip
+    known = Lexicon.from_words(words)
+    assert (known.forms("Swiezy"), known.forms("świeży"), known.forms("sklep")) == (1, 3, 0)
+    assert restore_polish("SWIEZY Sad", known) == "ŚWIEŻY Sad"
+    # equally common: as read; a final ą is a noun's case, both are words
+    assert restore_polish("Zielona Gora", known) == "Zielona Gora"
+    assert restore_polish("przeszkoda", known) == "przeszkoda"
+    # a plain set of words counts no forms: known words stay
+    assert restore_polish("SWIEZY", set(words)) == "SWIEZY"
 
 
 def test_ut_before_a_name_is_the_street_prefix():

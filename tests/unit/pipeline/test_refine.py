@@ -271,7 +271,7 @@ def test_the_word_list_is_tesseracts_own(tmp_path, monkeypatch):
         assert word in built, word
     for misreading in ("Lmpur", "Darnansara", "T0TAL", "HARMONT"):
         assert misreading not in built, misreading
-    (cached,) = (tmp_path / "receiptq").glob("lexicon-*.npy")
+    (cached,) = (tmp_path / "receiptq").glob("lexicon-*.npz")
     assert len(build_lexicon()) == len(built)  # read back from the cache
     cached.write_bytes(b"not an array")  # a broken cache is rebuilt
     assert len(build_lexicon()) == len(built)
