@@ -43,10 +43,10 @@ RUN pip install --no-deps . \
 WORKDIR /app
 RUN chown receiptq:receiptq /app
 USER receiptq
-# The word list that settles disagreements between the two recognizers is unpacked from
-# the Tesseract models once, here, instead of by every new container
-# (receiptq/pipeline/lexicon.py).
-RUN python -c "from receiptq.pipeline.lexicon import lexicon; assert lexicon() is not None"
+# The word lists (both languages: settling disagreements between the two recognizers;
+# Polish alone: putting back Polish marks) are unpacked from the Tesseract models once,
+# here, instead of by every new container (receiptq/pipeline/lexicon.py).
+RUN python -c "from receiptq.pipeline.lexicon import lexicon; assert lexicon() and lexicon('pol')"
 
 EXPOSE 8000 5555
 
