@@ -386,7 +386,9 @@ def repair_address(text: str) -> str:
 
 
 #: Polish sole-trader designations that open a business name: P.H.U., F.H.U., P.P.H.U.
-_PL_SOLE_TRADER = re.compile(r"^\W*(?:P\.?\s?P\.?|F\.?|P\.?)\s?H\.?\s?U\.?\s", re.IGNORECASE)
+_PL_SOLE_TRADER = re.compile(
+    r"^\W*(?:P[.,]?\s?P[.,]?|F[.,]?|P[.,]?)\s?H[.,]?\s?U[.,]?\s", re.IGNORECASE
+)  # (a dot read as a comma: "P.H,U.")
 #: Polish street prefixes: an address starts at the line that has one.
 _PL_STREET = re.compile(r"(?:^|\s)(?:ul|al|os|pl)\.\s?\w", re.IGNORECASE)
 
@@ -501,12 +503,7 @@ def find_merchant(lines: list[Line], known: Container[str] | None = None) -> Mer
         if re.search(r"\d", prev) or head[first - 1].conf < 0.5:
             break
         first -= 1
-    # A name broken after "&" or "AND" continues on the next line.
-    if re.search(r"(?:&|\bAND)\s*$", texts[name_idx], re.I) and name_idx + 1 < len(texts):
-        last = name_idx + 1
-    # ...and so does one that opens with its form ("RESTAURANT JIAWEI" / "JIAWEI HOUSE")
-    # when a short line of words follows it just above the registration or address.
-    elif last + 2 < len(texts) and _name_goes_on(texts[last], texts[last + 1], texts[last + 2]):
+    if _continues_below(texts, last):
         last += 1
     # ...and so does one whose parenthesis closes on the next line ("(SETIA" / "ALAM) SDN BHD").
     if (
@@ -561,6 +558,37 @@ def _stamp_words(line: Line) -> int:
         if eh >= STAMP_SCALE * h and ew >= STAMP_SCALE * w:
             return k
     return 0
+
+
+def _continues_below(texts: list[str], at: int) -> bool:
+    """Whether the name on line ``at`` goes on to the next line."""
+    if at + 1 >= len(texts):
+        return False
+    name, nxt = texts[at], texts[at + 1]
+    return (
+        # broken after "&" or "AND"
+        re.search(r"(?:&|\bAND)\s*$", name, re.I) is not None
+        # a Polish sole trader's, whose owner's surname went to the next line
+        # ('P.H.U. "ZIELONY SPICHLERZ" Zofia' / "Kamińska")
+        or _surname_goes_on(name, nxt)
+        # one that opens with its form ("RESTAURANT JIAWEI" / "JIAWEI HOUSE") when a short
+        # line of words follows it just above the registration or address
+        or (at + 2 < len(texts) and _name_goes_on(name, nxt, texts[at + 2]))
+    )
+
+
+def _surname_goes_on(name: str, nxt: str) -> bool:
+    """Whether ``nxt`` is the surname of the owner a Polish sole trader's name ends with:
+    the trade name in quotes is followed by one word (the first name), and ``nxt`` is one
+    capitalised word."""
+    if not _PL_SOLE_TRADER.match(name) or not re.search(r'["”“]', name):
+        return False
+    owner = re.split(r'["”“]', name)[-1].split()
+    return (
+        len(owner) == 1
+        and re.fullmatch(r"[^\W\d_][^\W\d_]+", nxt.strip()) is not None
+        and (nxt.strip()[0].isupper())
+    )
 
 
 def _name_goes_on(name: str, nxt: str, after: str) -> bool:

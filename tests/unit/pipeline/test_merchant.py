@@ -456,3 +456,22 @@ def test_a_stamp_across_the_name_row_is_no_part_of_the_name():
     assert _stamped(height=45, width=130) == "YONG CEN ENTERPRISE"
     # a word whose box Tesseract stretched over specks is taller, not wider a letter
     assert _stamped(height=45, width=60) == "YONG CEN ENTERPRISE POSTED"
+
+
+@pytest.mark.parametrize(
+    ("head", "name"),
+    [
+        # the owner's surname on the next line goes with the name...
+        (
+            'P.H.U. "ZIELONY SPICHLERZ" Zofia\nKamińska\nMarket\nul. Długa 5\n60-225 Poznań',
+            'P.H.U. "ZIELONY SPICHLERZ" Zofia Kamińska',
+        ),
+        # ...a kind of shop under a full owner's name does not
+        (
+            'P.H,U. "ZIELONY KOSZYK" Ewa Wiśniewska\nDelikatesy\nul. Długa 70\n65-616 Zielona Góra',
+            'P.H,U. "ZIELONY KOSZYK" Ewa Wiśniewska',
+        ),
+    ],
+)
+def test_a_polish_sole_traders_name_ends_with_its_owners_surname(head, name):
+    assert find_merchant(lines_from_text(head)).name == name
