@@ -65,7 +65,8 @@ _END_SUFFIXES = re.compile(
 _STOP = re.compile(
     r"\b(?:TEL|TELEFON|PHONE|PH|FAX|HP|MOBILE|H/P|E-?MAIL|WWW|HTTP|GST|SST|NIP|REGON|VAT|"
     r"TAX|INVOICE|RECEIPT|PARAGON|FISKALNY|FAKTURA|CASHIER|KASJER|DOC|BILL|TABLE|"
-    r"OPEN|DAILY|BRANCH|STORE\s?NO|POS|TERMINAL|OPERATOR|SALES|ORDER|QUOTATION)\b",
+    r"OPEN|DAILY|BRANCH|STORE\s?NO|POS|TERMINAL|OPERATOR|SALES|ORDER|QUOTATION|"
+    r"WYDR)\b",  # "nr wydr. 57993": a Polish fiscal printer's print number
     re.IGNORECASE,
 )
 #: Registration-number lines between the name and the address, e.g. "(867388-U)".

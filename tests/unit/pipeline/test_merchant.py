@@ -475,3 +475,9 @@ def test_a_stamp_across_the_name_row_is_no_part_of_the_name():
 )
 def test_a_polish_sole_traders_name_ends_with_its_owners_surname(head, name):
     assert find_merchant(lines_from_text(head)).name == name
+
+
+def test_a_fiscal_printers_print_number_is_no_address():
+    # a header read so badly that only the name and the print-number row are left
+    m = find_merchant(lines_from_text("Zielony Koszyk Sp. k.\nnr wydr. 57993\nPARAGON FISKALNY"))
+    assert m.address is None
