@@ -55,9 +55,11 @@ LEGAL_SUFFIXES = (
     "PHARMACY",
     "APTEKA",
 )
+#: Forms that are two words ("Sp. j.", "Sp. k."): one token "SPK" is no form.
+_SPLIT_FORMS = ("SPJ", "SPK")
 #: Suffixes that must end the line (short, so likely inside other words otherwise).
 _END_SUFFIXES = re.compile(
-    r"(?:\bS\.?\s?A\.?|\bS\.?\s?/\s?B\.?|\bCO\.?|\bSP\.?\s?Z\s?O\.?\s?O\.?|\bSP\.?\s?[JK]\.?)\s*$",
+    r"(?:\bS\.?\s?A\.?|\bS\.?\s?/\s?B\.?|\bCO\.?|\bSP\.?\s?Z\s?O\.?\s?O\.?|\bSP(?:\.\s?|\s)[JK]\.?)\s*$",
     re.IGNORECASE,
 )
 
@@ -148,6 +150,8 @@ def has_legal_suffix(text: str) -> bool:
     words = [squash(w) for w in text.split()]
     joined = "".join(words)
     for suf in LEGAL_SUFFIXES:
+        if suf in _SPLIT_FORMS:
+            continue  # "Sp. k." only as written (`_END_SUFFIXES`): "5PK" is a five-pack
         if len(suf) <= 4:
             if suf in words or (suf in ("SDNBHD", "SPZOO") and suf in joined):
                 return True

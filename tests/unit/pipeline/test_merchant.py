@@ -481,3 +481,13 @@ def test_a_fiscal_printers_print_number_is_no_address():
     # a header read so badly that only the name and the print-number row are left
     m = find_merchant(lines_from_text("Zielony Koszyk Sp. k.\nnr wydr. 57993\nPARAGON FISKALNY"))
     assert m.address is None
+
+
+def test_a_five_pack_is_no_polish_limited_partnership():
+    assert not has_legal_suffix("BAGELS PLAIN 5PK") and not has_legal_suffix("BAGELS PLAIN SPK")
+    assert has_legal_suffix("Jasny Spichlerz Sp. k.") and has_legal_suffix("Złoty Kłos Sp.j.")
+    head = (
+        "MAPLE PANTRY\n5375 Washington Blvd\nColumbus, OH 43209\n(673) 555-0134\nBAGELS PLAIN 5PK"
+    )
+    m = find_merchant(lines_from_text(head))
+    assert (m.name, m.address) == ("MAPLE PANTRY", "5375 Washington Blvd Columbus, OH 43209")
