@@ -130,12 +130,16 @@ def refine(page: np.ndarray, ocr: OcrResult) -> OcrResult:
 def readable(text: str, alphabet: frozenset[str]) -> bool:
     """False when Tesseract saw a letter or currency sign the line model cannot write
     (£29.83 would come back as f29.83): that segment keeps Tesseract's reading. A sign
-    with no amount beside it ("U13/¥" for "U13/X") is Tesseract's misreading, no reason."""
+    with no amount beside it ("U13/¥" for "U13/X") is Tesseract's misreading, no reason;
+    so is a marked letter inside a number ("GSÓ0833650": its Polish model's Ó for 0)."""
     for i, c in enumerate(text):
         if c in alphabet:
             continue
         kind = unicodedata.category(c)
         if kind[0] == "L":
+            word = re.search(r"\S*$", text[:i])[0] + re.match(r"\S*", text[i + 1 :])[0]
+            if sum(ch.isdigit() for ch in word) >= 3:
+                continue
             return False
         beside_digit = re.search(r"\d\s?$", text[:i]) or re.match(r"\s?\d", text[i + 1 :])
         if kind == "Sc" and beside_digit:

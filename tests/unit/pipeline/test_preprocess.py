@@ -9,6 +9,7 @@ from factories import ENGLISH_TEXT, FONT, render_text
 
 from receiptq.pipeline.preprocess import (
     TARGET_CHAR_HEIGHT,
+    clear_solid_blobs,
     estimate_skew,
     ink_mask,
     median_char_height,
@@ -55,6 +56,20 @@ def test_flattening_removes_a_shadow_without_losing_the_ink():
     paper = out[~ink]
     assert np.percentile(paper, 10) > 200  # the shadowed paper is white again
     assert np.median(out[ink]) < 120  # and the text still dark
+
+
+def test_a_punch_hole_is_cleared_and_the_text_beside_it_kept():
+    text = page(margin=40)
+    h = int(TARGET_CHAR_HEIGHT)
+    holed = text.copy()
+    cv2.circle(holed, (20, text.shape[0] // 2), h, 0, thickness=-1)  # a disk 2 rows across
+    cv2.rectangle(holed, (60, 5), (60 + 8 * h, 5 + h), 0, thickness=-1)  # a black banner
+    out = clear_solid_blobs(holed, TARGET_CHAR_HEIGHT)
+    assert out[text.shape[0] // 2, 20] == 255  # the hole is paper now
+    assert out[5 + h // 2, 60 + 4 * h] == 0  # a wide banner is no hole
+    # the letters are untouched
+    assert np.array_equal(out[:, 60:] < 128, holed[:, 60:] < 128)
+    assert np.array_equal(clear_solid_blobs(text, TARGET_CHAR_HEIGHT), text)
 
 
 def test_pale_print_beside_bold_ink_is_binarized_below_the_paper():

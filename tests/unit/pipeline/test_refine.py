@@ -133,6 +133,8 @@ def test_segments_with_signs_the_line_model_cannot_write_keep_tesseracts_text():
     assert readable("SR © 6% —", alphabet)  # symbols Tesseract invents are no reason
     assert readable("JALAN SETIA INDAH X ,U13/¥", alphabet)  # a sign with no amount: noise
     assert not readable("29.83 €", alphabet) and not readable("€ 29.83", alphabet)
+    # a marked letter inside a number is a misread digit ("GSÓ0833650"), no reason either
+    assert readable("RECEIPT #, GSÓ0833650 DATE:", alphabet)
 
 
 def _seg(*words: tuple[str, float]) -> list[Word]:
