@@ -52,6 +52,11 @@ SURE = 0.97
 #: Readings of a segment less alike than this (difflib ratio, spaces left out) are not
 #: paired word by word.
 MIN_ALIGNMENT = 0.6
+#: Tesseract's confidence at which its reading of a letter the line model split stands.
+SURE_ENOUGH = 80
+#: Tesseract's confidence below which a word is a guess (dropped where the line model,
+#: reading the segment confidently, put no letters in its place).
+GUESS = 10
 #: A word more than this many times the segment's median height is left out of the crop's
 #: height (its box took in specks or the next row).
 TALL_WORD = 1.6
@@ -192,7 +197,11 @@ def merge_segment(
         pairs = _aligned(seg, reading) if _wordy(reading.text) else None
     if pairs is not None:
         return [
-            word if other is None else choose(word, *other, known=known) for word, other in pairs
+            word if other is None else choose(word, *other, known=known)
+            for word, other in pairs
+            # a word Tesseract all but guessed, to which a confident line reading gave no
+            # letters, was read into its neighbour ("Sek," "US," / "Sek.U3,")
+            if other is not None or word.conf >= GUESS or reading.conf < MIN_CONFIDENCE
         ]
     kept = len(_alnum(reading.text)) >= MIN_KEPT * len(_alnum(_text(seg)))
     if reading.conf >= MIN_CONFIDENCE and kept:
@@ -213,6 +222,8 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
         return dataclasses.replace(word, conf=max(word.conf, prob * 100))
     if _ampersand_as_eight(word.text, text):
         return word  # "No.2&4," / "No.284,": the line model writes & as 8
+    if _split_letter(word.text, text) and word.conf >= SURE_ENOUGH:
+        return word  # "Temenggung" / "Temeriggung": the line model split n into ri
     if _dropped_separator(word.text, text):
         # "-.02" / "-02": the same digits, and only Tesseract's read as an amount
         return dataclasses.replace(word, conf=max(word.conf, prob * 100))
@@ -237,6 +248,23 @@ def _ampersand_as_eight(tess: str, line: str) -> bool:
     if len(tess) != len(line) or "&" not in tess:
         return False
     return all(a == b or (a == "&" and b == "8") for a, b in zip(tess, line, strict=True))
+
+
+#: A letter and the two letters it can be misread as ("n" / "ri", "m" / "rn").
+SPLIT_LETTERS = {"n": "ri", "m": "rn", "d": "cl", "h": "li", "w": "vv"}
+
+
+def _split_letter(tess: str, line: str) -> bool:
+    """Whether ``line`` is ``tess`` with one letter read as the two letters it looks like
+    ("Temenggung" / "Temeriggung"): a split neither engine makes of a letter that is
+    printed whole, so Tesseract's reading of it stands when it is fairly sure."""
+    if len(line) != len(tess) + 1:
+        return False
+    for i, c in enumerate(tess):
+        pair = SPLIT_LETTERS.get(c.lower())
+        if pair and line[:i] == tess[:i] and line[i + 2 :] == tess[i + 1 :]:
+            return line[i : i + 2].lower() == pair
+    return False
 
 
 def _dropped_separator(tess: str, line: str) -> bool:

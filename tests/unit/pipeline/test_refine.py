@@ -224,6 +224,24 @@ def test_an_amount_whose_point_the_line_model_dropped_is_tesseracts():
     assert merge_segment(seg, Reading("-03", 0.97, (("-03", 0.97),)))[0].text == "-03"
 
 
+def test_a_letter_the_line_model_split_in_two_is_tesseracts():
+    seg = _seg(("Jalan", 89), ("Temenggung", 91))
+    reading = Reading("Jalan Temeriggung", 0.94, (("Jalan", 0.96), ("Temeriggung", 0.93)))
+    assert [w.text for w in merge_segment(seg, reading)] == ["Jalan", "Temenggung"]
+    # ...when Tesseract is fairly sure of it
+    unsure = _seg(("Jalan", 89), ("Temenggung", 60))
+    assert merge_segment(unsure, reading)[1].text == "Temeriggung"
+
+
+def test_a_guessed_word_a_confident_reading_put_into_its_neighbour_is_dropped():
+    seg = _seg(("Perdana,", 96), ("Sek,", 0), ("US,", 0))
+    reading = Reading("Perdana, Sek.U3,", 0.965, (("Perdana,", 0.99), ("Sek.U3,", 0.89)))
+    assert [w.text for w in merge_segment(seg, reading)] == ["Perdana,", "Sek.U3,"]
+    # a word Tesseract was surer of stays, paired or not
+    seg[2] = dataclasses.replace(seg[2], conf=60)
+    assert [w.text for w in merge_segment(seg, reading)][-1] == "US,"
+
+
 def test_a_word_stretched_over_the_next_row_does_not_set_the_crop_height():
     seg = _seg(("GARDENIA", 96), ("pee", 30), ("RIES", 86))
     seg[1] = dataclasses.replace(seg[1], top=-2, height=60)  # reaches into the next row
