@@ -188,6 +188,15 @@ def _looks_like_address(text: str) -> bool:
     return bool(_POSTCODE.search(text) or _ADDRESS_WORDS.search(text) or re.search(r"\d", text))
 
 
+#: A quantity times a price, as item rows print it: "1.00X 21.32", "2 x 3.50", "3@1.39".
+_ITEM_QUANTITY = re.compile(r"\b\d{1,3}(?:[.,]\d{1,3})?\s?[xX@*]\s?\d", re.IGNORECASE)
+
+
+def _looks_like_place(text: str) -> bool:
+    """An address word or a postcode: a row of the address, whatever follows it."""
+    return bool(_ADDRESS_WORDS.search(text) or _POSTCODE.search(text))
+
+
 def header_lines(lines: list[Line], max_lines: int = 14) -> list[Line]:
     """The lines above the first amount line, noise removed.
 
@@ -196,6 +205,8 @@ def header_lines(lines: list[Line], max_lines: int = 14) -> list[Line]:
     out: list[Line] = []
     for line in lines[: max_lines + 6]:
         if _has_money(line.text) and len(out) >= 2:
+            if _ITEM_QUANTITY.search(line.text) and not _looks_like_place(out[-1].text):
+                out.pop()  # "27" BASIN BESAR" over "400002 1.00X 21.32": the item's name
             break
         if not _is_noise(line):
             out.append(line)
@@ -254,7 +265,7 @@ STREET_WORDS = (
     "ŁÓDŹ", "KATOWICE", "LUBLIN", "SZCZECIN", "BYDGOSZCZ", "BIAŁYSTOK", "GDYNIA",
 )  # fmt: skip
 _SHORT_STREET_WORDS = {
-    "JIN": "JLN", "THN": "TMN", "TNN": "TMN", "LRC": "LRG", "N0": "NO", "KO": "KG",
+    "JIN": "JLN", "3LN": "JLN", "THN": "TMN", "TNN": "TMN", "LRC": "LRG", "N0": "NO", "KO": "KG",
 }  # fmt: skip
 #: A floor's ordinal with its digit read as a letter: "SRD FLR", "IST FLOOR", "ZND FLR".
 _FLOOR_ORDINAL = re.compile(

@@ -491,3 +491,12 @@ def test_a_five_pack_is_no_polish_limited_partnership():
     )
     m = find_merchant(lines_from_text(head))
     assert (m.name, m.address) == ("MAPLE PANTRY", "5375 Washington Blvd Columbus, OH 43209")
+
+
+def test_an_items_name_over_its_quantity_row_is_not_the_header():
+    head = 'PERNIAGAAN RIANG RIA\nNO7,3LN UERO,SHAH ALAM.\n27" 7,5 BASIN BESAR\n400002 1.00X 21.32'
+    m = find_merchant(lines_from_text(head))
+    assert m.address == "NO7,JLN UERO,SHAH ALAM."  # and 3LN is JLN
+    # an address row above the first item stays the address's
+    head = "KEDAI MAJU\nNO 7, JALAN UERO\n40000 SHAH ALAM\n2 x 3.50 7.00"
+    assert find_merchant(lines_from_text(head)).address == "NO 7, JALAN UERO 40000 SHAH ALAM"
