@@ -256,8 +256,8 @@ SPLIT_LETTERS = {"n": "ri", "m": "rn", "d": "cl", "h": "li", "w": "vv"}
 
 def _split_letter(tess: str, line: str) -> bool:
     """Whether ``line`` is ``tess`` with one letter read as the two letters it looks like
-    ("Temenggung" / "Temeriggung"): a split neither engine makes of a letter that is
-    printed whole, so Tesseract's reading of it stands when it is fairly sure."""
+    ("Temenggung" / "Temeriggung"). Words are printed with whole letters, so Tesseract's
+    reading stands where it is fairly sure of it."""
     if len(line) != len(tess) + 1:
         return False
     for i, c in enumerate(tess):

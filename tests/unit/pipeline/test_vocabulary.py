@@ -1,0 +1,62 @@
+"""The vocabulary of addresses and business names, and the OCR slips it repairs."""
+
+from __future__ import annotations
+
+from receiptq.pipeline.analysis.vocabulary import repair_address, repair_business_words
+
+
+def test_repair_address():
+    assert (
+        repair_address("NO.32 8 33, Jin SR 1/9, Jalau Merah")
+        == "NO.32 & 33, Jln SR 1/9, Jalan Merah"
+    )
+    assert repair_address("KAWASAN PERINIUSTRIAN, SELANGOL") == "KAWASAN PERINDUSTRIAN, SELANGOR"
+    # the short second word of a two-word place, after the first
+    assert repair_address("40300 Shah Alan, Selangor") == "40300 Shah Alam, Selangor"
+    assert repair_address("ALAN SHAH, ALAN") == "ALAN SHAH, ALAN"
+    # A real number between words stays.
+    assert repair_address("JALAN KPB 6 KAWASAN") == "JALAN KPB 6 KAWASAN"
+    # digits read as letters in the short words: a floor's ordinal, NO, KG
+    assert repair_address("SRD FLR, AEON TAMAN") == "3RD FLR, AEON TAMAN"
+    assert repair_address("IST FLOOR, Wisma") == "1ST FLOOR, Wisma"
+    assert repair_address("SRD AVENUE") == "SRD AVENUE"  # not before a floor: left alone
+    assert repair_address("N0.54, JALAN IPOH, KO. BATU") == "NO.54, JALAN IPOH, KG. BATU"
+    # an address word of its own is not "repaired" into its neighbour (LAMAN, TAMAN)
+    assert repair_address("Laman Rimbunan Kepong") == "Laman Rimbunan Kepong"
+    assert repair_address("Tanan Rimbunan") == "Taman Rimbunan"
+    # the first word of a two-word place, before its second (even split: "A lam")
+    assert repair_address("40300 Shab A lam, Selangor.") == "40300 Shah A lam, Selangor."
+    assert repair_address("47400 Petaliny Jaya") == "47400 Petaling Jaya"
+    # a section code printed twice, once with a digit read as a letter
+    assert repair_address("JALAN BULAN BM U5/BM, SEKSYEN US, 40150") == (
+        "JALAN BULAN BM U5/BM, SEKSYEN U5, 40150"
+    )
+    assert repair_address("Jalan K1, 50450 KL") == "Jalan K1, 50450 KL"  # KL is KL
+    # an address word glued to the next: split, then repaired
+    assert repair_address("Lot 3, JalauPelabur 23/1") == "Lot 3, Jalan Pelabur 23/1"
+    assert repair_address("McDonaldBurger") == "McDonaldBurger"
+    # the second word of a place two edits off, after its first; a slash read as ":"
+    assert repair_address("Pelabur 23:1, 40300 Shah Altai,") == "Pelabur 23/1, 40300 Shah Alam,"
+    assert repair_address("SRI PETALING JALAN 1") == "SRI PETALING JALAN 1"  # a word itself
+    assert repair_address("SHAH BANDAR") == "SHAH BANDAR"
+    # a letter OCR wrote as "_" (no address prints an underscore)
+    assert repair_address("NO.12,JA_AN SS4C/5") == "NO.12,JALAN SS4C/5"
+    assert repair_address("SNAP_ON_TOOLS") == "SNAP_ON_TOOLS"
+
+
+def test_address_words_are_repaired_only_when_one_word_fits():
+    assert repair_address("MUKIN KAPAR, 42100 KLANG") == "MUKIM KAPAR, 42100 KLANG"
+    assert repair_address("Kepong Utara, 52100") == "Kepong Utara, 52100"  # a word itself
+    # one letter from both UTAMA and UTARA: left as read
+    assert repair_address("BANDAR UTANA") == "BANDAR UTANA"
+
+
+def test_what_a_business_is_is_repaired_in_its_name():
+    assert repair_business_words("KENANGA CONFECTIUNERY SDN BHD") == (
+        "KENANGA CONFECTIONERY SDN BHD"
+    )
+    assert repair_business_words("Maju Harduare Trading") == "Maju Hardware Trading"
+    # a word of the word list is no misread one ("BAKERS" is not BAKERY)
+    known = {"bakers"}
+    assert repair_business_words("GARDENA BAKERS SDN BHD", known) == "GARDENA BAKERS SDN BHD"
+    assert repair_business_words("GARDENA BAKERS SDN BHD") == "GARDENA BAKERY SDN BHD"
