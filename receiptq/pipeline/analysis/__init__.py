@@ -39,7 +39,8 @@ from receiptq.receipt import Confidence, Item, Merchant, Receipt
 __all__ = ["analyze", "analyze_lines"]
 
 #: Labels of the summary block: the first such row with an amount ends the items.
-_SUMMARY_LABELS = ("total", "rounded_total", "subtotal", "tax", "rounding", "cash", "change")
+_SUMMARY_LABELS = ("total", "rounded_total", "subtotal", "tax", "rounding", "cash", "change",
+                   "rate_sales")  # fmt: skip
 
 
 def analyze(ocr: OcrResult) -> Receipt:

@@ -39,6 +39,7 @@ _NON_ITEM_LABELS = (
     "change",
     "count",
     "deposit",
+    "rate_sales",
 )
 #: Polish fiscal receipts end each item row with its PTU rate letter (A, B, C...).
 _PTU_LETTER = re.compile(r"\s+[A-G]\s*$")

@@ -137,3 +137,20 @@ def test_us_address_means_dollars_and_month_first_dates():
     assert receipt.date == "2023-04-05"
     assert receipt.time == "08:32:00"
     assert receipt.merchant.address == "118 Oak Ave Denver, CO 80203"
+
+
+def test_the_taxed_sales_at_a_rate_end_the_items():
+    receipt = analyze_lines(
+        lines_from_text(
+            """ZIELONY KOSZYK Sp. z o.o.
+ul. Polna 1, 15-003 Białystok
+PARAGON FISKALNY
+Kawa mielona 250g         1 x18,99  18,99 A
+Pomidory               0,283 x7,59   2,15 C
+SPRZEDAŻ OPODATKOWANA A            18,99
+SPRZEDAŻ OPODATKOWANA C             2,15
+SUMA PLN                           21,14
+"""
+        )
+    )
+    assert [i.description for i in receipt.items] == ["Kawa mielona 250g", "Pomidory"]
