@@ -201,7 +201,7 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _components(ink: np.ndarray) -> np.ndarray:
+def character_stats(ink: np.ndarray) -> np.ndarray:
     """Stats (x, y, w, h, area) of connected ink components that could be characters."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     stats = stats[1:]
@@ -217,7 +217,7 @@ def _components(ink: np.ndarray) -> np.ndarray:
 
 def median_char_height(ink: np.ndarray) -> float:
     """Median height of character-like components; 0 when there are too few to tell."""
-    stats = _components(ink)
+    stats = character_stats(ink)
     if len(stats) < 20:
         return 0.0
     heights = stats[:, cv2.CC_STAT_HEIGHT].astype(float)
@@ -232,7 +232,7 @@ def text_bounds(ink: np.ndarray, margin: int = 20) -> tuple[int, int, int, int]:
     several characters mark text, isolated marks (dust, staples, stamps' dots) do not.
     """
     H, W = ink.shape[:2]
-    stats = _components(ink)
+    stats = character_stats(ink)
     if len(stats) < 20:
         return 0, H, 0, W
     heights = stats[:, cv2.CC_STAT_HEIGHT]

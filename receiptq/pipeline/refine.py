@@ -132,6 +132,16 @@ def refine(page: np.ndarray, ocr: OcrResult) -> OcrResult:
     )
 
 
+def reread_segment(page: np.ndarray, seg: list[Word]) -> list[Word]:
+    """One segment of ``page`` read again by the line model and merged (`merge_segment`),
+    whatever the receipt's language; ``seg`` itself without a recognizer or where
+    Tesseract read a sign the model cannot write (`readable`)."""
+    engine = recognizer()
+    if engine is None or not seg or not readable(_text(seg), engine.alphabet):
+        return seg
+    return merge_segment(seg, engine.read([_crop(page, seg)])[0], lexicon())
+
+
 def readable(text: str, alphabet: frozenset[str]) -> bool:
     """False when Tesseract saw a letter or currency sign the line model cannot write
     (£29.83 would come back as f29.83): that segment keeps Tesseract's reading. A sign

@@ -18,6 +18,7 @@ import numpy as np
 from receiptq.pipeline.analysis import analyze
 from receiptq.pipeline.analysis.lines import build_lines
 from receiptq.pipeline.analysis.merchant import header_lines
+from receiptq.pipeline.coverage import read_uncovered
 from receiptq.pipeline.lexicon import lexicon, unknown_count
 from receiptq.pipeline.ocr import OcrResult, run_ocr
 from receiptq.pipeline.preprocess import binarize_below_paper, preprocess
@@ -144,6 +145,8 @@ def read_page(
 
 def _read_page(page: np.ndarray, langs: str, line_recognizer: bool, engine) -> OcrResult:
     ocr = run_ocr(page, langs=langs, engine=engine)
+    # rows Tesseract's layout analysis left out, read alone (receiptq.pipeline.coverage)
+    ocr = read_uncovered(page, ocr, langs=langs, engine=engine, run=run_ocr)
     return refine(page, ocr) if line_recognizer else ocr
 
 

@@ -1,0 +1,164 @@
+"""Rows of text Tesseract's layout analysis left out, found on the page and read alone.
+
+Tesseract first splits a page into blocks and lines, then reads them. On some pages its
+layout analysis drops whole runs of rows: a Polish fiscal receipt's right-aligned
+quantity rows ("0,751 x4,99   3,75 C" under each item's name) vanish from the output,
+though each reads perfectly when cropped. So after the page is read, character-sized ink
+is smeared into line pieces (as `preprocess.text_bounds` does), and every piece that no
+word Tesseract returned overlaps is read again on its own as a single line (psm 7) and
+its words, read again by the line model where it can (`refine.reread_segment`), are
+added in page coordinates. Rows are rebuilt from word positions
+(`analysis.lines.build_lines`), so the added words take their places in the rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from receiptq.pipeline.analysis.amounts import find_amounts
+from receiptq.pipeline.ocr import OcrResult, Word, run_ocr
+from receiptq.pipeline.preprocess import character_stats, ink_mask
+from receiptq.pipeline.refine import reread_segment
+
+#: A piece at least this many character heights wide is worth reading (a lone mark is not).
+MIN_WIDTH = 3.0
+#: ...and at most this many character heights high (taller: a logo, a stamp, a picture).
+MAX_HEIGHT = 2.5
+#: A piece is read again when Tesseract's words cover less than this share of it.
+COVERED = 0.2
+#: Only pieces below this share of the page's height (the header's logos and stamps are
+#: what Tesseract rightly leaves out there)...
+HEAD_SHARE = 0.15
+#: ...that reach past this share of its width (the price column) are read again.
+RIGHT_SHARE = 0.6
+#: At most this many pieces a page are read again (each is a small OCR call).
+MAX_PIECES = 24
+
+
+def uncovered_pieces(page: np.ndarray, ocr: OcrResult) -> list[tuple[int, int, int, int]]:
+    """(x, y, w, h) of the line pieces of ``page`` that none of ``ocr``'s words covers,
+    top to bottom; at most `MAX_PIECES`."""
+    ink = ink_mask(page)
+    stats = character_stats(ink)
+    if len(stats) < 20:
+        return []
+    med = float(np.median(stats[:, cv2.CC_STAT_HEIGHT]))
+    chars = np.zeros_like(ink)
+    for x, y, w, h, _ in stats:
+        if 0.4 * med <= h <= 3 * med:
+            chars[y : y + h, x : x + w] = 1
+    k = max(3, int(med * 1.5))
+    pieces = cv2.dilate(chars, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    _, _, pstats, _ = cv2.connectedComponentsWithStats(pieces, connectivity=8)
+    covered = np.zeros_like(ink)
+    for w in ocr.words:
+        if w.text.strip():
+            covered[max(0, w.top) : w.bottom, max(0, w.left) : w.right] = 1
+    out = []
+    height, width = page.shape[:2]
+    for x, y, w, h, _ in pstats[1:]:
+        if w < MIN_WIDTH * med or h > MAX_HEIGHT * med:
+            continue
+        if y < HEAD_SHARE * height or x + w < RIGHT_SHARE * width:
+            continue  # the header's logos and stamps; text far from the price column
+        if covered[y : y + h, x : x + w].mean() < COVERED:
+            out.append((int(x), int(y), int(w), int(h)))
+    return _rows(out)[:MAX_PIECES]
+
+
+def _rows(pieces: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Pieces on one row (overlapping by half their height) joined into one box: a row
+    read whole reads better than its columns one by one."""
+    rows: list[list[int]] = []
+    for x, y, w, h in sorted(pieces, key=lambda b: (b[1], b[0])):
+        for r in rows:
+            overlap = min(r[1] + r[3], y + h) - max(r[1], y)
+            if overlap >= 0.5 * min(h, r[3]):
+                right, bottom = max(r[0] + r[2], x + w), max(r[1] + r[3], y + h)
+                r[0], r[1] = min(r[0], x), min(r[1], y)
+                r[2], r[3] = right - r[0], bottom - r[1]
+                break
+        else:
+            rows.append([x, y, w, h])
+    return [(x, y, w, h) for x, y, w, h in rows]
+
+
+#: Where the line model ran two amounts together, or an amount and its tax letter:
+#: "x4,993,75C" is "x4,99", "3,75", "C" (amounts have two decimals).
+_GLUED = re.compile(r"(?<=\d[.,]\d\d)(?=\d{1,4}[.,]\d\d(?!\d)|[A-G]$)")
+
+
+def _split_glued(row: list[Word]) -> list[Word]:
+    """``row`` with glued amounts (and a tax letter glued to one) split into words, each
+    taking its share of the word's box."""
+    out: list[Word] = []
+    for word in row:
+        parts = _GLUED.split(word.text)
+        if len(parts) == 1:
+            out.append(word)
+            continue
+        left, total = word.left, len(word.text)
+        for part in parts:
+            width = max(1, round(word.width * len(part) / total))
+            out.append(dataclasses.replace(word, text=part, left=left, width=width))
+            left += width
+    return out
+
+
+#: The least mean confidence (0-100) of a row read again that is added.
+MIN_ROW_CONFIDENCE = 60
+
+
+def _worth_adding(row: list[Word]) -> bool:
+    """A row left out is added when it reads as an amount row, read with confidence:
+    what Tesseract leaves out and matters is the price column; the rest it leaves out is
+    mostly logos, stamps and specks, which read as words only add noise to the header."""
+    if not row:
+        return False
+    text = " ".join(w.text for w in row)
+    return bool(find_amounts(text)) and sum(w.conf for w in row) / len(row) >= MIN_ROW_CONFIDENCE
+
+
+def read_uncovered(
+    page: np.ndarray,
+    ocr: OcrResult,
+    langs: str = "eng+pol",
+    engine: str | None = None,
+    run: Callable[..., OcrResult] = run_ocr,
+) -> OcrResult:
+    """``ocr`` with the words of every uncovered piece of ``page`` added (`run` reads a
+    crop; the caller may pass its own). ``ocr`` itself when nothing was left out."""
+    pieces = uncovered_pieces(page, ocr)
+    if not pieces:
+        return ocr
+    words = list(ocr.words)
+    block = max((w.block for w in words), default=0) + 1
+    added = 0
+    for i, (x, y, w, h) in enumerate(pieces):
+        pad = max(4, h // 2)
+        x0, y0 = max(0, x - pad), max(0, y - pad)
+        crop = page[y0 : y + h + pad, x0 : x + w + pad]
+        row = [
+            dataclasses.replace(
+                word, left=word.left + x0, top=word.top + y0, block=block + i, par=0, line=0
+            )
+            for word in run(crop, langs=langs, psm=7, engine=engine).words
+            if word.text.strip()
+        ]
+        # small crops read alone trip Tesseract more than whole pages: the line model
+        # reads the row again, word by word where the two align (refine.merge_segment)
+        row = _split_glued(reread_segment(page, row))
+        if not _worth_adding(row):
+            continue
+        words.extend(row)
+        added += len(row)
+    if not added:
+        return ocr
+    return dataclasses.replace(
+        ocr, words=words, extra={**ocr.extra, "words_recovered": added, "pieces": len(pieces)}
+    )
