@@ -25,9 +25,13 @@ _QTY_PRICE = re.compile(
 )
 _QTY = re.compile(
     r"(?<![\d.,])(?P<q>\d{1,4}(?:[.,]\d{1,3})?)\s*(?:szt\.?|pcs?|units?|unit|kg|x|X|\*|@)"
-    r"(?=\s|\d|$)",
+    r"(?=\s|\d|$)(?!" + r"\d+(?:[.,]\d+)?\s?(?:ml|cl|l|g|kg)\b)",  # "6x500ml" is a pack
     re.IGNORECASE,
 )
+#: What a row prints after its line total: a tax code ("£2.99 Z", "3,75 C", "1.69 T").
+_AFTER_TOTAL = re.compile(r"\W*[A-Z]?\W*")
+#: A one read as "l" or "I" before a unit: "Granulated Sugar lkg", "Mąka pszenna lkg".
+_ONE_AS_L = re.compile(r"(?<![\w.,])[lI](?=(?:kg|g|ml|cl|l|L)\b)")
 _NON_ITEM_LABELS = (
     "total",
     "rounded_total",
@@ -41,8 +45,6 @@ _NON_ITEM_LABELS = (
     "deposit",
     "rate_sales",
 )
-#: Polish fiscal receipts end each item row with its PTU rate letter (A, B, C...).
-_PTU_LETTER = re.compile(r"\s+[A-G]\s*$")
 
 
 @dataclass
@@ -57,7 +59,6 @@ def _description(text: str) -> str:
     text = _QTY_PRICE.sub(" ", text)
     text = AMOUNT_RE.sub(" ", text)
     text = _QTY.sub(" ", text)
-    text = _PTU_LETTER.sub("", text)
     text = re.sub(r"(?<!\w)\d+(?:[.,]\d+)?(?!\w)", " ", text) if _mostly_numbers(text) else text
     return re.sub(r"\s+", " ", text).strip(" .,:;*-|_")
 
@@ -77,7 +78,10 @@ def parse_item_line(text: str, pending: str | None = None) -> ParsedItem | None:
     found = find_amounts(text)
     if not found:
         return None
-    desc = _description(text)
+    end = found[-1][2]
+    if _AFTER_TOTAL.fullmatch(text[end:]):
+        text = text[:end]  # the tax code after the line total is no part of the name
+    desc = _ONE_AS_L.sub("1", _description(text))
     if _letters(desc) < 3 and pending:
         desc = pending
     if _letters(desc) < 2:

@@ -154,3 +154,18 @@ SUMA PLN                           21,14
         )
     )
     assert [i.description for i in receipt.items] == ["Kawa mielona 250g", "Pomidory"]
+
+
+def test_a_tax_code_after_the_line_total_and_a_one_read_as_l_are_not_the_name():
+    assert parse_item_line("Pork Sausages 8pk £2.99 Z").description == "Pork Sausages 8pk"
+    assert parse_item_line("TOOTHPASTE 100ML 2.49 T").description == "TOOTHPASTE 100ML"
+    assert parse_item_line("Granulated Sugar lkg 1.29Z").description == "Granulated Sugar 1kg"
+    # a letter before the price is the name's
+    assert parse_item_line("Vitamin C 4.99").description == "Vitamin C"
+
+
+def test_a_pack_size_is_no_quantity():
+    item = parse_item_line("Sparkling Water 6x500ml £3.50 A")
+    assert (item.description, item.quantity) == ("Sparkling Water 6x500ml", None)
+    item = parse_item_line("Jabłka Ligol 0,751 x4,99 3,75 C")
+    assert (item.description, item.quantity, item.unit_price) == ("Jabłka Ligol", "0.751", "4.99")
