@@ -28,6 +28,13 @@ _QTY = re.compile(
     r"(?=\s|\d|$)(?!" + r"\d+(?:[.,]\d+)?\s?(?:ml|cl|l|g|kg)\b)",  # "6x500ml" is a pack
     re.IGNORECASE,
 )
+#: A row is a totals, payment or tax row, not an item, when its label scores this much
+#: (`keywords.classify`): a five-letter label a letter off scores 2, and inside a product's
+#: name that is chance ("Śmietana 18%" holds "TANAI", a letter from TUNAI, cash).
+MIN_LABEL_SCORE = 3
+#: A barcode (EAN-8 to EAN-14) and the Malaysian GST codes (SR standard-rated, ZR zero-
+#: rated) a till prints on an item's numbers row: "9304496589829 ZR 16.45" under its name.
+_CODES = re.compile(r"(?<![\w.,])(?:\d{8,14}|[SZ]R)(?![\w.,])")
 #: What a row prints after its line total: a tax code ("£2.99 Z", "3,75 C", "1.69 T").
 _AFTER_TOTAL = re.compile(r"\W*[A-Z]?\W*")
 #: A one read as "l" or "I" before a unit: "Granulated Sugar lkg", "Mąka pszenna lkg".
@@ -59,6 +66,7 @@ def _description(text: str) -> str:
     text = _QTY_PRICE.sub(" ", text)
     text = AMOUNT_RE.sub(" ", text)
     text = _QTY.sub(" ", text)
+    text = _CODES.sub(" ", text)
     text = re.sub(r"(?<!\w)\d+(?:[.,]\d+)?(?!\w)", " ", text) if _mostly_numbers(text) else text
     return re.sub(r"\s+", " ", text).strip(" .,:;*-|_")
 
@@ -119,8 +127,8 @@ def extract_items(lines: list[Line], start: int, end: int) -> list[ParsedItem]:
     pending: str | None = None
     for line in lines[start:end]:
         text = line.text
-        label, _ = classify(AMOUNT_RE.sub(" ", text), _NON_ITEM_LABELS)
-        if label is not None:
+        label, score = classify(AMOUNT_RE.sub(" ", text), _NON_ITEM_LABELS)
+        if label is not None and score >= MIN_LABEL_SCORE:
             pending = None
             continue
         item = parse_item_line(text, pending)

@@ -169,3 +169,16 @@ def test_a_pack_size_is_no_quantity():
     assert (item.description, item.quantity) == ("Sparkling Water 6x500ml", None)
     item = parse_item_line("Jabłka Ligol 0,751 x4,99 3,75 C")
     assert (item.description, item.quantity, item.unit_price) == ("Jabłka Ligol", "0.751", "4.99")
+
+
+def test_a_barcode_and_gst_code_row_takes_the_name_above_it():
+    item = parse_item_line("j 9304496589829 ZR 16.45", "CHICKEN NUGGET 800G")
+    assert (item.description, item.total_price) == ("CHICKEN NUGGET 800G", "16.45")
+    assert parse_item_line("CHOCOLATE WAFER 2.10 SR").description == "CHOCOLATE WAFER"
+
+
+def test_a_label_a_letter_off_inside_a_products_name_does_not_make_it_a_payment_row():
+    lines = lines_from_text("Śmietana 18% 400g\n          1 x4,19   4,19 C\nTUNAI 10.00\n")
+    # "ŚMIETANA 18" holds TANAI, a letter from TUNAI (cash); the real TUNAI row is no item
+    items = extract_items(lines, 0, len(lines))
+    assert [(i.description, i.total_price) for i in items] == [("Śmietana 18% 400g", "4.19")]
