@@ -133,7 +133,9 @@ def extract_items(lines: list[Line], start: int, end: int) -> list[ParsedItem]:
             continue
         item = parse_item_line(text, pending)
         if item is None:
-            pending = text.strip() if _letters(text) >= 3 else pending
+            # a name row above its numbers, without the barcode a till prints before it
+            name = re.sub(r"\s+", " ", _CODES.sub(" ", text)).strip()
+            pending = name if _letters(name) >= 3 else pending
             continue
         items.append(item)
         pending = None

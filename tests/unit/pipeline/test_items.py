@@ -41,7 +41,7 @@ TOTAL                       9.00
     )
     items = extract_items(lines, 0, 2)
     assert len(items) == 1
-    assert items[0].description == "9556789012345 PENSIL 2B KOTAK"
+    assert items[0].description == "PENSIL 2B KOTAK"  # the barcode is no part of the name
     assert items[0].total_price == "9.00"
 
 
