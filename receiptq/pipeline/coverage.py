@@ -4,7 +4,7 @@ Tesseract first splits a page into blocks and lines, then reads them. On some pa
 layout analysis drops whole runs of rows: a Polish fiscal receipt's right-aligned
 quantity rows ("0,751 x4,99   3,75 C" under each item's name) vanish from the output,
 though each reads well when cropped. So after the page is read, character-sized ink is
-smeared into line pieces (as `preprocess.text_bounds` does), and every piece below the
+smeared into line pieces (`preprocess.line_pieces`, as for cropping), and every piece below the
 header that reaches into the price column and that no word Tesseract returned overlaps
 is read again on its own as a single line (psm 7); its words, read again by the line
 model where it can (`refine.reread_segment`), are added in page coordinates when they
@@ -19,12 +19,11 @@ import dataclasses
 import re
 from collections.abc import Callable
 
-import cv2
 import numpy as np
 
 from receiptq.pipeline.analysis.amounts import find_amounts
 from receiptq.pipeline.ocr import OcrResult, Word, run_ocr
-from receiptq.pipeline.preprocess import character_stats, ink_mask
+from receiptq.pipeline.preprocess import ink_mask, line_pieces
 from receiptq.pipeline.refine import reread_segment
 
 #: A piece at least this many character heights wide is worth reading (a lone mark is not).
@@ -46,24 +45,17 @@ def uncovered_pieces(page: np.ndarray, ocr: OcrResult) -> list[tuple[int, int, i
     """(x, y, w, h) of the line pieces of ``page`` that none of ``ocr``'s words covers,
     top to bottom; at most `MAX_PIECES`."""
     ink = ink_mask(page)
-    stats = character_stats(ink)
-    if len(stats) < 20:
+    found = line_pieces(ink)
+    if found is None:
         return []
-    med = float(np.median(stats[:, cv2.CC_STAT_HEIGHT]))
-    chars = np.zeros_like(ink)
-    for x, y, w, h, _ in stats:
-        if 0.4 * med <= h <= 3 * med:
-            chars[y : y + h, x : x + w] = 1
-    k = max(3, int(med * 1.5))
-    pieces = cv2.dilate(chars, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
-    _, _, pstats, _ = cv2.connectedComponentsWithStats(pieces, connectivity=8)
+    pstats, med = found
     covered = np.zeros_like(ink)
     for w in ocr.words:
         if w.text.strip():
             covered[max(0, w.top) : w.bottom, max(0, w.left) : w.right] = 1
     out = []
     height, width = page.shape[:2]
-    for x, y, w, h, _ in pstats[1:]:
+    for x, y, w, h, _ in pstats:
         if w < MIN_WIDTH * med or h > MAX_HEIGHT * med:
             continue
         if y < HEAD_SHARE * height or x + w < RIGHT_SHARE * width:

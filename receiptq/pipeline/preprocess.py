@@ -225,6 +225,26 @@ def median_char_height(ink: np.ndarray) -> float:
     return float(np.percentile(heights, 60))
 
 
+def line_pieces(ink: np.ndarray, rise: int | None = None) -> tuple[np.ndarray, float] | None:
+    """The pieces of text line that character-sized components of ``ink`` smear into
+    (1.5 character heights sideways; up and down 1/``rise`` of one, or a pixel), as
+    connected-component stats (x, y, w, h, area), and the median character height; None
+    when there are too few characters to tell."""
+    stats = character_stats(ink)
+    if len(stats) < 20:
+        return None
+    med = float(np.median(stats[:, cv2.CC_STAT_HEIGHT]))
+    chars = np.zeros_like(ink)
+    for x, y, w, h, _ in stats:
+        if 0.4 * med <= h <= 3 * med:
+            chars[y : y + h, x : x + w] = 1
+    k = max(3, int(med * 1.5))
+    tall = max(1, int(med / rise)) if rise else 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, tall))
+    _, _, pieces, _ = cv2.connectedComponentsWithStats(cv2.dilate(chars, kernel), connectivity=8)
+    return pieces[1:], med
+
+
 def text_bounds(ink: np.ndarray, margin: int = 20) -> tuple[int, int, int, int]:
     """(y0, y1, x0, x1) of the region holding the text, specks and page borders left out.
 
@@ -232,19 +252,10 @@ def text_bounds(ink: np.ndarray, margin: int = 20) -> tuple[int, int, int, int]:
     several characters mark text, isolated marks (dust, staples, stamps' dots) do not.
     """
     H, W = ink.shape[:2]
-    stats = character_stats(ink)
-    if len(stats) < 20:
+    found = line_pieces(ink, rise=3)
+    if found is None:
         return 0, H, 0, W
-    heights = stats[:, cv2.CC_STAT_HEIGHT]
-    med = float(np.median(heights))
-    chars = np.zeros_like(ink)
-    for x, y, w, h, _ in stats:
-        if 0.4 * med <= h <= 3 * med:
-            chars[y : y + h, x : x + w] = 1
-    k = max(3, int(med * 1.5))
-    lines = cv2.dilate(chars, cv2.getStructuringElement(cv2.MORPH_RECT, (k, max(1, int(med / 3)))))
-    _, _, lstats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
-    lstats = lstats[1:]
+    lstats, med = found
     if not len(lstats):
         return 0, H, 0, W
     # A text line is wider than a few characters.

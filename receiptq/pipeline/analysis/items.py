@@ -25,7 +25,7 @@ _QTY_PRICE = re.compile(
 )
 _QTY = re.compile(
     r"(?<![\d.,])(?P<q>\d{1,4}(?:[.,]\d{1,3})?)\s*(?:szt\.?|pcs?|units?|unit|kg|x|X|\*|@)"
-    r"(?=\s|\d|$)(?!" + r"\d+(?:[.,]\d+)?\s?(?:ml|cl|l|g|kg)\b)",  # "6x500ml" is a pack
+    r"(?=\s|\d|$)(?!\d+(?:[.,]\d+)?\s?(?:ml|cl|l|g|kg)\b)",  # "6x500ml" is a pack
     re.IGNORECASE,
 )
 #: A row is a totals, payment or tax row, not an item, when its label scores this much
