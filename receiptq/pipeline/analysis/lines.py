@@ -105,34 +105,35 @@ def _glue_split_amounts(words: list[Word]) -> list[Word]:
     return out
 
 
+#: A word this many times the page's median word height is placed after the others: its
+#: box often spans two rows (Tesseract stretched it over a stamp or the row below).
+TALL_WORD = 1.6
+
+
 def build_lines(ocr: OcrResult, min_overlap: float = 0.5) -> list[Line]:
     """Group OCR words into rows by vertical overlap, then order rows top to bottom.
 
     Words are visited in order of their vertical centre; a word joins the row whose
     current vertical band it overlaps most (by at least ``min_overlap`` of the shorter
     height) and whose horizontal extent it does not collide with.
+
+    Words much taller than the page's usual word (`TALL_WORD`) go last, once the rows of
+    ordinary words stand: visited first, a box stretched over two rows ("(201285-4)",
+    96 px among 40 px words, reaching into the row below) would found a row that the
+    next row's first words join, and the rest of that row, colliding with it, would make
+    a second row of the same printed line.
     """
     words = _glue_split_amounts([w for w in ocr.words if w.text.strip()])
     words.sort(key=lambda w: (w.top + w.bottom) / 2)
+    heights = sorted(w.height for w in words)
+    usual = heights[len(heights) // 2] if heights else 0
+    ordinary = [w for w in words if w.height <= TALL_WORD * usual]
+    tall = [w for w in words if w.height > TALL_WORD * usual]
     rows: list[dict] = []
-    for w in words:
-        best = None
-        best_ov = min_overlap
-        for row in rows[-8:]:
-            ov = _vertical_overlap(row["top"], row["bottom"], w.top, w.bottom)
-            if ov < best_ov:
-                continue
-            if any(_collides(w, o) for o in row["words"]):
-                continue
-            best, best_ov = row, ov
-        if best is None:
-            rows.append({"top": w.top, "bottom": w.bottom, "words": [w]})
-        else:
-            best["words"].append(w)
-            n = len(best["words"])
-            # Running band: median-ish by averaging keeps long skewed rows from drifting.
-            best["top"] = (best["top"] * (n - 1) + w.top) / n
-            best["bottom"] = (best["bottom"] * (n - 1) + w.bottom) / n
+    for w in ordinary:
+        _place(w, rows[-8:], rows, min_overlap)
+    for w in tall:
+        _place(w, rows, rows, min_overlap)
     lines: list[Line] = []
     for row in sorted(rows, key=lambda r: (r["top"] + r["bottom"]) / 2):
         ws = sorted(row["words"], key=lambda w: w.left)
@@ -147,6 +148,30 @@ def build_lines(ocr: OcrResult, min_overlap: float = 0.5) -> list[Line]:
     for i, line in enumerate(lines):
         line.index = i
     return lines
+
+
+def _place(w: Word, candidates: list[dict], rows: list[dict], min_overlap: float) -> None:
+    """Put ``w`` in the candidate row it overlaps most and does not collide with (the
+    nearer centre on a tie), else in a new row."""
+    best = None
+    best_key = (min_overlap, float("-inf"))
+    centre = (w.top + w.bottom) / 2
+    for row in candidates:
+        ov = _vertical_overlap(row["top"], row["bottom"], w.top, w.bottom)
+        key = (ov, -abs((row["top"] + row["bottom"]) / 2 - centre))
+        if key < best_key:
+            continue
+        if any(_collides(w, o) for o in row["words"]):
+            continue
+        best, best_key = row, key
+    if best is None:
+        rows.append({"top": w.top, "bottom": w.bottom, "words": [w]})
+        return
+    best["words"].append(w)
+    n = len(best["words"])
+    # Running band: median-ish by averaging keeps long skewed rows from drifting.
+    best["top"] = (best["top"] * (n - 1) + w.top) / n
+    best["bottom"] = (best["bottom"] * (n - 1) + w.bottom) / n
 
 
 def lines_from_text(text: str, conf: float = 95.0) -> list[Line]:

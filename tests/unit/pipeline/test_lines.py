@@ -76,3 +76,37 @@ def test_an_amount_cut_into_two_overlapping_boxes_is_one_word_again():
     ]
     lines = build_lines(OcrResult(words=apart, width=400, height=400))
     assert [w.text for w in lines[0].words] == ["12.", "50"]
+
+
+def test_a_box_stretched_over_two_rows_does_not_split_the_row_below():
+    # Tesseract's box for the registration row reaches down into the address row (96 px
+    # among 40 px words, overlapping "1-UTAMA"): the address row stays one row.
+    words = [
+        word("DIGI", 208, 68, width=95, height=40),
+        word("(201285-4)", 464, 111, width=239, height=96),
+        word("LOT", 160, 167, width=69, height=40),
+        word("315,", 334, 167, width=71, height=40),
+        word("1-UTAMA", 485, 167, width=145, height=41),
+        word("SHOPPING", 661, 167, width=194, height=41),
+        word("LEBUH", 187, 217, width=120, height=40),
+    ]
+    lines = build_lines(OcrResult(words=words, width=1100, height=900))
+    assert [ln.text for ln in lines] == [
+        "DIGI",
+        "(201285-4)",
+        "LOT 315, 1-UTAMA SHOPPING",
+        "LEBUH",
+    ]
+
+
+def test_a_tall_word_with_room_in_its_row_joins_it():
+    # a word stretched over specks below it, colliding with nothing, stays in its row
+    words = [
+        word("GARDENIA", 10, 100, width=120, height=30),
+        word("BAKE", 150, 100, width=70, height=74),
+        word("RIES", 230, 100, width=70, height=30),
+        word("LOT", 10, 150, width=50, height=30),
+        word("3,", 70, 150, width=30, height=30),
+    ]
+    lines = build_lines(OcrResult(words=words, width=400, height=400))
+    assert [ln.text for ln in lines] == ["GARDENIA BAKE RIES", "LOT 3,"]
