@@ -1,4 +1,6 @@
-"""Fixtures for the observability tests: a worker and an API as operators run them.
+"""Fixtures for tests that need the API as `receiptq api` serves it (gunicorn, real HTTP).
+
+`live_api` is the API alone, beside the session's worker.
 
 `metrics_stack` starts `receiptq worker` (prefork, 2 processes, its metrics exporter on a
 free port) and `receiptq api` (gunicorn, 2 processes), both with JSON logs and their own
@@ -80,6 +82,24 @@ class MetricsStack:
     api_metrics_dir: Path
     worker_metrics_dir: Path
     stale_files: list[Path]
+
+
+@pytest.fixture
+def live_api(settings, worker, tmp_path) -> Iterator[str]:
+    """The API under gunicorn, as `receiptq api` serves it. Its log goes to a file (a pipe
+    nobody reads fills after a few hundred requests' log lines and stalls the API)."""
+    port = free_port()
+    log = tmp_path / "api.log"
+    proc = subprocess.Popen(
+        [*RECEIPTQ, "api", "--port", str(port), "--workers", "1"], env=settings_env(settings),
+        stdout=subprocess.DEVNULL, stderr=log.open("wb"), cwd=ROOT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{url}/health", proc, log)
+        yield url
+    finally:
+        _stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -91,30 +91,6 @@ def test_extract_jsonl_needs_no_services(tmp_path):
         assert row["receipt"]["total"] == truth["total"], path.name
 
 
-@pytest.fixture
-def live_api(settings, worker):
-    """The API under gunicorn, as `receiptq api` serves it."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [*RECEIPTQ, "api", "--port", str(port), "--workers", "1"], env=settings_env(settings),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(proc.stderr.read().decode())
-    yield url
-    proc.terminate()
-    proc.wait(20)
-
-
 def test_submit_folder_waits_and_writes_jsonl(settings, live_api, ctx, tmp_path: Path):
     from receiptq.store.keys import create_key
 
