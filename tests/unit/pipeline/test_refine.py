@@ -53,6 +53,17 @@ def test_readings_are_printable_ascii_even_from_noise():
         assert all(c == " " or 33 <= ord(c) < 127 for c in reading.text), reading
 
 
+@needs_model
+@pytest.mark.skipif(not FONT.is_file(), reason="needs DejaVu fonts")
+def test_a_batch_reads_as_its_rows_read_one_by_one():
+    # the last crop of every call gives the memory arena back: no reading may change
+    rows = ["TOTAL AMOUNT RM 12.30", "NO 5, JALAN BAKAWALI 11", "DATE 14/03/2019 10:21"]
+    crops = [render(row, size=30) for row in rows] + [render(rows[0], size=60)]
+    batch = recognizer().read(crops)
+    assert batch == [recognizer().read([crop])[0] for crop in crops]
+    assert [reading.text for reading in batch[:3]] == rows
+
+
 def test_chosen_segments_are_header_rows_dates_and_lower_amounts():
     header = [f"SHOP LINE {i} SDN BHD" for i in range(HEAD_ROWS + 3)]
     header[HEAD_ROWS + 1] = "14/03/2019      Cashier: 01"
