@@ -17,12 +17,10 @@ from receiptq.pipeline.analysis.amounts import (
     extract_totals,
     find_amounts,
     format_amount,
-    label_text,
 )
 from receiptq.pipeline.analysis.dates import pick_date
 from receiptq.pipeline.analysis.diacritics import restore_row
-from receiptq.pipeline.analysis.items import extract_items, item_sum
-from receiptq.pipeline.analysis.keywords import classify
+from receiptq.pipeline.analysis.items import extract_items, is_summary_row, item_sum
 from receiptq.pipeline.analysis.language import (
     detect_currency,
     detect_language,
@@ -77,8 +75,7 @@ def _items_span(lines: list[Line]) -> tuple[int, int]:
     for line in lines[start:]:
         if not find_amounts(line.text):
             continue
-        label, _ = classify(label_text(line.text), _SUMMARY_LABELS)
-        if label is not None:
+        if is_summary_row(line.text, _SUMMARY_LABELS):
             end = line.index
             break
     return start, end

@@ -63,9 +63,11 @@ class ParsedItem:
 
 
 def _description(text: str) -> str:
+    priced = _QTY_PRICE.search(text) is not None
     text = _QTY_PRICE.sub(" ", text)
     text = AMOUNT_RE.sub(" ", text)
-    text = _QTY.sub(" ", text)
+    if not priced:  # with "1 x9,09" on the row, "10szt" is the pack in the name
+        text = _QTY.sub(" ", text)
     text = _CODES.sub(" ", text)
     text = re.sub(r"(?<!\w)\d+(?:[.,]\d+)?(?!\w)", " ", text) if _mostly_numbers(text) else text
     return re.sub(r"\s+", " ", text).strip(" .,:;*-|_")
@@ -119,6 +121,17 @@ def parse_item_line(text: str, pending: str | None = None) -> ParsedItem | None:
     if qty is not None and "." in qty:
         qty = qty.rstrip("0").rstrip(".") or "0"
     return ParsedItem(desc, qty, format_amount(unit), format_amount(total))
+
+
+def is_summary_row(text: str, labels: tuple[str, ...]) -> bool:
+    """Whether a row with an amount is a summary row (a label of ``labels``) rather than
+    an item. A label a letter off (score < `MIN_LABEL_SCORE`) on a row priced as
+    quantity x unit price is chance inside a product's name ("Śmietana 18% 400g 1 x4,49":
+    TANAI, a letter from TUNAI, cash), not a misread "TOTAI"."""
+    label, score = classify(AMOUNT_RE.sub(" ", text), labels)
+    if label is None:
+        return False
+    return score >= MIN_LABEL_SCORE or _QTY_PRICE.search(text) is None
 
 
 def extract_items(lines: list[Line], start: int, end: int) -> list[ParsedItem]:

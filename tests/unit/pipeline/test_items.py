@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from receiptq.pipeline.analysis import analyze_lines
-from receiptq.pipeline.analysis.items import extract_items, parse_item_line
+from receiptq.pipeline.analysis.items import extract_items, is_summary_row, parse_item_line
 from receiptq.pipeline.analysis.language import detect_currency, detect_language, detect_payment
 from receiptq.pipeline.analysis.lines import lines_from_text
 
@@ -182,3 +182,26 @@ def test_a_label_a_letter_off_inside_a_products_name_does_not_make_it_a_payment_
     # "ŚMIETANA 18" holds TANAI, a letter from TUNAI (cash); the real TUNAI row is no item
     items = extract_items(lines, 0, len(lines))
     assert [(i.description, i.total_price) for i in items] == [("Śmietana 18% 400g", "4.19")]
+
+
+def test_a_products_name_a_letter_from_a_label_does_not_end_the_items():
+    # On one row with its price, "Śmietana" (TANAI ~ TUNAI, cash) once ended the items
+    # there, and every item below it was lost; a summary label a letter off without a
+    # quantity x price still ends them.
+    text = (
+        "PARAGON FISKALNY\n"
+        "Kefir 1L                 1 x3,39    3,39 C\n"
+        "Śmietana 18% 400g        1 x4,49    4,49 C\n"
+        "Jaja kurze L 10szt       1 x9,09    9,09 C\n"
+        "SUMA PLN                           16,97\n"
+        "TOTAI                              16,97\n"
+    )
+    receipt = analyze_lines(lines_from_text(text))
+    assert [(i.description, i.total_price) for i in receipt.items] == [
+        ("Kefir 1L", "3.39"),
+        ("Śmietana 18% 400g", "4.49"),
+        ("Jaja kurze L 10szt", "9.09"),
+    ]
+    assert receipt.total == "16.97"
+    assert is_summary_row("TOTAI 16,97", ("total",))
+    assert not is_summary_row("Śmietana 18% 400g 1 x4,49 4,49 C", ("cash",))
