@@ -195,8 +195,11 @@ def _looks_like_address(text: str) -> bool:
     return bool(_POSTCODE.search(text) or _ADDRESS_WORDS.search(text) or re.search(r"\d", text))
 
 
-#: A quantity times a price, as item rows print it: "1.00X 21.32", "2 x 3.50", "3@1.39".
-_ITEM_QUANTITY = re.compile(r"\b\d{1,3}(?:[.,]\d{1,3})?\s?[xX@*]\s?\d", re.IGNORECASE)
+#: A quantity times a price, as item rows print it: "1.00X 21.32", "2 x 3.50", "3@1.39",
+#: "2 @ £1.89", "0.254 kg @ £0.69/kg".
+_ITEM_QUANTITY = re.compile(
+    r"\b\d{1,3}(?:[.,]\d{1,3})?\s?(?:kg\s?)?[xX@*]\s?(?:[£$€]|RM)?\s?\d", re.IGNORECASE
+)
 
 
 def _looks_like_place(text: str) -> bool:

@@ -11,6 +11,7 @@ from receiptq.pipeline.analysis.merchant import (
     agree_spellings,
     find_merchant,
     has_legal_suffix,
+    header_lines,
     normalize_legal_forms,
 )
 
@@ -439,6 +440,12 @@ def test_an_items_name_over_its_quantity_row_is_not_the_header():
     # an address row above the first item stays the address's
     head = "KEDAI MAJU\nNO 7, JALAN UERO\n40000 SHAH ALAM\n2 x 3.50 7.00"
     assert find_merchant(lines_from_text(head)).address == "NO 7, JALAN UERO 40000 SHAH ALAM"
+    # a UK till's quantity row, the price with its currency sign
+    head = "KINGSWAY STORES\n197 Victoria Street\nBristol BS1 6DG\nBaby Spinach 200g\n"
+    head += "2 @ £1.89 £3.78 Z"
+    lines = lines_from_text(head)
+    assert find_merchant(lines).address == "197 Victoria Street Bristol BS1 6DG"
+    assert [line.text for line in header_lines(lines)][-1] == "Bristol BS1 6DG"
 
 
 def test_a_misread_business_word_is_repaired_in_the_name():
