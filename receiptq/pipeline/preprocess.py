@@ -3,7 +3,8 @@
 Receipts arrive as phone photos, small thermal-printer scans and whole A4 pages with a
 receipt somewhere on them. Tesseract reads best when capital letters are roughly 20-40 px
 tall and the page holds little besides the text, and its CPU time grows with pixel count,
-so the steps are: grayscale, shrink huge pages, straighten a skewed page (deskew), crop
+so the steps are: grayscale, shrink huge pages, flatten a photographed receipt to its
+paper (four corners warped upright), straighten a skewed page (deskew), crop
 to the text, scale so the text reaches a good height, flatten the background
 (shadows, grey thermal paper), and clear punch holes and stains.
 
@@ -18,6 +19,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from receiptq.pipeline.paper import find_paper, flatten_paper, is_slanted
+
 #: Target median height in px of a character's connected component after scaling.
 TARGET_CHAR_HEIGHT = 30.0
 #: Pages wider than this are shrunk before any analysis (an A4 scan at 600 dpi is 4961).
@@ -31,6 +34,7 @@ def preprocess(
     *,
     target_char_height: float = TARGET_CHAR_HEIGHT,
     crop: bool = True,
+    paper: bool = True,
     deskew: bool = True,
     binarize: bool = False,
     flatten: bool = True,
@@ -39,8 +43,9 @@ def preprocess(
     stretch: bool = False,
     clear_blobs: bool = True,
 ) -> np.ndarray:
-    """Grayscale, crop to the text, scale it to a good height, flatten the background,
-    clear solid blobs (punch holes).
+    """Grayscale, flatten a photographed receipt to its paper (`receiptq.pipeline.paper`),
+    crop to the text, scale it to a good height, flatten the background, clear solid blobs
+    (punch holes).
 
     BGR or grayscale uint8 in, grayscale uint8 out. The keywords switch single steps on or
     off for measurement; the defaults are the measured best first pass.
@@ -53,6 +58,10 @@ def preprocess(
         gray = cv2.resize(
             gray, (MAX_WORK_WIDTH, max(1, round(h * f))), interpolation=cv2.INTER_AREA
         )
+    if paper and (corners := find_paper(gray)) is not None and is_slanted(corners):
+        # (deskewing still runs after it: it levels what the four corners left, and
+        # skipping it scored worse on the generated photos, 0.850 / 0.950)
+        gray = flatten_paper(gray, corners)
     ink = ink_mask(gray)
     if deskew:
         angle = estimate_skew(ink)
