@@ -3,7 +3,8 @@
     python benchmarks/synthetic_set.py /tmp/synth-pl --lang pl --count 30 --seed 7
     python benchmarks/extraction.py /tmp/synth-pl
 
-img/ holds the rendered receipts (receiptq.samples, noise levels 0-3 in turn), key/ the
+img/ holds the rendered receipts (receiptq.samples, noise levels 0-3 in turn; with
+--turned, phone photos turned and slanted more than those levels draw), key/ the
 company, address, date and total of each one's ground truth, as the shared scorer reads
 them. The full ground truth (items, tax, ...) stays in img/*.json.
 """
@@ -29,12 +30,25 @@ def main() -> int:
     parser.add_argument("--lang", choices=["en", "pl", "mixed"], default="en")
     parser.add_argument("--count", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--turned",
+        metavar="LEAST,MOST,SLANT",
+        help="phone photos only (noise 2), turned LEAST to MOST degrees either way and "
+        "seen in perspective up to SLANT (corner jitter as a share of the width), e.g. "
+        "6,12,0.08",
+    )
     args = parser.parse_args()
+    turned = tuple(float(x) for x in args.turned.split(",")) if args.turned else None
+    if turned is not None and len(turned) != 3:
+        parser.error("--turned takes three numbers: LEAST,MOST,SLANT")
     img, key = args.outdir / "img", args.outdir / "key"
     key.mkdir(parents=True, exist_ok=True)
     for old in key.glob("*.json"):
         old.unlink()
-    for path in write_samples(img, args.count, args.lang, args.seed, clean=True):
+    noise = 2 if turned else None
+    written = write_samples(img, args.count, args.lang, args.seed, clean=True, noise=noise,
+                            turned=turned)  # fmt: skip
+    for path in written:
         truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         fields = {name: truth[name] for name in KEY_FIELDS}
         (key / f"{path.stem}.json").write_text(json.dumps(fields, ensure_ascii=False) + "\n")

@@ -14,6 +14,7 @@ only on (seed, i), so a set can be regrown or extended without changing earlier 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import random
@@ -41,12 +42,19 @@ MAX_FILE_BYTES = 240_000
 
 
 def generate_receipt(
-    rng: random.Random, lang: str, *, layout: str | None = None, noise: int | None = None
+    rng: random.Random,
+    lang: str,
+    *,
+    layout: str | None = None,
+    noise: int | None = None,
+    turned: tuple[float, float, float] | None = None,
 ) -> tuple[Image.Image, dict]:
     """Draw one receipt: its (degraded) image and its ground truth.
 
     `lang` is en, pl or mixed; `layout` and `noise` (0..3) are drawn from `rng` when not
-    given. The same rng state gives the same image and ground truth.
+    given. The same rng state gives the same image and ground truth. `turned` = (least
+    and most degrees, largest perspective) makes a photo (noise 2 or 3) turned and slanted
+    more than its level draws: a phone held at an angle.
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
@@ -59,6 +67,13 @@ def generate_receipt(
     style = rng.choice(sorted(FONT_STYLES))
     clean = render_lines(draft, style, text_width=rng.randint(560, 720))
     params = params_for_level(rng, noise)
+    if turned is not None and params.background is not None:
+        least, most, slant = turned
+        params = dataclasses.replace(
+            params,
+            angle=rng.choice((-1, 1)) * rng.uniform(least, most),
+            perspective=rng.uniform(slant / 2, slant),
+        )
     image = degrade(clean, params, rng)
     receipt = draft.receipt
     truth = {
@@ -124,6 +139,7 @@ def write_samples(
     seed: int,
     clean: bool = False,
     noise: int | None = None,
+    turned: tuple[float, float, float] | None = None,
 ) -> list[Path]:
     """Write `count` image + JSON pairs into `outdir`; returns the image paths.
 
@@ -138,7 +154,7 @@ def write_samples(
     for index in range(count):
         layout, level = plan(index, lang, noise)
         rng = random.Random(f"receiptq-samples:{seed}:{index}")
-        image, truth = generate_receipt(rng, lang, layout=layout, noise=level)
+        image, truth = generate_receipt(rng, lang, layout=layout, noise=level, turned=turned)
         data, ext = encode(image, level, truth["meta"]["degradation"]["jpeg_quality"])
         name = f"{layout}_{seed}_{index:03d}"
         truth["meta"].update({"file": name + ext, "seed": seed, "index": index})
