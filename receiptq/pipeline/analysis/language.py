@@ -55,6 +55,11 @@ _MALAYSIA = re.compile(
 )
 
 
+#: A UK VAT registration number ("VAT No: GB 373 8926 97", "VAT Reg GB123456789").
+_UK_VAT = re.compile(r"\bVAT\b[^\n\d]{0,16}\bGB\s?\d{3}", re.IGNORECASE)
+#: A UK postcode, outward and inward code ("BS1 6DG", "NR2 7HZ", "SW1A 1AA").
+_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b")
+
 #: The 50 US state codes and DC.
 _US_STATES = (
     r"A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|"
@@ -66,16 +71,28 @@ _US_ADDRESS = re.compile(rf"(?:,\s*|\s)(?:{_US_STATES})\s?\d{{5}}(?:-\d{{4}})?\b
 
 
 def detect_currency(text: str, language: str) -> str | None:
-    """ISO 4217 code from currency marks, else from language and place names."""
-    for code, rx in _CURRENCY_MARKS:
-        if rx.search(text):
-            return code
+    """ISO 4217 code from currency marks and from the country the receipt's language,
+    legal forms and addresses name. Where they disagree, a mark printed once is taken
+    for OCR noise ("£" in a Selangor bakery's receipt), the most printed mark otherwise."""
+    marks = {code: len(rx.findall(text)) for code, rx in _CURRENCY_MARKS}
+    marks = {code: n for code, n in marks.items() if n}
+    country = _country_currency(text, language)
+    if country is not None and (country in marks or max(marks.values(), default=0) < 2):
+        return country
+    if marks:
+        return max(marks, key=lambda code: marks[code])  # a tie: the first listed
+    return country
+
+
+def _country_currency(text: str, language: str) -> str | None:
     if language == "pl":
         return "PLN"
     if _MALAYSIA.search(text):
         return "MYR"
     if "$" in text or _US_ADDRESS.search(text):
         return "USD"
+    if _UK_VAT.search(text) or _UK_POSTCODE.search(text):
+        return "GBP"  # the pound signs lost to OCR, the VAT number or postcode remain
     return None
 
 
