@@ -69,6 +69,8 @@ def find_paper(gray: np.ndarray) -> np.ndarray | None:
         # the generated photos than that rectangle, 0.950 / 0.967 against 0.900 / 0.983)
         corners = cv2.boxPoints(cv2.minAreaRect(outline))
     corners = _ordered(corners)
+    if cv2.contourArea(corners) < 0.5 * area:
+        return None  # the ordering found no four distinct corners
     if area < MIN_FILL * _area_in_frame(corners, small.shape):
         return None
     return corners / f

@@ -56,6 +56,16 @@ def test_scans_and_nearly_upright_photos_are_left_alone():
     assert corners is not None and not is_slanted(corners)
 
 
+def test_a_light_shape_with_no_four_corners_is_no_paper():
+    for draw in (
+        lambda g: cv2.fillPoly(g, [np.int32([[50, 100], [350, 80], [200, 500]])], 230),
+        lambda g: cv2.circle(g, (200, 300), 150, 230, -1),
+    ):
+        gray = np.full((600, 400), 40, np.uint8)
+        draw(gray)
+        assert find_paper(gray) is None
+
+
 def test_slant_is_a_turn_or_one_side_longer_than_its_opposite():
     upright = np.float32([[0, 0], [400, 0], [400, 1000], [0, 1000]])
     assert not is_slanted(upright)
