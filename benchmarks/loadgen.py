@@ -75,13 +75,16 @@ def percentiles(values: list[float]) -> dict[str, float]:
             "mean": statistics.fmean(values) * 1000}  # fmt: skip
 
 
-async def _pace(schedule) -> None:
-    """Open loop: wait for this request's slot (schedule yields start times, or None)."""
-    if schedule is not None:
-        slot = next(schedule)
-        delay = slot - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
+async def _pace(schedule) -> float | None:
+    """Open loop: wait for this request's slot (schedule yields start times, or None);
+    the slot's time, None in a closed loop."""
+    if schedule is None:
+        return None
+    slot = next(schedule)
+    delay = slot - time.perf_counter()
+    if delay > 0:
+        await asyncio.sleep(delay)
+    return slot
 
 
 def _slots(rate: float, start: float):
@@ -146,9 +149,7 @@ async def _raw_poll_worker(job, offset, deadline, latencies, codes, schedule) ->
     while time.perf_counter() < deadline:
         request = requests[index % len(requests)]
         index += 1
-        slot = next(schedule) if schedule is not None else None
-        if slot is not None and slot > time.perf_counter():
-            await asyncio.sleep(slot - time.perf_counter())
+        slot = await _pace(schedule)
         started = slot if slot is not None else time.perf_counter()
         try:
             if conn is None:
@@ -194,37 +195,32 @@ async def _run(job: dict) -> dict:
     latencies: list[float] = []
     codes: dict = {}
     n = job["connections"]
+    started = time.perf_counter()
+    schedule = _slots(job["rate"], started) if job.get("rate") else None
+    deadline = started + job.get("duration", 0)
     if job.get("client") == "raw":
-        started = time.perf_counter()
-        rate = job.get("rate") or 0
-        schedule = _slots(rate, started) if rate else None
-        deadline = started + job["duration"]
         await asyncio.gather(*(
             _raw_poll_worker(job, i * 7 + job["seed"], deadline, latencies, codes, schedule)
             for i in range(n)
         ))  # fmt: skip
-        return {"latencies": latencies, "codes": {str(k): v for k, v in codes.items()},
-                "elapsed": time.perf_counter() - started}  # fmt: skip
-    async with _client(job["url"], job["key"], n) as client:
-        started = time.perf_counter()
-        rate = job.get("rate") or 0
-        schedule = _slots(rate, started) if rate else None
-        if job["mode"] == "submit":
-            bases = [bytes.fromhex(b) for b in job["bases"]]
-            per = [job["requests"] // n + (i < job["requests"] % n) for i in range(n)]
-            await asyncio.gather(*(
-                _submit_worker(client, bases, random.Random(job["seed"] * 1000 + i), per[i],
-                               latencies, codes, job["force"], schedule)
-                for i in range(n)
-            ))  # fmt: skip
-        else:
-            deadline = started + job["duration"]
-            await asyncio.gather(*(
-                _poll_worker(client, job["job_ids"], i * 7 + job["seed"], deadline, latencies,
-                             codes, schedule)
-                for i in range(n)
-            ))  # fmt: skip
         elapsed = time.perf_counter() - started
+    else:
+        async with _client(job["url"], job["key"], n) as client:
+            if job["mode"] == "submit":
+                bases = [bytes.fromhex(b) for b in job["bases"]]
+                per = [job["requests"] // n + (i < job["requests"] % n) for i in range(n)]
+                await asyncio.gather(*(
+                    _submit_worker(client, bases, random.Random(job["seed"] * 1000 + i),
+                                   per[i], latencies, codes, job["force"], schedule)
+                    for i in range(n)
+                ))  # fmt: skip
+            else:
+                await asyncio.gather(*(
+                    _poll_worker(client, job["job_ids"], i * 7 + job["seed"], deadline,
+                                 latencies, codes, schedule)
+                    for i in range(n)
+                ))  # fmt: skip
+            elapsed = time.perf_counter() - started
     return {"latencies": latencies, "codes": {str(k): v for k, v in codes.items()},
             "elapsed": elapsed}  # fmt: skip
 

@@ -86,24 +86,28 @@ def is_slanted(corners: np.ndarray) -> bool:
     turns = [np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])) for a, b in ((tl, tr), (bl, br))]
     if max(abs(t) for t in turns) > MAX_TURN:
         return True
-    sides = [np.linalg.norm(tr - tl), np.linalg.norm(br - bl),
-             np.linalg.norm(bl - tl), np.linalg.norm(br - tr)]  # fmt: skip
-    ratios = [sides[0] / sides[1], sides[2] / sides[3]]
+    top, bottom, left, right = _sides(corners)
+    ratios = [top / bottom, left / right]
     return max(max(r, 1 / r) for r in ratios) > MAX_SIDE_RATIO
 
 
 def flatten_paper(gray: np.ndarray, corners: np.ndarray) -> np.ndarray:
     """The quadrilateral ``corners`` of ``gray`` warped to an upright rectangle of its
     own side lengths (white outside the photo)."""
-    tl, tr, br, bl = corners
-    width = round(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
-    height = round(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    top, bottom, left, right = _sides(corners)
+    width, height = round(max(top, bottom)), round(max(left, right))
     target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
     matrix = cv2.getPerspectiveTransform(np.float32(corners), target)
     return cv2.warpPerspective(
         gray, matrix, (width, height), flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT, borderValue=255,
     )  # fmt: skip
+
+
+def _sides(corners: np.ndarray) -> tuple[float, float, float, float]:
+    """Lengths of the top, bottom, left and right sides of ordered ``corners``."""
+    tl, tr, br, bl = corners
+    return tuple(float(np.linalg.norm(b - a)) for a, b in ((tl, tr), (bl, br), (tl, bl), (tr, br)))
 
 
 def _area_in_frame(corners: np.ndarray, shape: tuple[int, ...]) -> float:
