@@ -214,7 +214,7 @@ def keys_revoke(key: str) -> None:
 
 
 def _client():
-    from receiptq.client import Client
+    from receiptq.client.http import Client
 
     settings = _settings()
     if not settings.api_key:
@@ -260,14 +260,14 @@ def submit(
     receipt failed (or, with --wait, did not complete), 2 the API could not be used,
     130 interrupted. See docs/batch.md.
     """
-    from receiptq import batch
+    from receiptq.client import runner
 
-    options = batch.BatchOptions(
+    options = runner.BatchOptions(
         wait=wait, concurrency=concurrency, force=force, cancel_on_interrupt=cancel_on_interrupt
     )
     client = _client()
     try:
-        code = batch.run(
+        code = runner.run(
             list(paths), options, client, jsonl=jsonl_out, csv_path=csv_out, quiet=quiet
         )
     finally:
@@ -278,14 +278,20 @@ def submit(
 @main.command()
 @click.argument("job_id")
 def status(job_id: str) -> None:
-    """Print a job's status as JSON."""
-    from receiptq.client import ApiError
+    """Print a job's status as JSON. Exit status: 1 the API refused (e.g. no such job),
+    2 the API could not be reached."""
+    import httpx
+
+    from receiptq.client.http import ApiError, unreachable
 
     client = _client()
     try:
         click.echo(json.dumps(client.status(job_id), indent=2, ensure_ascii=False))
     except ApiError as exc:
         raise click.ClickException(exc.detail) from exc
+    except httpx.TransportError as exc:
+        click.echo(f"error: {unreachable(client.base_url, exc)}", err=True)
+        sys.exit(2)
     finally:
         client.close()
 

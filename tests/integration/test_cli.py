@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -89,6 +90,19 @@ def test_extract_jsonl_needs_no_services(tmp_path):
     for row, path in zip(rows, samples, strict=True):
         truth = json.loads(path.with_suffix(".json").read_text())
         assert row["receipt"]["total"] == truth["total"], path.name
+
+
+def test_status_and_submit_with_the_api_down_say_so_in_one_line(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    env = {"PATH": "/usr/bin:/bin", "RECEIPTQ_API_URL": url, "RECEIPTQ_API_KEY": "rq_x"}
+    shutil.copy(sorted((ROOT / "samples").glob("*.png"))[0], tmp_path)
+    for args in (["status", str(uuid.uuid4())], ["submit", "--quiet", str(tmp_path)]):
+        result = run(args, env)
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert "Traceback" not in result.stderr, result.stderr
+        assert lines[0].startswith(f"error: cannot reach the API at {url}: "), result.stderr
+        assert len(lines) == 1, result.stderr
 
 
 def test_submit_folder_waits_and_writes_jsonl(settings, live_api, ctx, tmp_path: Path):

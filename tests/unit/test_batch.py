@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,28 +16,28 @@ from pathlib import Path
 import httpx
 import pytest
 
-from receiptq import batch
-from receiptq.batch import (
+from receiptq.client import runner
+from receiptq.client.discovery import discover
+from receiptq.client.entries import Entry
+from receiptq.client.http import ApiError, Client, Submitted
+from receiptq.client.outputs import CSV_FIELDS, RowWriter, Summary, csv_row, jsonl_row
+from receiptq.client.progress import Progress
+from receiptq.client.retry import (
     CONFLICT,
     RATE_LIMITED,
     UNAVAILABLE,
-    Batch,
-    BatchOptions,
-    Entry,
+    PollPolicy,
     RetryPolicy,
-    RowWriter,
-    Summary,
     classify,
-    csv_row,
-    discover,
-    jsonl_row,
+    idempotency_key,
     parse_retry_after,
 )
-from receiptq.client import ApiError, Client, Submitted
+from receiptq.client.runner import Batch, BatchOptions
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PDF = b"%PDF-1.7\n" + b"\x00" * 32
+FAST_POLLS = PollPolicy(interval=0.01)  # the fake API sends no Retry-After
 
 
 # --- discovery -----------------------------------------------------------------------------
@@ -114,11 +115,21 @@ def test_retry_policy_waits_retry_after_backs_off_and_gives_up():
     assert policy.delay(RATE_LIMITED, 1, 10.0, rand=1.0) == 15.0  # jitter
 
 
+def test_poll_policy_keeps_to_retry_after_and_backs_off_without_it():
+    policy = PollPolicy(interval=1, growth=2, max_interval=5, max_retry_after=60, max_rate=10)
+    assert policy.delay(3.0, jobs=1) == 3.0  # the API's Retry-After, even after idle rounds
+    assert policy.delay(3.0, jobs=1, idle_rounds=4) == 3.0
+    assert policy.delay(10_000.0, jobs=1) == 60
+    assert [policy.delay(None, 1, n) for n in range(5)] == [1, 2, 4, 5, 5]
+    assert policy.delay(0.0, jobs=50) == 5.0  # never more than max_rate requests a second
+    assert policy.delay(None, jobs=0) == 1
+
+
 def test_idempotency_key_is_stable_within_a_run_and_printable():
     digest = hashlib.sha256(b"x").hexdigest()
-    key = batch.idempotency_key("run1", 3, digest)
-    assert key == batch.idempotency_key("run1", 3, digest)
-    assert key != batch.idempotency_key("run2", 3, digest)
+    key = idempotency_key("run1", 3, digest)
+    assert key == idempotency_key("run1", 3, digest)
+    assert key != idempotency_key("run2", 3, digest)
     assert key.isprintable() and len(key) <= 255 and digest in key
 
 
@@ -191,7 +202,7 @@ def test_row_writer_flushes_each_row(tmp_path: Path):
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text())))
     assert rows[0]["merchant"] == 'Corner, "Grocer" Ltd' and rows[0]["total"] == "3.60"
     writer.close()
-    assert (tmp_path / "out.csv").read_text().splitlines()[0] == ",".join(batch.CSV_FIELDS)
+    assert (tmp_path / "out.csv").read_text().splitlines()[0] == ",".join(CSV_FIELDS)
 
 
 def test_summary_line_and_exit_codes():
@@ -218,12 +229,20 @@ class FakeApi:
     """Just enough of /api/v3/receipts: dedupe by bytes, Idempotency-Key replay, a rate
     limit that answers the first `limited` uploads with 429, status and cancel."""
 
-    def __init__(self, limited: int = 0, known: dict[str, str] | None = None, polls: int = 1):
+    def __init__(
+        self,
+        limited: int = 0,
+        known: dict[str, str] | None = None,
+        polls: int = 1,
+        retry_after: str | None = None,
+    ):
         self.limited = limited
         self.by_sha: dict[str, str] = dict(known or {})  # sha256 -> job id
         self.by_key: dict[str, str] = {}
         self.jobs: dict[str, dict] = {j: {"status": "completed"} for j in self.by_sha.values()}
         self.polls = polls  # status answers before a job completes
+        self.retry_after = retry_after  # sent with the status of an unfinished job
+        self.polled_at: list[float] = []
         self.posts: list[dict] = []
         self.cancelled: list[str] = []
         self.lock = threading.Lock()
@@ -265,12 +284,16 @@ class FakeApi:
             job["status"] = "cancelled"
             self.cancelled.append(job_id)
             return httpx.Response(200, json=self.public(job_id))
+        self.polled_at.append(time.monotonic())
         if job["status"] in ("queued", "processing") and job.get("left") is not None:
             job["left"] -= 1
             if job["left"] < 0:
                 failed = job["data"].startswith(b"BLANK")
                 job["status"] = "failed" if failed else "completed"
-        return httpx.Response(200, json=self.public(job_id, full=True))
+        headers = {}
+        if self.retry_after and job["status"] in ("queued", "processing"):
+            headers["Retry-After"] = self.retry_after
+        return httpx.Response(200, headers=headers, json=self.public(job_id, full=True))
 
     def public(self, job_id: str, full: bool = False) -> dict:
         job = self.jobs[job_id]
@@ -295,7 +318,7 @@ def run_batch(api: FakeApi, files: list[Path], **options) -> tuple[Batch, list[E
     client = Client("http://api", "key", transport=httpx.MockTransport(api))
     rows: list[Entry] = []
     policy = RetryPolicy(backoff=0.01)
-    options.setdefault("poll_interval", 0.01)
+    options.setdefault("poll", FAST_POLLS)
     runner = Batch(client, BatchOptions(**options), rows.append, policy=policy)
     runner.run(files)
     return runner, rows
@@ -325,6 +348,32 @@ def test_batch_waits_retries_429_and_skips_what_was_already_submitted(tmp_path: 
         keys_by_body.setdefault(post["body"].split(b"\r\n\r\n", 1)[1], set()).add(post["key"])
     assert all(len(keys) == 1 for keys in keys_by_body.values())
     assert len(api.posts) == 5 + 3
+
+
+class CountingProgress(Progress):
+    """No bar; counts the main loop's turns (it updates the progress once a turn)."""
+
+    def __init__(self) -> None:
+        super().__init__(0, enabled=False)
+        self.turns = 0
+
+    def update(self, entries: list[Entry], description: str | None = None) -> None:
+        self.turns += 1
+
+
+def test_waiting_blocks_between_polls_as_long_as_retry_after_says(tmp_path: Path):
+    api = FakeApi(polls=4, retry_after="0.1")
+    client = Client("http://api", "key", transport=httpx.MockTransport(api))
+    progress, rows = CountingProgress(), []
+    options = BatchOptions(wait=True, poll=FAST_POLLS)
+    Batch(client, options, rows.append, progress=progress).run(make_files(tmp_path, JPEG))
+
+    assert [row.status for row in rows] == ["completed"] and len(api.polled_at) == 5
+    gaps = [b - a for a, b in zip(api.polled_at, api.polled_at[1:], strict=False)]
+    assert min(gaps) >= 0.1  # never sooner than the API asked
+    # The loop sleeps until the next poll is due: a turn per upload and per poll round
+    # (and one to finish), not thousands of turns spinning over nothing to wait for.
+    assert progress.turns <= 10, progress.turns
 
 
 def test_batch_gives_up_after_bounded_429s(tmp_path: Path):
@@ -362,7 +411,7 @@ def test_a_refused_key_aborts_the_batch(tmp_path: Path):
         return httpx.Response(401, json={"detail": "The API key is not valid or was revoked."})
 
     client = Client("http://api", "key", transport=httpx.MockTransport(refuse))
-    with pytest.raises(batch.Aborted, match="not valid"):
+    with pytest.raises(runner.Aborted, match="not valid"):
         Batch(client, BatchOptions(), lambda e: None).run(make_files(tmp_path, JPEG, PNG))
 
 
@@ -371,7 +420,7 @@ def test_interrupt_stops_submitting_and_cancels_the_unfinished_jobs(tmp_path: Pa
     files = make_files(tmp_path, *(JPEG + bytes([i]) for i in range(6)))
     client = Client("http://api", "key", transport=httpx.MockTransport(api))
     rows: list[Entry] = []
-    options = BatchOptions(wait=True, concurrency=1, cancel_on_interrupt=True, poll_interval=0.01)
+    options = BatchOptions(wait=True, concurrency=1, cancel_on_interrupt=True, poll=FAST_POLLS)
     runner = Batch(client, options, rows.append)
 
     def interrupt_after_two(request: httpx.Request) -> httpx.Response:
@@ -397,10 +446,10 @@ def test_run_prints_rows_and_summary_and_returns_the_exit_code(tmp_path, capsys,
     files[1].write_bytes(b"BLANK")
     (tmp_path / "notes.txt").write_text("hi")
     client = Client("http://api", "key", transport=httpx.MockTransport(api))
-    monkeypatch.setattr(batch, "RetryPolicy", lambda: RetryPolicy(backoff=0.01))
+    monkeypatch.setattr(runner, "RetryPolicy", lambda: RetryPolicy(backoff=0.01))
     out = tmp_path / "out.csv"
-    options = BatchOptions(wait=True, poll_interval=0.01)
-    code = batch.run([tmp_path], options, client, csv_path=out, progress=False)
+    options = BatchOptions(wait=True, poll=FAST_POLLS)
+    code = runner.run([tmp_path], options, client, csv_path=out, progress=False)
     stdout, stderr = capsys.readouterr()
     assert code == 0  # BLANK is not a JPEG: ignored, not failed
     assert "ignoring 2 file(s)" in stderr
@@ -413,7 +462,7 @@ def test_the_progress_bar_renders(tmp_path, capsys):
     api = FakeApi()
     client = Client("http://api", "key", transport=httpx.MockTransport(api))
     files = make_files(tmp_path, JPEG + b"a", JPEG + b"b")
-    options = BatchOptions(wait=True, poll_interval=0.01)
-    assert batch.run(files, options, client, quiet=True, progress=True) == 0
+    options = BatchOptions(wait=True, poll=FAST_POLLS)
+    assert runner.run(files, options, client, quiet=True, progress=True) == 0
     stderr = capsys.readouterr().err
     assert "2/2" in stderr and "2 submitted 0 skipped 2 completed 0 failed" in stderr

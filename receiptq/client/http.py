@@ -1,13 +1,12 @@
 """A small HTTP client for the receiptq API, used by `receiptq submit` and `status`.
 
-One method per endpoint, one request per call: retrying (429, 503, timeouts) is the
-caller's policy, see `receiptq/batch.py`. Errors are raised as `ApiError` with the
-problem+json `detail` and, when the API sent one, the `Retry-After` header.
+One method per endpoint, one request per call: retrying (429, 503, timeouts) and pacing
+polls are the caller's policy, see `receiptq.client.retry`. Errors are raised as `ApiError`
+with the problem+json `detail` and, when the API sent one, the `Retry-After` header.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,12 @@ class ApiError(Exception):
         super().__init__(f"{status}: {detail}")
         self.status = status
         self.detail = detail
-        self.retry_after = retry_after  # the raw header; see batch.parse_retry_after
+        self.retry_after = retry_after  # the raw header; see retry.parse_retry_after
+
+
+def unreachable(base_url: str, exc: httpx.TransportError) -> str:
+    """One line for an API that did not answer (refused, timed out, no such host)."""
+    return f"cannot reach the API at {base_url}: {str(exc) or type(exc).__name__}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,14 @@ class Submitted:
     @property
     def job_id(self) -> str:
         return self.job["job_id"]
+
+
+@dataclass(frozen=True)
+class Polled:
+    """The API's answer to a status request."""
+
+    job: dict[str, Any]
+    retry_after: str | None  # the raw header: when to ask again (sent while not finished)
 
 
 class Client:
@@ -100,8 +112,12 @@ class Client:
     def submit(self, path: Path, **kwargs: Any) -> dict[str, Any]:
         return self.submit_bytes(path.read_bytes(), path.name, **kwargs).job
 
+    def poll(self, job_id: str) -> Polled:
+        response = self.http.get(f"/api/v3/receipts/status/{job_id}")
+        return Polled(self._check(response), response.headers.get("Retry-After"))
+
     def status(self, job_id: str) -> dict[str, Any]:
-        return self._check(self.http.get(f"/api/v3/receipts/status/{job_id}"))
+        return self.poll(job_id).job
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         return self._check(self.http.delete(f"/api/v3/receipts/cancel/{job_id}"))
@@ -114,14 +130,6 @@ class Client:
         except ApiError as exc:
             if exc.status != 404:
                 raise
-
-    def wait(self, job_id: str, timeout: float = 600.0, interval: float = 0.5) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            job = self.status(job_id)
-            if job["status"] in TERMINAL or time.monotonic() > deadline:
-                return job
-            time.sleep(interval)
 
     def close(self) -> None:
         self.http.close()
