@@ -17,6 +17,7 @@ from flask import Blueprint, Response, current_app, g, request, stream_with_cont
 from receiptq.api.auth import require_user
 from receiptq.api.models import JOB_STATUSES, JobList, JobListItem, ListQuery, ReceiptSummary
 from receiptq.api.openapi import Body, documented
+from receiptq.csvcells import text_cell
 from receiptq.errors import ReceiptqError
 from receiptq.store import jobstate
 from receiptq.store import listing as listing_store
@@ -126,14 +127,6 @@ def list_jobs() -> Response:
     return response
 
 
-def _text(value: str | None) -> str:
-    """Text read off a receipt, made safe for spreadsheets: a cell starting with = + - @
-    (or a tab/CR) would be run as a formula, so it gets a leading apostrophe."""
-    if not value:
-        return ""
-    return "'" + value if value[0] in "=+-@\t\r" else value
-
-
 def _csv_lines(user_id: str) -> Iterator[str]:
     ctx = current_app.extensions["receiptq"]
     out = io.StringIO()
@@ -144,8 +137,8 @@ def _csv_lines(user_id: str) -> Iterator[str]:
             [
                 row["job_id"],
                 jobstate.iso(row["created_at"]),
-                _text(row["merchant_name"]),
-                _text(row["merchant_address"]),
+                text_cell(row["merchant_name"]),
+                text_cell(row["merchant_address"]),
                 row["receipt_date"].isoformat() if row["receipt_date"] else "",
                 "" if row["total"] is None else f"{row['total']:.2f}",
                 row["currency"] or "",

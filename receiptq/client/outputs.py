@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from receiptq.client.entries import NOT_SUBMITTED, PENDING, UNFINISHED_OK, Entry
+from receiptq.csvcells import text_cell
 
 CSV_FIELDS = ("file", "job_id", "status", "merchant", "date", "total", "error")
 EXIT_OK, EXIT_FAILED, EXIT_ABORTED, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -28,17 +29,19 @@ def jsonl_row(entry: Entry) -> dict[str, Any]:
 
 
 def csv_row(entry: Entry) -> dict[str, str]:
+    """The file's row; text from outside (file name, merchant, error) is made safe for
+    spreadsheets, the API's own fields (id, status, ISO date, amount) are taken as sent."""
     result = entry.job.get("result") or {}
     merchant = result.get("merchant") or {}
     name = merchant.get("name") if isinstance(merchant, dict) else merchant
     values = {
-        "file": str(entry.path),
+        "file": text_cell(str(entry.path)),
         "job_id": entry.job_id,
         "status": entry.status,
-        "merchant": name,
+        "merchant": text_cell(None if name is None else str(name)),
         "date": result.get("date"),
         "total": result.get("total"),
-        "error": entry.error,
+        "error": text_cell(entry.error),
     }
     return {k: "" if v is None else str(v) for k, v in values.items()}
 

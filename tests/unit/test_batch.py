@@ -194,6 +194,26 @@ def test_rows_for_a_refused_upload_a_failed_job_and_a_duplicate():
     assert jsonl_row(dup)["duplicate_of"] == "j1" and jsonl_row(dup)["skipped"] is True
 
 
+def test_csv_rows_cannot_run_as_spreadsheet_formulas(tmp_path: Path):
+    entry = Entry(Path("-cmd.jpg"), 0)
+    entry.accepted(Submitted({"job_id": "j1", "status": "queued"}, 202))
+    entry.update(
+        {
+            "job_id": "j1",
+            "status": "failed",
+            "result": {"merchant": {"name": '=HYPERLINK("http://x","y")'}, "total": "-1.00"},
+            "error": "@SUM(A1:A9)",
+        }
+    )
+    writer = RowWriter(csv_path=tmp_path / "out.csv")
+    writer.write(entry)
+    writer.close()
+    row = next(csv.DictReader((tmp_path / "out.csv").open(newline="", encoding="utf-8")))
+    assert row["merchant"] == '\'=HYPERLINK("http://x","y")'
+    assert row["error"] == "'@SUM(A1:A9)" and row["file"] == "'-cmd.jpg"
+    assert row["total"] == "-1.00"  # an amount the API formatted stays a number
+
+
 def test_row_writer_flushes_each_row(tmp_path: Path):
     writer = RowWriter(tmp_path / "out.jsonl", tmp_path / "out.csv")
     writer.write(completed_entry("a.jpg"))
