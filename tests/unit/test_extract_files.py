@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+
+from factories import make_files
 
 from receiptq.errors import PoorQuality
 from receiptq.extract_files import EXIT_FAILED, EXIT_OK, extract_files
@@ -15,21 +16,12 @@ def fake_extract(data: bytes) -> Receipt:
     if data == b"blurry":
         raise PoorQuality("The image is too blurry or too dark to read reliably.")
     if data == b"bug":
-        return 1 / 0
+        return 1 / 0  # a bug in a stage
     return Receipt(total=data.decode())
 
 
-def files(tmp_path: Path, contents: list[bytes]) -> list[Path]:
-    paths = []
-    for i, data in enumerate(contents):
-        path = tmp_path / f"{i}.png"
-        path.write_bytes(data)
-        paths.append(path)
-    return paths
-
-
 def test_an_unexpected_error_is_reported_on_its_row_and_the_batch_goes_on(tmp_path):
-    paths = files(tmp_path, [b"1.00", b"bug", b"blurry", b"2.50"])
+    paths = make_files(tmp_path, b"1.00", b"bug", b"blurry", b"2.50")
     rows: list[dict] = []
     code = extract_files(paths, fake_extract, rows.append)
     assert code == EXIT_FAILED
@@ -49,12 +41,14 @@ def test_an_unreadable_path_gets_its_row_too(tmp_path):
     folder = tmp_path / "folder"
     folder.mkdir()
     rows: list[dict] = []
-    assert extract_files([folder, *files(tmp_path, [b"3.10"])], fake_extract, rows.append) == 1
+    assert extract_files([folder, *make_files(tmp_path, b"3.10")], fake_extract, rows.append) == 1
     assert rows[0]["exception"] == "IsADirectoryError" and rows[0]["receipt"] is None
     assert rows[1]["receipt"]["total"] == "3.10"
 
 
 def test_the_exit_status_is_zero_when_every_file_was_read(tmp_path):
     rows: list[dict] = []
-    assert extract_files(files(tmp_path, [b"1.00", b"2.00"]), fake_extract, rows.append) == EXIT_OK
+    assert (
+        extract_files(make_files(tmp_path, b"1.00", b"2.00"), fake_extract, rows.append) == EXIT_OK
+    )
     assert len(rows) == 2
