@@ -92,26 +92,6 @@ def test_extract_jsonl_needs_no_services(tmp_path):
         assert row["receipt"]["total"] == truth["total"], path.name
 
 
-def test_extract_reports_a_failed_file_on_its_row_and_reads_the_next(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "OMP_THREAD_LIMIT": "1"}
-    sample = sorted((ROOT / "samples").glob("*.png"))[0]
-    folder = tmp_path / "not-a-file"  # reading it raises IsADirectoryError: no pipeline error
-    folder.mkdir()
-    blank = tmp_path / "blank.png"
-    Image.new("L", (300, 400), 255).save(blank)
-    result = run(["extract", "--jsonl", str(folder), str(blank), str(sample)], env)
-    assert result.returncode == 1, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [row["file"] for row in rows] == [str(folder), str(blank), str(sample)]
-    assert rows[0]["receipt"] is None and rows[0]["exception"] == "IsADirectoryError"
-    assert rows[0]["error"].startswith("IsADirectoryError: ")
-    assert rows[1]["receipt"] is None and "exception" not in rows[1]  # the pipeline's own
-    assert rows[1]["error"].startswith("No receipt text could be read")
-    truth = json.loads(sample.with_suffix(".json").read_text())
-    assert rows[2]["receipt"]["total"] == truth["total"]
-
-
 def test_submit_folder_waits_and_writes_jsonl(settings, live_api, ctx, tmp_path: Path):
     from receiptq.store.keys import create_key
 
@@ -222,3 +202,23 @@ def test_flower_serves_our_workers_behind_basic_auth(settings, worker):
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_extract_reports_a_failed_file_on_its_row_and_reads_the_next(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "OMP_THREAD_LIMIT": "1"}
+    sample = sorted((ROOT / "samples").glob("*.png"))[0]
+    folder = tmp_path / "not-a-file"  # reading it raises IsADirectoryError: no pipeline error
+    folder.mkdir()
+    blank = tmp_path / "blank.png"
+    Image.new("L", (300, 400), 255).save(blank)
+    result = run(["extract", "--jsonl", str(folder), str(blank), str(sample)], env)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["file"] for row in rows] == [str(folder), str(blank), str(sample)]
+    assert rows[0]["receipt"] is None and rows[0]["exception"] == "IsADirectoryError"
+    assert rows[0]["error"].startswith("IsADirectoryError: ")
+    assert rows[1]["receipt"] is None and "exception" not in rows[1]  # the pipeline's own
+    assert rows[1]["error"].startswith("No receipt text could be read")
+    truth = json.loads(sample.with_suffix(".json").read_text())
+    assert rows[2]["receipt"]["total"] == truth["total"]
