@@ -300,8 +300,11 @@ def status(job_id: str) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--jsonl", is_flag=True, help="one JSON object per line")
 def extract(files: tuple[Path, ...], jsonl: bool) -> None:
-    """Run the stages in-process on FILES (no Redis, no PostgreSQL) and print receipts."""
-    from receiptq.errors import ReceiptqError
+    """Run the stages in-process on FILES (no Redis, no PostgreSQL) and print receipts.
+
+    One JSON row per file, in order; a file that fails gets its error on its row and the
+    next file is read. Exit status 1 when any file failed."""
+    from receiptq.extract_files import extract_files
     from receiptq.pipeline.run import ExtractOptions
     from receiptq.pipeline.run import extract as run_extract
 
@@ -309,17 +312,12 @@ def extract(files: tuple[Path, ...], jsonl: bool) -> None:
     options = ExtractOptions(
         settings.ocr_langs, settings.max_pixels, settings.max_pdf_pages, settings.line_recognizer
     )
-    failed = 0
-    for path in files:
-        row: dict = {"file": str(path)}
-        try:
-            row["receipt"] = run_extract(path.read_bytes(), options).model_dump(mode="json")
-        except ReceiptqError as exc:
-            row["receipt"] = None
-            row["error"] = exc.message
-            failed += 1
-        click.echo(json.dumps(row, ensure_ascii=False, indent=None if jsonl else 2))
-    sys.exit(1 if failed else 0)
+    code = extract_files(
+        files,
+        lambda data: run_extract(data, options),
+        lambda row: click.echo(json.dumps(row, ensure_ascii=False, indent=None if jsonl else 2)),
+    )
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,16 @@ RECEIPT_LINES = [
 ]
 
 
+def make_files(tmp_path: Path, *contents: bytes) -> list[Path]:
+    """Files r0.jpg, r1.jpg... in ``tmp_path`` holding ``contents``, in order."""
+    paths = []
+    for index, content in enumerate(contents):
+        path = tmp_path / f"r{index}.jpg"
+        path.write_bytes(content)
+        paths.append(path)
+    return paths
+
+
 def render_lines(lines: list[str], width: int = 820, size: int = 30, fmt: str = "JPEG") -> bytes:
     font = ImageFont.truetype(str(FONT), size)
     line_height = int(size * 1.5)

@@ -34,6 +34,10 @@ MAX_SIDE_RATIO = 1.05
 #: The four corners must enclose the paper's outline closely: the outline fills at
 #: least this share of the quadrilateral (a torn or folded receipt is left alone).
 MIN_FILL = 0.85
+#: Every side of the four corners is at least this long (px, on the work copy)...
+MIN_SIDE = 8
+#: ...and every corner's angle at least this many degrees from 0 and from 180.
+MIN_ANGLE = 20.0
 
 
 def find_paper(gray: np.ndarray) -> np.ndarray | None:
@@ -58,9 +62,18 @@ def find_paper(gray: np.ndarray) -> np.ndarray | None:
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
-    outline = cv2.convexHull(max(contours, key=cv2.contourArea))
+    corners = paper_corners(max(contours, key=cv2.contourArea), small.shape)
+    return None if corners is None else corners / f
+
+
+def paper_corners(contour: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The four corners (ordered as `find_paper` gives them) of the paper whose outline
+    is ``contour`` (OpenCV's points) in an image of ``shape``, or None when that outline
+    is no paper: too small or too large a share of the frame, no four corners of its
+    own, or not filling them closely."""
+    outline = cv2.convexHull(np.asarray(contour, np.int32).reshape(-1, 1, 2))
     area = cv2.contourArea(outline)
-    if not MIN_AREA <= area / (small.shape[0] * small.shape[1]) <= MAX_AREA:
+    if not MIN_AREA <= area / (shape[0] * shape[1]) <= MAX_AREA:
         return None
     corners = cv2.approxPolyDP(outline, 0.02 * cv2.arcLength(outline, True), True)
     corners = np.asarray(corners, np.float32).reshape(-1, 2)
@@ -69,11 +82,32 @@ def find_paper(gray: np.ndarray) -> np.ndarray | None:
         # the generated photos than that rectangle, 0.950 / 0.967 against 0.900 / 0.983)
         corners = cv2.boxPoints(cv2.minAreaRect(outline))
     corners = _ordered(corners)
-    if cv2.contourArea(corners) < 0.5 * area:
-        return None  # the ordering found no four distinct corners
-    if area < MIN_FILL * _area_in_frame(corners, small.shape):
+    if not is_quadrilateral(corners):
+        return None  # the ordering found no four distinct corners (a triangle, a disc)
+    if area < MIN_FILL * _area_in_frame(corners, shape):
         return None
-    return corners / f
+    return corners
+
+
+def is_quadrilateral(corners: np.ndarray) -> bool:
+    """Whether ordered ``corners`` (top-left, top-right, bottom-right, bottom-left) make
+    a convex quadrilateral a sheet could be: every side at least `MIN_SIDE` px, every
+    angle between `MIN_ANGLE` and 180 - `MIN_ANGLE` degrees, turning one way. A repeated
+    corner, three in a row, a bow tie or corners out of order are no paper (and a side
+    of length 0 would divide by zero in `is_slanted`)."""
+    corners = np.asarray(corners, np.float64).reshape(-1, 2)
+    if len(corners) != 4 or not np.isfinite(corners).all():
+        return False
+    edges = np.roll(corners, -1, axis=0) - corners  # tl->tr, tr->br, br->bl, bl->tl
+    lengths = np.linalg.norm(edges, axis=1)
+    if lengths.min() < MIN_SIDE:
+        return False
+    following = np.roll(edges, -1, axis=0)
+    # sine of the turn at each corner: positive turning clockwise on screen (y down)
+    turns = (edges[:, 0] * following[:, 1] - edges[:, 1] * following[:, 0]) / (
+        lengths * np.roll(lengths, -1)
+    )
+    return bool((turns >= np.sin(np.radians(MIN_ANGLE))).all())
 
 
 def is_slanted(corners: np.ndarray) -> bool:

@@ -15,6 +15,7 @@ import httpx
 import psycopg
 import pytest
 from conftest import BASE_DATABASE, ROOT, settings_env
+from PIL import Image
 from psycopg import sql
 
 pytestmark = pytest.mark.integration
@@ -215,3 +216,23 @@ def test_flower_serves_our_workers_behind_basic_auth(settings, worker):
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_extract_reports_a_failed_file_on_its_row_and_reads_the_next(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "OMP_THREAD_LIMIT": "1"}
+    sample = sorted((ROOT / "samples").glob("*.png"))[0]
+    folder = tmp_path / "not-a-file"  # reading it raises IsADirectoryError: no pipeline error
+    folder.mkdir()
+    blank = tmp_path / "blank.png"
+    Image.new("L", (300, 400), 255).save(blank)
+    result = run(["extract", "--jsonl", str(folder), str(blank), str(sample)], env)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["file"] for row in rows] == [str(folder), str(blank), str(sample)]
+    assert rows[0]["receipt"] is None and rows[0]["exception"] == "IsADirectoryError"
+    assert rows[0]["error"].startswith("IsADirectoryError: ")
+    assert rows[1]["receipt"] is None and "exception" not in rows[1]  # the pipeline's own
+    assert rows[1]["error"].startswith("No receipt text could be read")
+    truth = json.loads(sample.with_suffix(".json").read_text())
+    assert rows[2]["receipt"]["total"] == truth["total"]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from factories import make_files
 
 from receiptq.client import runner
 from receiptq.client.discovery import discover
@@ -323,15 +324,6 @@ class FakeApi:
             body["result"] = {"merchant": {"name": "SHOP"}, "total": "1.00"} if done else None
             body["error"] = "Too blurry." if job["status"] == "failed" else None
         return body
-
-
-def make_files(tmp_path: Path, *contents: bytes) -> list[Path]:
-    paths = []
-    for index, content in enumerate(contents):
-        path = tmp_path / f"r{index}.jpg"
-        path.write_bytes(content)
-        paths.append(path)
-    return paths
 
 
 def run_batch(api: FakeApi, files: list[Path], **options) -> tuple[Batch, list[Entry]]:

@@ -11,10 +11,18 @@ import pytest
 from factories import ENGLISH_TEXT as ENGLISH
 from factories import FONT
 from factories import render_text as render
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
-from receiptq.pipeline.paper import find_paper, flatten_paper, is_slanted
-from receiptq.pipeline.preprocess import estimate_skew, ink_mask
+from receiptq.pipeline.paper import (
+    find_paper,
+    flatten_paper,
+    is_quadrilateral,
+    is_slanted,
+    paper_corners,
+)
+from receiptq.pipeline.preprocess import estimate_skew, ink_mask, preprocess
 from receiptq.pipeline.reread import read_receipt
 from receiptq.samples.degrade import DegradeParams, degrade
 
@@ -83,3 +91,98 @@ def test_a_receipt_photographed_at_a_slant_reads_whole():
     assert receipt.total == "9.00"
     assert receipt.date == "2019-03-14"
     assert receipt.merchant.name == "KEDAI BUKU CAHAYA SDN BHD"
+
+
+#: The outline of the paper found in a real Lidl photo (receipt_id_22 of the Polish
+#: real-photo set), on the 450 x 800 work copy: the receipt fills the frame and only its
+#: lit upper right reads as paper against the shade. Its four corners ordered as
+#: top-left, top-right, bottom-right, bottom-left took one point twice, and
+#: `is_slanted` divided by the bottom side's length of 0.
+LIDL_OUTLINE = np.int32(
+    [[401, 0], [449, 341], [449, 612], [440, 614], [412, 605], [397, 597], [219, 428],
+     [75, 242], [51, 210], [45, 198], [44, 191], [42, 4], [42, 0]]
+)  # fmt: skip
+LIDL_FRAME = (800, 450)
+
+
+def test_an_outline_whose_corners_order_onto_one_point_is_no_paper():
+    assert paper_corners(LIDL_OUTLINE, LIDL_FRAME) is None
+    gray = np.full(LIDL_FRAME, 40, np.uint8)
+    cv2.fillPoly(gray, [LIDL_OUTLINE], 230)
+    assert find_paper(gray) is None
+    assert preprocess(gray).shape == LIDL_FRAME  # read as it is, not warped
+
+
+def test_only_a_convex_quadrilateral_with_sides_and_corners_is_a_sheet():
+    assert is_quadrilateral(np.float32([[0, 0], [400, 0], [420, 900], [-10, 880]]))
+    for corners in (
+        [[0, 0], [400, 0], [400, 900], [400, 900]],  # a corner twice
+        [[0, 0], [200, 0], [400, 0], [0, 900]],  # three in a row
+        [[0, 0], [400, 900], [400, 0], [0, 900]],  # a bow tie
+        [[0, 0], [0, 900], [400, 900], [400, 0]],  # turning the other way
+        [[0, 0], [400, 0], [400, 4], [0, 900]],  # a side of 4 px
+        [[0, 0], [400, 0], [405, 900], [395, 10]],  # a corner of about 177 degrees
+        [[0, 0], [np.nan, 0], [400, 900], [0, 900]],
+    ):
+        assert not is_quadrilateral(np.float32(corners)), corners
+
+
+def _check_usable(corners: np.ndarray, shape: tuple[int, int]) -> None:
+    """What the preprocessing does with corners it is given must work."""
+    assert corners.shape == (4, 2) and np.isfinite(corners).all()
+    assert isinstance(is_slanted(corners), bool)
+    flat = flatten_paper(np.full(shape, 200, np.uint8), corners)
+    assert flat.ndim == 2 and flat.size > 0
+
+
+coordinates = st.integers(0, 240)
+points = st.tuples(coordinates, coordinates)
+
+
+@st.composite
+def degenerate_outlines(draw) -> list[tuple[int, int]]:
+    """Outlines a mask's contour may come to: collinear points, a corner repeated (a side
+    of length 0), a bow tie, a few pixels, three or four corners anywhere."""
+    a, b, c, d = (draw(points) for _ in range(4))
+    kind = draw(st.sampled_from(["line", "repeated", "bow tie", "tiny", "any"]))
+    if kind == "line":
+        steps = draw(st.lists(st.floats(0, 1), min_size=1, max_size=6))
+        return [(round(a[0] + t * (b[0] - a[0])), round(a[1] + t * (b[1] - a[1]))) for t in steps]
+    if kind == "repeated":
+        return draw(st.permutations([a, b, c, c]))
+    if kind == "bow tie":
+        return [a, c, b, d]
+    if kind == "tiny":
+        return [(a[0] + dx, a[1] + dy) for dx, dy in draw(st.lists(
+            st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=6))]  # fmt: skip
+    return draw(st.lists(points, min_size=3, max_size=8))
+
+
+@settings(max_examples=400, deadline=None)
+@given(degenerate_outlines(), st.integers(0, 60), st.integers(0, 60))
+def test_degenerate_outlines_are_no_paper_or_a_usable_one(outline, pad_h, pad_w):
+    # The frame is just around the outline, so that even a small one is a share of it.
+    shape = (max(y for _, y in outline) + 1 + pad_h, max(x for x, _ in outline) + 1 + pad_w)
+    corners = paper_corners(np.int32(outline).reshape(-1, 1, 2), shape)
+    if corners is not None:
+        assert is_quadrilateral(corners)
+        _check_usable(corners, shape)
+
+
+page_sizes = st.one_of(
+    st.sampled_from([(1, 1), (2, 3), (3, 2), (1, 4000), (4000, 1), (6, 3000), (3000, 6)]),
+    st.tuples(st.integers(1, 160), st.integers(1, 160)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(page_sizes, st.integers(0, 255), st.integers(0, 255), st.lists(points, max_size=6))
+def test_tiny_blank_and_thin_pages_give_no_paper_or_a_usable_one(size, ground, fill, shape):
+    gray = np.full(size, ground, np.uint8)
+    if len(shape) >= 3:  # a light (or dark) shape of a few corners on the ground
+        cv2.fillPoly(gray, [np.int32(shape)], fill)
+    corners = find_paper(gray)
+    if corners is not None:
+        _check_usable(corners, size)
+    out = preprocess(gray)
+    assert out.ndim == 2 and out.size > 0 and out.dtype == np.uint8
