@@ -6,8 +6,6 @@ Flask views only parse requests and serialize what these return.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -26,6 +24,7 @@ from receiptq.errors import (
     ServiceUnavailable,
     Unprocessable,
 )
+from receiptq.lifecycle import OUTCOMES, JobStatus
 from receiptq.pipeline import media
 from receiptq.store import idempotency, jobstate
 from receiptq.store import jobs as job_store
@@ -51,19 +50,7 @@ def _mirror(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
 
 def _public(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
     """The status view, with `expires_at`: when the stored image is purged."""
-    public = jobstate.to_public(row)
-    created = row.get("created_at")
-    if isinstance(created, str):
-        created = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
-    expires = created + dt.timedelta(hours=ctx.settings.retention_hours) if created else None
-    public["expires_at"] = jobstate.iso(expires)
-    # Reprocessing links, only when there are any (Redis keeps them as extra hash fields).
-    if row.get("reprocessed_from"):
-        public["reprocessed_from"] = row["reprocessed_from"]
-    if row.get("reprocessed_as"):
-        later = row["reprocessed_as"]
-        public["reprocessed_as"] = json.loads(later) if isinstance(later, str) else list(later)
-    return public
+    return jobstate.to_public(row, ctx.settings.retention_hours)
 
 
 @dataclass(frozen=True)
@@ -228,9 +215,7 @@ def cancel(
     stage boundary); a finished job -> 409."""
     current = _load(ctx, user_id, job_id)
     job_id = current["job_id"]
-    row = job_store.transition(
-        ctx.pool, job_id, "cancelled", ("queued",), stage="cancelled", message="Cancelled"
-    )
+    row = job_store.transition(ctx.pool, job_id, JobStatus.CANCELLED, (JobStatus.QUEUED,))
     if row is not None:
         try:
             revoke(job_id)
@@ -240,12 +225,12 @@ def cancel(
             on_finished(job_id)
         return _mirror(ctx, row)
     row = job_store.transition(
-        ctx.pool, job_id, "cancelling", ("processing",), message="Cancelling"
+        ctx.pool, job_id, JobStatus.CANCELLING, (JobStatus.PROCESSING,), message="Cancelling"
     )
     if row is not None:
         return _mirror(ctx, row)
     fresh = job_store.get_job(ctx.pool, job_id)
-    if fresh and fresh["status"] == "cancelling":
+    if fresh and fresh["status"] == JobStatus.CANCELLING:
         return _public(ctx, fresh)
     state = fresh["status"] if fresh else current["status"]
     raise Conflict(f"The job is already {state} and can no longer be cancelled.", job_status=state)
@@ -271,9 +256,9 @@ def reprocess(
     """
     current = _load(ctx, user_id, job_id)
     job_id = current["job_id"]
-    if current["status"] == "deleted":
+    if current["status"] == JobStatus.DELETED:
         raise OriginalPurged("The job was deleted: its image is no longer stored.")
-    if current["status"] not in ("completed", "failed", "cancelled"):
+    if current["status"] not in OUTCOMES:
         raise Conflict(
             f"The job is still {current['status']}: reprocess it once it has finished.",
             job_status=current["status"],

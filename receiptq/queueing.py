@@ -16,6 +16,7 @@ import redis
 from celery import Celery
 
 from receiptq.context import Context
+from receiptq.lifecycle import JobStatus
 from receiptq.store import jobs as job_store
 from receiptq.store import leases
 from receiptq.worker.celery_app import PROCESS_TASK
@@ -68,18 +69,15 @@ def sweep(ctx: Context, celery: Celery, max_requeues: int = 2) -> SweepReport:
         job_id, status = job["job_id"], job["status"]
         if ctx.redis.exists(marker_key(job_id)):
             continue  # a message for it is in the broker (queued, or a retry on its way)
-        if status != "queued" and leases.is_leased(ctx.redis, job_id):
+        if status != JobStatus.QUEUED and leases.is_leased(ctx.redis, job_id):
             continue  # a live worker runs it
-        if status == "cancelling":
-            if job_store.transition(
-                ctx.pool, job_id, "cancelled", ("cancelling",),
-                stage="cancelled", message="Cancelled",
-            ):  # fmt: skip
+        if status == JobStatus.CANCELLING:
+            if job_store.transition(ctx.pool, job_id, JobStatus.CANCELLED, (JobStatus.CANCELLING,)):
                 report.cancelled.append(job_id)
             continue
-        if status == "processing" and _count_requeue(ctx, job_id) > max_requeues:
+        if status == JobStatus.PROCESSING and _count_requeue(ctx, job_id) > max_requeues:
             if job_store.transition(
-                ctx.pool, job_id, "failed", ("processing",), stage="failed", message="Failed",
+                ctx.pool, job_id, JobStatus.FAILED, (JobStatus.PROCESSING,),
                 error="Processing this receipt stopped its worker several times: "
                 "it cannot be processed.",
             ):  # fmt: skip

@@ -9,6 +9,8 @@ from typing import Any
 
 import redis
 
+from receiptq.lifecycle import JobStatus
+
 _FIELDS = (
     "job_id",
     "user_id",
@@ -39,12 +41,15 @@ def iso(value: Any) -> str | None:
     return str(value)
 
 
-def to_public(row: dict[str, Any]) -> dict[str, Any]:
-    """A job row (from PostgreSQL or Redis) in the shape the status endpoint returns."""
+def to_public(row: dict[str, Any], retention_hours: float | None = None) -> dict[str, Any]:
+    """The public job: a job row (from PostgreSQL, Redis or the list query) as every
+    answer shows it (status, events, webhooks, submit, list items). With
+    `retention_hours`, `expires_at` (when the stored image is purged); the reprocess links
+    when the row has them."""
     result = row.get("result")
     if isinstance(result, str):
         result = json.loads(result) if result else None
-    return {
+    public = {
         "job_id": row["job_id"],
         "status": row["status"],
         "progress": int(row.get("progress") or 0),
@@ -52,15 +57,28 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
         "message": row.get("message") or None,
         "created_at": iso(row.get("created_at")),
         "updated_at": iso(row.get("updated_at")),
-        "result": (result or None) if row["status"] == "completed" else None,
+        "result": (result or None) if row["status"] == JobStatus.COMPLETED else None,
         "error": row.get("error") or None,
     }
+    if retention_hours is not None:
+        created = row.get("created_at")
+        if isinstance(created, str):
+            created = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+        expires = created + dt.timedelta(hours=retention_hours) if created else None
+        public["expires_at"] = iso(expires)
+    # Reprocessing links, only when there are any (Redis keeps them as extra hash fields).
+    if row.get("reprocessed_from"):
+        public["reprocessed_from"] = row["reprocessed_from"]
+    if row.get("reprocessed_as"):
+        later = row["reprocessed_as"]
+        public["reprocessed_as"] = json.loads(later) if isinstance(later, str) else list(later)
+    return public
 
 
 def write(client: redis.Redis, row: dict[str, Any], ttl: int) -> dict[str, Any]:
     """Mirror a job row to Redis and publish the change; return the public view."""
     public = to_public(row)
-    mapping = {k: "" if v is None else v for k, v in public.items()}
+    mapping = {k: "" if public[k] is None else public[k] for k in _FIELDS if k in public}
     mapping["user_id"] = row["user_id"]
     if public["result"] is not None:
         mapping["result"] = json.dumps(public["result"])
