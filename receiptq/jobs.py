@@ -6,6 +6,7 @@ Flask views only parse requests and serialize what these return.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -168,24 +169,34 @@ def _load(
 ) -> dict[str, Any]:
     """The job's current state: Redis first (one round trip, or none when ``state`` is
     the hash already read), PostgreSQL when Redis has lost it or is down. Another user's
-    job is reported as missing, never as forbidden."""
+    job is reported as missing, never as forbidden. An id PostgreSQL had no job for (for
+    this user) is answered from Redis for RECEIPTQ_UNKNOWN_JOB_CACHE_SECONDS."""
     job_id = parse_job_id(job_id)
     row: dict[str, Any] | None = state if state and state.get("job_id") == job_id else None
+    unknown = False
     try:
         if row is None:
-            row = jobstate.read(ctx.redis, job_id)
+            row, unknown = jobstate.read_for(ctx.redis, user_id, job_id)
     except redis.RedisError:
         log.warning("redis unavailable: status read from PostgreSQL", extra={"job_id": job_id})
-    if row is None:
+    if row is None and not unknown:
         try:
             row = job_store.get_job(ctx.pool, job_id)
             if row is not None:
                 row = {**row, **listing_store.links(ctx.pool, job_id)}
         except psycopg.OperationalError as exc:
             raise ServiceUnavailable("Job state is unavailable: try again shortly.") from exc
+        if row is None or row["user_id"] != user_id:
+            _remember_unknown(ctx, user_id, job_id)
     if row is None or row["user_id"] != user_id:
         raise NotFound("No such job.")
     return row
+
+
+def _remember_unknown(ctx: Context, user_id: str, job_id: str) -> None:
+    seconds = ctx.settings.unknown_job_cache_seconds
+    with contextlib.suppress(redis.RedisError):  # else the next poll asks PostgreSQL again
+        jobstate.remember_unknown(ctx.redis, user_id, job_id, seconds)
 
 
 def status(

@@ -29,6 +29,12 @@ def job_key(job_id: str) -> str:
     return f"receiptq:job:{job_id}"
 
 
+def unknown_key(user_id: str, job_id: str) -> str:
+    """Set for a few seconds after this user asked for a job id PostgreSQL does not have
+    for them (the negative cache, see `read_for`)."""
+    return f"receiptq:unknown:{user_id}:{job_id}"
+
+
 def events_channel(job_id: str) -> str:
     return f"receiptq:events:{job_id}"
 
@@ -86,6 +92,7 @@ def write(client: redis.Redis, row: dict[str, Any], ttl: int) -> dict[str, Any]:
     with client.pipeline(transaction=True) as pipe:
         pipe.hset(key, mapping={k: str(v) for k, v in mapping.items()})
         pipe.expire(key, ttl)
+        pipe.delete(unknown_key(row["user_id"], public["job_id"]))  # never hide a job
         pipe.publish(
             events_channel(public["job_id"]),
             json.dumps(
@@ -99,6 +106,23 @@ def write(client: redis.Redis, row: dict[str, Any], ttl: int) -> dict[str, Any]:
 def read(client: redis.Redis, job_id: str) -> dict[str, Any] | None:
     """The job as Redis has it (with user_id), or None when Redis lost or never had it."""
     return parse(client.hgetall(job_key(job_id)))
+
+
+def read_for(client: redis.Redis, user_id: str, job_id: str) -> tuple[dict[str, Any] | None, bool]:
+    """(`read`, and whether the user was told lately that the job does not exist), in one
+    round trip."""
+    with client.pipeline(transaction=False) as pipe:
+        pipe.hgetall(job_key(job_id))
+        pipe.exists(unknown_key(user_id, job_id))
+        raw, unknown = pipe.execute()
+    return parse(raw), bool(unknown)
+
+
+def remember_unknown(client: redis.Redis, user_id: str, job_id: str, seconds: float) -> None:
+    """Answer this user's next polls for the job id from Redis for `seconds` (0: off). Job
+    ids are server-made UUID4s, and `write` deletes the key, so no job is hidden by it."""
+    if seconds > 0:
+        client.set(unknown_key(user_id, job_id), "1", px=int(seconds * 1000))
 
 
 def parse(raw: dict[bytes, bytes]) -> dict[str, Any] | None:
