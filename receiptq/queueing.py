@@ -2,9 +2,10 @@
 
 Every enqueue leaves a marker key beside the message. Redis may lose both (a restart
 without persistence) while PostgreSQL still says 'queued'; a worker may die holding a job
-(its lease expires). The sweeper, run by beat every RECEIPTQ_SWEEP_SECONDS, finds such jobs
-and queues them again. A duplicate message is harmless: the lease and PostgreSQL's
-conditional transitions make the second delivery a no-op.
+(its lease expires). The sweep, run by the workers every RECEIPTQ_SWEEP_SECONDS
+(receiptq.worker.housekeeping), finds such jobs and queues them again. A duplicate
+message is harmless: the lease and PostgreSQL's conditional transitions make the second
+delivery a no-op.
 """
 
 from __future__ import annotations
