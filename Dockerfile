@@ -1,4 +1,4 @@
-# One image for every part of receiptq: the API (default), worker, beat, flower and
+# One image for every part of receiptq: the API (default), worker, flower and
 # `receiptq db upgrade`. Pick the part with the command, e.g.
 #   docker run --rm receiptq receiptq worker --concurrency 2
 # See docker-compose.yaml and docs/operations.md.

@@ -59,7 +59,6 @@ start() {  # name, command...
 }
 
 start worker "$RQ" worker --concurrency "$(nproc)"
-start beat "$RQ" beat
 start flower "$RQ" flower --port "$FLOWER_PORT"
 start api "$RQ" api --port "$API_PORT"
 

@@ -1,4 +1,4 @@
-"""`receiptq`: run the parts (api, worker, beat, flower), manage the database and keys,
+"""`receiptq`: run the parts (api, worker, flower), manage the database and keys,
 submit receipts to a running API, or extract in-process with no services at all."""
 
 from __future__ import annotations
@@ -108,27 +108,6 @@ def worker(concurrency: int | None, queues: str, loglevel: str, hostname: str | 
     if metrics_port:  # the exporter sums the pool processes' values (receiptq.metrics)
         env.update(_metrics_env(f"worker-{metrics_port}"))
     _exec(argv, env)
-
-
-@main.command()
-@click.option("--loglevel", "-l", default="INFO", show_default=True)
-def beat(loglevel: str) -> None:
-    """Run Celery beat (periodic cleanup)."""
-    schedule = Path(tempfile.gettempdir()) / "receiptq-beat-schedule"
-    _exec(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "receiptq.worker",
-            "beat",
-            "-l",
-            loglevel,
-            "-s",
-            str(schedule),
-        ]
-    )
 
 
 @main.command()

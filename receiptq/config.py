@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     lease_seconds: int = 30
     sweep_seconds: float = 15.0
     retry_delay_seconds: float = 60.0
+    # A poll for a job id PostgreSQL has no job for (for that user) is answered from Redis
+    # this long (0: off), so a client with a wrong id does not load the database.
+    unknown_job_cache_seconds: float = 5.0
     flower_basic_auth: str | None = None
     log_level: str = "INFO"
     log_format: str = "json"  # or "text"

@@ -6,8 +6,7 @@ Flask views only parse requests and serialize what these return.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from receiptq.errors import (
     ServiceUnavailable,
     Unprocessable,
 )
+from receiptq.lifecycle import OUTCOMES, JobStatus
 from receiptq.pipeline import media
 from receiptq.store import idempotency, jobstate
 from receiptq.store import jobs as job_store
@@ -51,19 +51,7 @@ def _mirror(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
 
 def _public(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
     """The status view, with `expires_at`: when the stored image is purged."""
-    public = jobstate.to_public(row)
-    created = row.get("created_at")
-    if isinstance(created, str):
-        created = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
-    expires = created + dt.timedelta(hours=ctx.settings.retention_hours) if created else None
-    public["expires_at"] = jobstate.iso(expires)
-    # Reprocessing links, only when there are any (Redis keeps them as extra hash fields).
-    if row.get("reprocessed_from"):
-        public["reprocessed_from"] = row["reprocessed_from"]
-    if row.get("reprocessed_as"):
-        later = row["reprocessed_as"]
-        public["reprocessed_as"] = json.loads(later) if isinstance(later, str) else list(later)
-    return public
+    return jobstate.to_public(row, ctx.settings.retention_hours)
 
 
 @dataclass(frozen=True)
@@ -181,24 +169,34 @@ def _load(
 ) -> dict[str, Any]:
     """The job's current state: Redis first (one round trip, or none when ``state`` is
     the hash already read), PostgreSQL when Redis has lost it or is down. Another user's
-    job is reported as missing, never as forbidden."""
+    job is reported as missing, never as forbidden. An id PostgreSQL had no job for (for
+    this user) is answered from Redis for RECEIPTQ_UNKNOWN_JOB_CACHE_SECONDS."""
     job_id = parse_job_id(job_id)
     row: dict[str, Any] | None = state if state and state.get("job_id") == job_id else None
+    unknown = False
     try:
         if row is None:
-            row = jobstate.read(ctx.redis, job_id)
+            row, unknown = jobstate.read_for(ctx.redis, user_id, job_id)
     except redis.RedisError:
         log.warning("redis unavailable: status read from PostgreSQL", extra={"job_id": job_id})
-    if row is None:
+    if row is None and not unknown:
         try:
             row = job_store.get_job(ctx.pool, job_id)
             if row is not None:
                 row = {**row, **listing_store.links(ctx.pool, job_id)}
         except psycopg.OperationalError as exc:
             raise ServiceUnavailable("Job state is unavailable: try again shortly.") from exc
+        if row is None or row["user_id"] != user_id:
+            _remember_unknown(ctx, user_id, job_id)
     if row is None or row["user_id"] != user_id:
         raise NotFound("No such job.")
     return row
+
+
+def _remember_unknown(ctx: Context, user_id: str, job_id: str) -> None:
+    seconds = ctx.settings.unknown_job_cache_seconds
+    with contextlib.suppress(redis.RedisError):  # else the next poll asks PostgreSQL again
+        jobstate.remember_unknown(ctx.redis, user_id, job_id, seconds)
 
 
 def status(
@@ -228,9 +226,7 @@ def cancel(
     stage boundary); a finished job -> 409."""
     current = _load(ctx, user_id, job_id)
     job_id = current["job_id"]
-    row = job_store.transition(
-        ctx.pool, job_id, "cancelled", ("queued",), stage="cancelled", message="Cancelled"
-    )
+    row = job_store.transition(ctx.pool, job_id, JobStatus.CANCELLED, (JobStatus.QUEUED,))
     if row is not None:
         try:
             revoke(job_id)
@@ -240,12 +236,12 @@ def cancel(
             on_finished(job_id)
         return _mirror(ctx, row)
     row = job_store.transition(
-        ctx.pool, job_id, "cancelling", ("processing",), message="Cancelling"
+        ctx.pool, job_id, JobStatus.CANCELLING, (JobStatus.PROCESSING,), message="Cancelling"
     )
     if row is not None:
         return _mirror(ctx, row)
     fresh = job_store.get_job(ctx.pool, job_id)
-    if fresh and fresh["status"] == "cancelling":
+    if fresh and fresh["status"] == JobStatus.CANCELLING:
         return _public(ctx, fresh)
     state = fresh["status"] if fresh else current["status"]
     raise Conflict(f"The job is already {state} and can no longer be cancelled.", job_status=state)
@@ -271,9 +267,9 @@ def reprocess(
     """
     current = _load(ctx, user_id, job_id)
     job_id = current["job_id"]
-    if current["status"] == "deleted":
+    if current["status"] == JobStatus.DELETED:
         raise OriginalPurged("The job was deleted: its image is no longer stored.")
-    if current["status"] not in ("completed", "failed", "cancelled"):
+    if current["status"] not in OUTCOMES:
         raise Conflict(
             f"The job is still {current['status']}: reprocess it once it has finished.",
             job_status=current["status"],

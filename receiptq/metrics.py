@@ -262,9 +262,10 @@ def _on_worker_init(**_: Any) -> None:
 def init_worker_series() -> None:
     """Zero series for every status and stage, so rates and ratios exist before the first
     failure (an absent series makes `failed / finished` empty, not 0)."""
+    from receiptq.lifecycle import OUTCOMES
     from receiptq.pipeline.run import STAGES
 
-    for status in ("completed", "failed", "cancelled"):
+    for status in OUTCOMES:
         JOBS_FINISHED.labels(status)
     for stage in STAGES:
         STAGE_DURATION.labels(stage)

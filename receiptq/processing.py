@@ -24,6 +24,7 @@ from receiptq import indexing, logs, metrics, queueing, webhooks
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.errors import Cancelled, ReceiptqError
+from receiptq.lifecycle import JobStatus
 from receiptq.pipeline.run import ExtractOptions, extract
 from receiptq.store import jobs as job_store
 from receiptq.store import jobstate, leases
@@ -76,8 +77,8 @@ def _run(ctx: Context, job_id: str) -> str:
     row = job_store.transition(
         ctx.pool,
         job_id,
-        "processing",
-        ("queued", "processing"),
+        JobStatus.PROCESSING,
+        (JobStatus.QUEUED, JobStatus.PROCESSING),
         stage="starting",
         message="Starting",
         progress=0,
@@ -88,7 +89,7 @@ def _run(ctx: Context, job_id: str) -> str:
         if current is None:
             log.warning("job not found", extra={"job_id": job_id})
             return "missing"
-        if current["status"] == "cancelling":
+        if current["status"] == JobStatus.CANCELLING:
             return _cancelled(ctx, job_id)
         log.info("job already %s: skipped", current["status"], extra={"job_id": job_id})
         return current["status"]
@@ -106,7 +107,7 @@ def _run(ctx: Context, job_id: str) -> str:
         timer.start(name)  # the previous stage ended here
         logs.bind(stage=name)
         current = job_store.set_progress(ctx.pool, job_id, progress, name, STAGE_MESSAGES[name])
-        if current is None or current["status"] != "processing":
+        if current is None or current["status"] != JobStatus.PROCESSING:
             raise Cancelled
         _mirror(ctx, current)
         log.info("stage %s", name, extra={"job_id": job_id, "stage": name})
@@ -145,7 +146,7 @@ def _run(ctx: Context, job_id: str) -> str:
     metrics.job_finished(final["status"])
     _mirror(ctx, job_store.get_job(ctx.pool, job_id))
     _finished(ctx, job_id)
-    if final["status"] == "completed":
+    if final["status"] == JobStatus.COMPLETED:
         indexing.enqueue_index(job_id)  # similar receipts (docs/search.md); never raises
     return final["status"]
 
@@ -170,16 +171,14 @@ def _cancelled(ctx: Context, job_id: str) -> str:
     row = job_store.transition(
         ctx.pool,
         job_id,
-        "cancelled",
-        ("cancelling", "processing", "queued"),
-        stage="cancelled",
-        message="Cancelled",
+        JobStatus.CANCELLED,
+        (JobStatus.CANCELLING, JobStatus.PROCESSING, JobStatus.QUEUED),
     )
     _mirror(ctx, row)
     if row is not None:
-        metrics.job_finished("cancelled")
+        metrics.job_finished(JobStatus.CANCELLED)
     _finished(ctx, job_id)
-    return "cancelled"
+    return JobStatus.CANCELLED
 
 
 def _finished(ctx: Context, job_id: str) -> None:
@@ -192,17 +191,17 @@ def fail_job(ctx: Context, job_id: str, message: str) -> str:
     row = job_store.transition(
         ctx.pool,
         job_id,
-        "failed",
-        ("queued", "processing", "cancelling"),
-        stage="failed",
-        message="Failed",
+        JobStatus.FAILED,
+        (JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.CANCELLING),
         error=message,
     )
     _mirror(ctx, row)
     if row is not None:
-        metrics.job_finished("failed")
+        metrics.job_finished(JobStatus.FAILED)
     _finished(ctx, job_id)
-    return "failed" if row else (job_store.get_job(ctx.pool, job_id) or {}).get("status", "missing")
+    if row is not None:
+        return JobStatus.FAILED
+    return (job_store.get_job(ctx.pool, job_id) or {}).get("status", "missing")
 
 
 def remove_stale_temp_dirs(settings: Settings, max_age_seconds: float) -> int:

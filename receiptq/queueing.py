@@ -2,9 +2,10 @@
 
 Every enqueue leaves a marker key beside the message. Redis may lose both (a restart
 without persistence) while PostgreSQL still says 'queued'; a worker may die holding a job
-(its lease expires). The sweeper, run by beat every RECEIPTQ_SWEEP_SECONDS, finds such jobs
-and queues them again. A duplicate message is harmless: the lease and PostgreSQL's
-conditional transitions make the second delivery a no-op.
+(its lease expires). The sweep, run by the workers every RECEIPTQ_SWEEP_SECONDS
+(receiptq.worker.housekeeping), finds such jobs and queues them again. A duplicate
+message is harmless: the lease and PostgreSQL's conditional transitions make the second
+delivery a no-op.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import redis
 from celery import Celery
 
 from receiptq.context import Context
+from receiptq.lifecycle import JobStatus
 from receiptq.store import jobs as job_store
 from receiptq.store import leases
 from receiptq.worker.celery_app import PROCESS_TASK
@@ -68,18 +70,15 @@ def sweep(ctx: Context, celery: Celery, max_requeues: int = 2) -> SweepReport:
         job_id, status = job["job_id"], job["status"]
         if ctx.redis.exists(marker_key(job_id)):
             continue  # a message for it is in the broker (queued, or a retry on its way)
-        if status != "queued" and leases.is_leased(ctx.redis, job_id):
+        if status != JobStatus.QUEUED and leases.is_leased(ctx.redis, job_id):
             continue  # a live worker runs it
-        if status == "cancelling":
-            if job_store.transition(
-                ctx.pool, job_id, "cancelled", ("cancelling",),
-                stage="cancelled", message="Cancelled",
-            ):  # fmt: skip
+        if status == JobStatus.CANCELLING:
+            if job_store.transition(ctx.pool, job_id, JobStatus.CANCELLED, (JobStatus.CANCELLING,)):
                 report.cancelled.append(job_id)
             continue
-        if status == "processing" and _count_requeue(ctx, job_id) > max_requeues:
+        if status == JobStatus.PROCESSING and _count_requeue(ctx, job_id) > max_requeues:
             if job_store.transition(
-                ctx.pool, job_id, "failed", ("processing",), stage="failed", message="Failed",
+                ctx.pool, job_id, JobStatus.FAILED, (JobStatus.PROCESSING,),
                 error="Processing this receipt stopped its worker several times: "
                 "it cannot be processed.",
             ):  # fmt: skip

@@ -42,6 +42,7 @@ from celery import current_app as current_celery_app
 from receiptq import jobs
 from receiptq.context import Context
 from receiptq.errors import Unprocessable
+from receiptq.lifecycle import JobStatus
 from receiptq.store import webhooks as webhook_store
 from receiptq.worker.celery_app import WEBHOOK_TASK
 
@@ -296,7 +297,7 @@ def deliver(ctx: Context, message_id: str, *, last_attempt: bool) -> Outcome:
         return delivery["state"]
     extra = {"job_id": delivery["job_id"], "webhook_id": message_id}
     status = jobs.job_view(ctx, delivery["job_id"])
-    if status is None or status["status"] == "deleted":
+    if status is None or status["status"] == JobStatus.DELETED:
         # Deleted since (a privacy request): nothing about it is sent any more.
         webhook_store.record(ctx.pool, message_id, "dropped", attempted=False, error="deleted")
         return "dropped"

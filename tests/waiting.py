@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-TERMINAL = {"completed", "failed", "cancelled", "deleted"}
+from receiptq.lifecycle import TERMINAL
 
 
 def wait_for(client, headers, job_id: str, statuses=TERMINAL, timeout: float = 120) -> dict:

@@ -24,7 +24,7 @@ from flask import Blueprint, Response, current_app, g
 from receiptq import jobs
 from receiptq.api.auth import require_user
 from receiptq.errors import ReceiptqError
-from receiptq.store.jobs import TERMINAL
+from receiptq.lifecycle import TERMINAL, JobStatus
 from receiptq.store.jobstate import events_channel
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ HEARTBEAT_SECONDS = 15.0
 # held for ever by a job stuck in the queue.
 MAX_STREAM_SECONDS = 30 * 60
 RECONNECT_MS = 3000
-_RANK = {"queued": 0, "processing": 1, "cancelling": 2}
+_RANK = {JobStatus.QUEUED: 0, JobStatus.PROCESSING: 1, JobStatus.CANCELLING: 2}
 
 
 def sse(data: dict[str, Any]) -> str:

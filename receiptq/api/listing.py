@@ -19,6 +19,7 @@ from receiptq.api.models import JOB_STATUSES, JobList, JobListItem, ListQuery, R
 from receiptq.api.openapi import Body, documented
 from receiptq.csvcells import text_cell
 from receiptq.errors import ReceiptqError
+from receiptq.lifecycle import JobStatus
 from receiptq.store import jobstate
 from receiptq.store import listing as listing_store
 
@@ -77,9 +78,17 @@ def _limit() -> int:
     return int(value)
 
 
+_ITEM_FIELDS = (
+    "job_id", "status", "progress", "stage", "created_at", "updated_at", "error", "reprocessed_from"
+)  # fmt: skip
+
+
 def _item(row: dict[str, Any]) -> JobListItem:
+    """A list row as the public job (receiptq.store.jobstate.to_public) shows it, with the
+    receipt's summary instead of the whole result."""
+    public = jobstate.to_public(row)
     summary = None
-    if row["status"] == "completed":
+    if row["status"] == JobStatus.COMPLETED:
         summary = ReceiptSummary(
             merchant=row["merchant_name"],
             date=row["receipt_date"],
@@ -87,14 +96,7 @@ def _item(row: dict[str, Any]) -> JobListItem:
             currency=row["currency"],
         )
     return JobListItem(
-        job_id=row["job_id"],
-        status=row["status"],
-        progress=row["progress"],
-        stage=row["stage"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        error=row["error"],
-        reprocessed_from=row["reprocessed_from"],
+        **{name: public.get(name) for name in _ITEM_FIELDS},
         summary=summary,
         status_url=url_for("receipts.status", job_id=row["job_id"], _external=True),
     )

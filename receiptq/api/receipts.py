@@ -9,7 +9,7 @@ from receiptq.api import models
 from receiptq.api.auth import require_user
 from receiptq.api.openapi import Body, documented
 from receiptq.errors import PayloadTooLarge, ReceiptqError, Unprocessable, UnsupportedMediaType
-from receiptq.store.jobs import TERMINAL
+from receiptq.lifecycle import TERMINAL
 
 bp = Blueprint("receipts", __name__, url_prefix="/api/v3/receipts")
 bp.before_request(require_user)

@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 
-TERMINAL = {"completed", "failed", "cancelled", "deleted"}
+from receiptq.lifecycle import TERMINAL
+
 PROCESS = "/api/v3/receipts/process"
 
 

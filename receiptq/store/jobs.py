@@ -1,7 +1,9 @@
 """Jobs and their uploads in PostgreSQL: the durable truth of every job's state.
 
 State transitions are single conditional UPDATEs, so the API's cancel and the worker's
-progress can race without either winning wrongly: whoever updates first decides.
+progress can race without either winning wrongly: whoever updates first decides. Every
+status change goes through `transition` / `transition_in`, which only make the moves
+`receiptq.lifecycle` allows.
 """
 
 from __future__ import annotations
@@ -14,11 +16,19 @@ from typing import Any
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-TERMINAL = frozenset({"completed", "failed", "cancelled", "deleted"})
+from receiptq import lifecycle
+from receiptq.lifecycle import TERMINAL, UNFINISHED, JobStatus
+
 _JOB_COLUMNS = (
     "j.id::text AS job_id, j.user_id::text AS user_id, j.status, j.progress, j.stage,"
     " j.message, j.error, j.attempts, j.created_at, j.updated_at, j.upload_id::text AS upload_id"
 )
+
+
+# Written out, not a parameter, so the planner uses the partial index jobs_status.
+_UNFINISHED_SQL = "(" + ", ".join(f"'{status}'" for status in sorted(UNFINISHED)) + ")"
+# status, stage and message of a job just created
+_NEW_JOB = (JobStatus.QUEUED, JobStatus.QUEUED.value, "Waiting for a worker")
 
 
 @dataclass(frozen=True)
@@ -58,9 +68,8 @@ def create_job(
             existing = conn.execute(
                 "SELECT j.id::text AS id FROM jobs j JOIN uploads u ON u.id = j.upload_id"
                 " WHERE j.user_id = %s AND u.sha256 = %s"
-                " AND j.status IN ('queued', 'processing', 'completed')"
-                " ORDER BY j.created_at DESC LIMIT 1",
-                (upload.user_id, upload.sha256),
+                " AND j.status = ANY(%s) ORDER BY j.created_at DESC LIMIT 1",
+                (upload.user_id, upload.sha256, [*UNFINISHED, JobStatus.COMPLETED]),
             ).fetchone()
             if existing:
                 return _get(conn, existing["id"]), False
@@ -79,8 +88,8 @@ def create_job(
         conn.execute(
             "INSERT INTO jobs (id, user_id, upload_id, status, progress, stage, message,"
             " delete_upload_after, callback_url)"
-            " VALUES (%s, %s, %s, 'queued', 0, 'queued', 'Waiting for a worker', %s, %s)",
-            (job_id, upload.user_id, upload_id, delete_upload_after, callback_url),
+            " VALUES (%s, %s, %s, %s, 0, %s, %s, %s, %s)",
+            (job_id, upload.user_id, upload_id, *_NEW_JOB, delete_upload_after, callback_url),
         )
         return _get(conn, job_id), True
 
@@ -125,30 +134,50 @@ def transition(
     pool: ConnectionPool,
     job_id: str,
     to: str,
-    from_: tuple[str, ...],
+    from_: tuple[str, ...] | None = None,
     **fields: Any,
 ) -> dict[str, Any] | None:
-    """Move a job to `to` only if it is in one of `from_`; return the new row or None."""
+    """Move a job to `to` only if it is in one of `from_` (default: every state the state
+    machine allows it from); return the new row or None."""
+    with pool.connection() as conn:
+        return transition_in(conn, job_id, to, from_, **fields)
+
+
+def transition_in(
+    conn: Connection,
+    job_id: str,
+    to: str,
+    from_: tuple[str, ...] | None = None,
+    **fields: Any,
+) -> dict[str, Any] | None:
+    """`transition` on a connection, inside the caller's transaction. Fields: progress,
+    stage, message (a terminal move defaults them to lifecycle.ENDINGS), error;
+    count_attempt (on a move to processing). Raises lifecycle.InvalidTransition for a
+    move the state machine does not allow."""
+    target = JobStatus(to)
+    sources = lifecycle.check(target, from_)
+    if target in lifecycle.ENDINGS:
+        stage, message = lifecycle.ENDINGS[target]
+        fields = {"stage": stage, "message": message, **fields}
     sets = ["status = %(to)s", "updated_at = now()"]
-    params: dict[str, Any] = {"to": to, "job_id": job_id, "from_": list(from_)}
+    params: dict[str, Any] = {"to": target, "job_id": job_id, "from_": list(sources)}
     for name in ("progress", "stage", "message", "error"):
         if name in fields:
             sets.append(f"{name} = %({name})s")
             params[name] = fields[name]
-    if to == "processing":
+    if target is JobStatus.PROCESSING:
         sets.append("started_at = coalesce(started_at, now())")
         if fields.get("count_attempt"):
             sets.append("attempts = attempts + 1")
-    if to in TERMINAL:
-        sets.append("finished_at = now()")
-    with pool.connection() as conn:
-        row = conn.execute(
-            f"UPDATE jobs j SET {', '.join(sets)} WHERE id = %(job_id)s"
-            f" AND status = ANY(%(from_)s) RETURNING {_JOB_COLUMNS}",
-            params,
-        ).fetchone()
-        if row is not None and to in TERMINAL:
-            purge_upload_if_requested(conn, job_id)
+    if target in TERMINAL:
+        sets.append("finished_at = coalesce(finished_at, now())")
+    row = conn.execute(
+        f"UPDATE jobs j SET {', '.join(sets)} WHERE id = %(job_id)s"
+        f" AND status = ANY(%(from_)s) RETURNING {_JOB_COLUMNS}",
+        params,
+    ).fetchone()
+    if row is not None and target in TERMINAL:
+        purge_upload_if_requested(conn, job_id)
     return row
 
 
@@ -160,8 +189,8 @@ def set_progress(
     with pool.connection() as conn:
         row = conn.execute(
             "UPDATE jobs j SET progress = %s, stage = %s, message = %s, updated_at = now()"
-            f" WHERE id = %s AND status = 'processing' RETURNING {_JOB_COLUMNS}",
-            (progress, stage, message, job_id),
+            f" WHERE id = %s AND status = %s RETURNING {_JOB_COLUMNS}",
+            (progress, stage, message, job_id, JobStatus.PROCESSING),
         ).fetchone()
         return row or _get(conn, job_id)
 
@@ -173,9 +202,8 @@ def purge_old_uploads(pool: ConnectionPool, older_than: dt.timedelta) -> int:
         cur = conn.execute(
             "UPDATE uploads u SET data = NULL, purged_at = now() FROM jobs j"
             " WHERE j.upload_id = u.id AND u.data IS NOT NULL"
-            " AND j.status IN ('completed', 'failed', 'cancelled', 'deleted')"
-            " AND u.created_at < now() - %s",
-            (older_than,),
+            " AND j.status = ANY(%s) AND u.created_at < now() - %s",
+            (list(TERMINAL), older_than),
         )
         return cur.rowcount
 
@@ -185,12 +213,7 @@ def delete_job_data(pool: ConnectionPool, job_id: str) -> dict[str, Any] | None:
     tombstone. Works in any state: a worker still running the job sees 'deleted' at its
     next stage boundary and saves nothing."""
     with pool.connection() as conn, conn.transaction():
-        row = conn.execute(
-            "UPDATE jobs SET status = 'deleted', stage = 'deleted', message = 'Deleted',"
-            " error = NULL, updated_at = now(), finished_at = coalesce(finished_at, now())"
-            " WHERE id = %s RETURNING upload_id",
-            (job_id,),
-        ).fetchone()
+        row = transition_in(conn, job_id, JobStatus.DELETED, error=None)
         if row is None:
             return None
         conn.execute(
@@ -216,7 +239,7 @@ def stale_jobs(pool: ConnectionPool, idle_seconds: float) -> list[dict[str, Any]
     with pool.connection() as conn:
         return conn.execute(
             "SELECT id::text AS job_id, status, attempts FROM jobs"
-            " WHERE status IN ('queued', 'processing', 'cancelling')"
+            f" WHERE status IN {_UNFINISHED_SQL}"
             " AND updated_at < now() - make_interval(secs => %s)"
             " ORDER BY created_at LIMIT 1000",
             (idle_seconds,),
@@ -243,9 +266,8 @@ def create_job_on_upload(
             return None
         conn.execute(
             "INSERT INTO jobs (id, user_id, upload_id, status, progress, stage, message,"
-            " parent_job_id, callback_url)"
-            " VALUES (%s, %s, %s, 'queued', 0, 'queued', 'Waiting for a worker', %s, %s)",
-            (job_id, upload["user_id"], upload["id"], parent_job_id, callback_url),
+            " parent_job_id, callback_url) VALUES (%s, %s, %s, %s, 0, %s, %s, %s, %s)",
+            (job_id, upload["user_id"], upload["id"], *_NEW_JOB, parent_job_id, callback_url),
         )
         return _get(conn, job_id)
 

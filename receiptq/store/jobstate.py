@@ -9,6 +9,8 @@ from typing import Any
 
 import redis
 
+from receiptq.lifecycle import JobStatus
+
 _FIELDS = (
     "job_id",
     "user_id",
@@ -27,6 +29,12 @@ def job_key(job_id: str) -> str:
     return f"receiptq:job:{job_id}"
 
 
+def unknown_key(user_id: str, job_id: str) -> str:
+    """Set for a few seconds after this user asked for a job id PostgreSQL does not have
+    for them (the negative cache, see `read_for`)."""
+    return f"receiptq:unknown:{user_id}:{job_id}"
+
+
 def events_channel(job_id: str) -> str:
     return f"receiptq:events:{job_id}"
 
@@ -39,12 +47,15 @@ def iso(value: Any) -> str | None:
     return str(value)
 
 
-def to_public(row: dict[str, Any]) -> dict[str, Any]:
-    """A job row (from PostgreSQL or Redis) in the shape the status endpoint returns."""
+def to_public(row: dict[str, Any], retention_hours: float | None = None) -> dict[str, Any]:
+    """The public job: a job row (from PostgreSQL, Redis or the list query) as every
+    answer shows it (status, events, webhooks, submit, list items). With
+    `retention_hours`, `expires_at` (when the stored image is purged); the reprocess links
+    when the row has them."""
     result = row.get("result")
     if isinstance(result, str):
         result = json.loads(result) if result else None
-    return {
+    public = {
         "job_id": row["job_id"],
         "status": row["status"],
         "progress": int(row.get("progress") or 0),
@@ -52,15 +63,28 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
         "message": row.get("message") or None,
         "created_at": iso(row.get("created_at")),
         "updated_at": iso(row.get("updated_at")),
-        "result": (result or None) if row["status"] == "completed" else None,
+        "result": (result or None) if row["status"] == JobStatus.COMPLETED else None,
         "error": row.get("error") or None,
     }
+    if retention_hours is not None:
+        created = row.get("created_at")
+        if isinstance(created, str):
+            created = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+        expires = created + dt.timedelta(hours=retention_hours) if created else None
+        public["expires_at"] = iso(expires)
+    # Reprocessing links, only when there are any (Redis keeps them as extra hash fields).
+    if row.get("reprocessed_from"):
+        public["reprocessed_from"] = row["reprocessed_from"]
+    if row.get("reprocessed_as"):
+        later = row["reprocessed_as"]
+        public["reprocessed_as"] = json.loads(later) if isinstance(later, str) else list(later)
+    return public
 
 
 def write(client: redis.Redis, row: dict[str, Any], ttl: int) -> dict[str, Any]:
     """Mirror a job row to Redis and publish the change; return the public view."""
     public = to_public(row)
-    mapping = {k: "" if v is None else v for k, v in public.items()}
+    mapping = {k: "" if public[k] is None else public[k] for k in _FIELDS if k in public}
     mapping["user_id"] = row["user_id"]
     if public["result"] is not None:
         mapping["result"] = json.dumps(public["result"])
@@ -68,6 +92,7 @@ def write(client: redis.Redis, row: dict[str, Any], ttl: int) -> dict[str, Any]:
     with client.pipeline(transaction=True) as pipe:
         pipe.hset(key, mapping={k: str(v) for k, v in mapping.items()})
         pipe.expire(key, ttl)
+        pipe.delete(unknown_key(row["user_id"], public["job_id"]))  # never hide a job
         pipe.publish(
             events_channel(public["job_id"]),
             json.dumps(
@@ -81,6 +106,23 @@ def write(client: redis.Redis, row: dict[str, Any], ttl: int) -> dict[str, Any]:
 def read(client: redis.Redis, job_id: str) -> dict[str, Any] | None:
     """The job as Redis has it (with user_id), or None when Redis lost or never had it."""
     return parse(client.hgetall(job_key(job_id)))
+
+
+def read_for(client: redis.Redis, user_id: str, job_id: str) -> tuple[dict[str, Any] | None, bool]:
+    """(`read`, and whether the user was told lately that the job does not exist), in one
+    round trip."""
+    with client.pipeline(transaction=False) as pipe:
+        pipe.hgetall(job_key(job_id))
+        pipe.exists(unknown_key(user_id, job_id))
+        raw, unknown = pipe.execute()
+    return parse(raw), bool(unknown)
+
+
+def remember_unknown(client: redis.Redis, user_id: str, job_id: str, seconds: float) -> None:
+    """Answer this user's next polls for the job id from Redis for `seconds` (0: off). Job
+    ids are server-made UUID4s, and `write` deletes the key, so no job is hidden by it."""
+    if seconds > 0:
+        client.set(unknown_key(user_id, job_id), "1", px=int(seconds * 1000))
 
 
 def parse(raw: dict[bytes, bytes]) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from typing import Any
 import redis
 from psycopg_pool import ConnectionPool
 
+from receiptq.lifecycle import JobStatus
 from receiptq.store.jobstate import job_key
 
 _LIST_COLUMNS = (
@@ -54,7 +55,9 @@ def export_rows(pool: ConnectionPool, user_id: str, batch: int = 500) -> Iterato
     connection or transaction is held while the response streams."""
     after: Cursor | None = None
     while True:
-        params: dict[str, Any] = {"user_id": user_id, "batch": batch}
+        params: dict[str, Any] = {
+            "user_id": user_id, "batch": batch, "completed": JobStatus.COMPLETED,
+        }  # fmt: skip
         keyset = ""
         if after is not None:
             keyset = " AND (j.created_at, j.id) < (%(after_at)s, %(after_id)s::uuid)"
@@ -65,7 +68,7 @@ def export_rows(pool: ConnectionPool, user_id: str, batch: int = 500) -> Iterato
                 " r.merchant_address, r.receipt_date, r.total, r.currency,"
                 " (SELECT count(*) FROM receipt_items i WHERE i.job_id = j.id) AS items"
                 " FROM jobs j JOIN receipts r ON r.job_id = j.id"
-                " WHERE j.user_id = %(user_id)s AND j.status = 'completed'" + keyset + ""
+                " WHERE j.user_id = %(user_id)s AND j.status = %(completed)s" + keyset + ""
                 " ORDER BY j.created_at DESC, j.id DESC LIMIT %(batch)s",
                 params,
             ).fetchall()

@@ -9,8 +9,9 @@ from psycopg import Connection
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from receiptq.lifecycle import JobStatus
 from receiptq.receipt import Receipt, to_decimal
-from receiptq.store.jobs import purge_upload_if_requested
+from receiptq.store.jobs import transition_in
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -32,7 +33,7 @@ def save_receipt(pool: ConnectionPool, job_id: str, receipt: Receipt) -> bool:
         ).fetchone()
         if job is None:
             raise LookupError(job_id)
-        if job["status"] != "processing":
+        if job["status"] != JobStatus.PROCESSING:
             return False
         conn.execute(
             "INSERT INTO receipts (job_id, user_id, merchant_name, merchant_address,"
@@ -87,26 +88,16 @@ def complete_job(pool: ConnectionPool, job_id: str) -> dict[str, Any]:
         job = conn.execute("SELECT status FROM jobs WHERE id = %s FOR UPDATE", (job_id,)).fetchone()
         if job is None:
             raise LookupError(job_id)
-        if job["status"] == "cancelling":
+        if job["status"] == JobStatus.CANCELLING:
             discard_receipt(conn, job_id)
-            purge_upload_if_requested(conn, job_id)
-            return conn.execute(
-                "UPDATE jobs SET status = 'cancelled', stage = 'cancelled',"
-                " message = 'Cancelled', updated_at = now(), finished_at = now()"
-                " WHERE id = %s RETURNING status, progress",
-                (job_id,),
-            ).fetchone()
-        if job["status"] != "processing":
-            if job["status"] != "completed":
+            return transition_in(conn, job_id, JobStatus.CANCELLED, (JobStatus.CANCELLING,))
+        if job["status"] != JobStatus.PROCESSING:
+            if job["status"] != JobStatus.COMPLETED:
                 discard_receipt(conn, job_id)
             return {"status": job["status"]}
-        purge_upload_if_requested(conn, job_id)
-        return conn.execute(
-            "UPDATE jobs SET status = 'completed', progress = 100, stage = 'completed',"
-            " message = 'Done', updated_at = now(), finished_at = now() WHERE id = %s"
-            " RETURNING status, progress",
-            (job_id,),
-        ).fetchone()
+        return transition_in(
+            conn, job_id, JobStatus.COMPLETED, (JobStatus.PROCESSING,), progress=100
+        )
 
 
 def count_for_job(pool: ConnectionPool, job_id: str) -> tuple[int, int]:

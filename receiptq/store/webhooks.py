@@ -7,7 +7,9 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-EVENT_STATUSES = ("completed", "failed", "cancelled")
+from receiptq.lifecycle import OUTCOMES
+
+EVENT_STATUSES = tuple(status.value for status in OUTCOMES)
 
 
 def claim(pool: ConnectionPool, job_id: str) -> str | None:

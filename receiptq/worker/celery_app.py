@@ -1,4 +1,4 @@
-"""Celery configuration: queues, routes, time limits, delivery guarantees, beat schedule.
+"""Celery configuration: queues, routes, time limits, delivery guarantees, housekeeping.
 
 Every choice here is deliberate; see docs/architecture.md for the reasons.
 """
@@ -13,10 +13,8 @@ from receiptq.config import Settings
 from receiptq.worker import memory
 
 PROCESS_TASK = "receiptq.process_receipt"
-CLEANUP_TASK = "receiptq.cleanup_temp_files"
 HEALTH_TASK = "receiptq.health_check"
 WEBHOOK_TASK = "receiptq.deliver_webhook"
-SWEEP_TASK = "receiptq.sweep_jobs"
 INDEX_TASK = "receiptq.index_receipt"  # similar receipts: docs/search.md
 
 
@@ -37,10 +35,8 @@ def create_celery(settings: Settings) -> Celery:
         task_default_queue="receipts",
         task_routes={
             PROCESS_TASK: {"queue": "receipts"},
-            CLEANUP_TASK: {"queue": "maintenance"},
             HEALTH_TASK: {"queue": "maintenance"},
             WEBHOOK_TASK: {"queue": "maintenance"},
-            SWEEP_TASK: {"queue": "maintenance"},
             INDEX_TASK: {"queue": "index"},
         },
         # At-least-once delivery: a task is acknowledged only after it ran, and a worker
@@ -58,18 +54,14 @@ def create_celery(settings: Settings) -> Celery:
         result_expires=3600,
         worker_send_task_events=True,
         task_send_sent_event=True,
-        beat_schedule={
-            "cleanup-temp-files": {"task": CLEANUP_TASK, "schedule": 3600.0},
-            # Re-queue jobs the broker lost or whose worker died (lease expired).
-            "sweep-jobs": {
-                "task": SWEEP_TASK,
-                "schedule": settings.sweep_seconds,
-                "options": {"expires": settings.sweep_seconds},
-            },
-        },
     )
     app.conf.receiptq_settings = settings
     logs.connect_celery_signals()  # JSON lines, job_id on a task's lines
     metrics.connect_celery_signals()  # exporter on RECEIPTQ_WORKER_METRICS_PORT
     memory.connect_celery_signals()  # freed memory back to the system after each task
+    # The sweep that re-queues lost jobs, and the hourly cleanup, run in every worker's
+    # main process (no beat needed). Imported here: it needs this module's task names.
+    from receiptq.worker import housekeeping
+
+    housekeeping.connect_celery_signals()
     return app

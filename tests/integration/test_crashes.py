@@ -7,14 +7,13 @@ import io
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 import redis
-from conftest import WorkerProcess, isolated_settings, settings_env
+from conftest import WorkerProcess, isolated_settings
 from factories import long_receipt_jpeg, receipt_jpeg
 from waiting import wait_for
 
@@ -33,7 +32,8 @@ def submit(client, headers, data: bytes):
 
 
 class Cluster:
-    """An API (test client), workers and beat sharing only Redis and PostgreSQL."""
+    """An API (test client) and workers sharing only Redis and PostgreSQL (no beat: the
+    workers sweep)."""
 
     def __init__(self, settings, tmp_path: Path) -> None:
         from receiptq.api import create_app
@@ -47,7 +47,6 @@ class Cluster:
         self.client = create_app(settings).test_client()
         self.headers = {"Authorization": f"Bearer {create_key(self.ctx.pool, 'crash')[1]}"}
         self.workers: list[WorkerProcess] = []
-        self.beat: subprocess.Popen | None = None
 
     def worker(self, name: str) -> WorkerProcess:
         temp = self.tmp / name
@@ -58,20 +57,17 @@ class Cluster:
         proc.wait_ready(self.celery)
         return proc
 
-    def start_beat(self) -> None:
-        self.beat = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "receiptq.worker", "beat", "-l", "INFO",
-             "-s", str(self.tmp / "beat-schedule")],
-            env=settings_env(self.settings), cwd=self.tmp,
-            stdout=(self.tmp / "beat.log").open("wb"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    def running(self, job_id: str) -> WorkerProcess:
+        """The worker whose pool runs the job now (asked over the broker)."""
+        for proc in self.workers:
+            replies = self.celery.control.inspect(destination=[proc.name], timeout=2).active()
+            if any(task["id"] == job_id for tasks in (replies or {}).values() for task in tasks):
+                return proc
+        raise AssertionError(f"no worker runs {job_id}")
 
     def close(self) -> None:
         for proc in self.workers:
             proc.stop()
-        if self.beat:
-            self.beat.terminate()
-            self.beat.wait(20)
         self.ctx.close()
 
 
@@ -93,7 +89,6 @@ def attempts(ctx, job_id: str) -> int:
 
 def test_kill_9_of_a_worker_host_mid_job_runs_it_elsewhere_within_60s(cluster):
     a = cluster.worker("host-a")
-    cluster.start_beat()
     job_id = submit(cluster.client, cluster.headers, long_receipt_jpeg()).get_json()["job_id"]
     wait_for(cluster.client, cluster.headers, job_id, statuses={"processing"}, timeout=60)
     a.kill9()
@@ -104,6 +99,58 @@ def test_kill_9_of_a_worker_host_mid_job_runs_it_elsewhere_within_60s(cluster):
     assert time.monotonic() - killed_at < 60
     assert receipt_store.count_for_job(cluster.ctx.pool, job_id) == (1, len(job["result"]["items"]))
     assert attempts(cluster.ctx, job_id) == 2
+
+
+def test_two_workers_no_beat_kill_9_mid_job_completes_on_the_other(cluster):
+    """The sweep runs in the workers: the survivor re-queues the dead one's job."""
+    cluster.worker("host-a")
+    cluster.worker("host-b")
+    job_id = submit(cluster.client, cluster.headers, long_receipt_jpeg()).get_json()["job_id"]
+    wait_for(cluster.client, cluster.headers, job_id, statuses={"processing"}, timeout=60)
+    victim = cluster.running(job_id)
+    victim.kill9()
+    killed_at = time.monotonic()
+    while attempts(cluster.ctx, job_id) < 2 and time.monotonic() - killed_at < 120:
+        time.sleep(0.1)
+    restarted = time.monotonic() - killed_at  # re-queued by the sweep and started again
+    job = wait_for(cluster.client, cluster.headers, job_id, timeout=120)
+    recovery = time.monotonic() - killed_at
+    assert job["status"] == "completed", job
+    assert receipt_store.count_for_job(cluster.ctx.pool, job_id) == (1, len(job["result"]["items"]))
+    assert attempts(cluster.ctx, job_id) == 2
+    (survivor,) = [proc for proc in cluster.workers if proc is not victim]
+    assert job_id in survivor.log()
+    # The figure in docs/reliability.md (run with -s to see it).
+    print(
+        f"\nafter kill -9, no beat: running again in {restarted:.1f} s, completed in "
+        f"{recovery:.1f} s (lease {cluster.settings.lease_seconds} s, sweep "
+        f"{cluster.settings.sweep_seconds} s)"
+    )
+
+
+def test_two_workers_ticking_together_sweep_once_per_period(cluster):
+    from receiptq.queueing import marker_key
+    from receiptq.worker.housekeeping import Housekeeper
+
+    job_id = submit(cluster.client, cluster.headers, receipt_jpeg()).get_json()["job_id"]
+    cluster.ctx.redis.delete(marker_key(job_id))  # the broker lost its message
+    with cluster.ctx.pool.connection() as conn:
+        conn.execute("UPDATE jobs SET updated_at = now() - interval '1 hour' WHERE id = %s",
+                     (job_id,))  # fmt: skip
+    from receiptq.context import Context
+
+    # Its own temp dir: the first tick also runs the hourly cleanup of temp files.
+    ctx = Context(cluster.settings.model_copy(update={"temp_dir": str(cluster.tmp)}))
+    a, b = Housekeeper(ctx, cluster.celery, "a"), Housekeeper(ctx, cluster.celery, "b")
+    a.tick(time.monotonic())
+    assert cluster.ctx.redis.exists(marker_key(job_id))  # re-queued by a
+    cluster.ctx.redis.delete(marker_key(job_id))
+    b.tick(time.monotonic())  # within a's period: b skips the sweep
+    assert not cluster.ctx.redis.exists(marker_key(job_id))
+    time.sleep(cluster.settings.sweep_seconds + 0.1)
+    b.tick(time.monotonic())  # the next period: b's turn
+    assert cluster.ctx.redis.exists(marker_key(job_id))
+    ctx.close()
 
 
 def test_a_second_delivery_of_a_leased_job_is_deferred(cluster):

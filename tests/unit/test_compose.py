@@ -103,7 +103,7 @@ def python_snippets(test: list[str]) -> list[str]:
 
 def test_no_version_key_and_every_part() -> None:
     assert "version" not in COMPOSE
-    assert {"redis", "postgres", "migrate", "api", "worker", "beat", "flower"} <= set(SERVICES)
+    assert {"redis", "postgres", "migrate", "api", "worker", "flower"} <= set(SERVICES)
 
 
 def test_every_receiptq_command_parses() -> None:
@@ -116,7 +116,6 @@ def test_every_receiptq_command_parses() -> None:
         "receiptq db upgrade",
         "receiptq api",
         "receiptq worker",
-        "receiptq beat",
         "receiptq flower",
     }
 
@@ -205,7 +204,7 @@ def test_depends_on_targets_exist() -> None:
 
 
 def test_parts_wait_for_their_services() -> None:
-    for name in ("api", "worker", "beat"):
+    for name in ("api", "worker"):
         deps = SERVICES[name]["depends_on"]
         assert deps["migrate"]["condition"] == "service_completed_successfully", name
         assert deps["redis"]["condition"] == "service_healthy", name
@@ -222,7 +221,7 @@ def test_one_image_built_once() -> None:
     for name, svc in app_services().items():
         if "build" not in svc:
             assert svc.get("pull_policy") == "never", f"{name}: would look in a registry"
-    assert set(app_services()) >= {"migrate", "api", "worker", "beat", "flower"}
+    assert set(app_services()) >= {"migrate", "api", "worker", "flower"}
 
 
 def test_receiptq_variables_are_settings() -> None:
@@ -456,9 +455,9 @@ def test_multi_process_services_have_a_private_metrics_dir(name: str) -> None:
     assert directory in tmpfs, f"{name}: {directory} is not a tmpfs of its own"
     assert directory not in mounts(svc), f"{name}: {directory} must not be a shared volume"
     temp_dir = environment(svc).get("RECEIPTQ_TEMP_DIR")
-    if temp_dir:  # the cleanup task empties the temp dir
+    if temp_dir:  # the hourly cleanup empties the temp dir
         assert not directory.startswith(temp_dir.rstrip("/") + "/"), name
-    for other in ("beat", "flower", "migrate"):
+    for other in ("flower", "migrate"):
         assert "PROMETHEUS_MULTIPROC_DIR" not in environment(SERVICES[other]), other
 
 
