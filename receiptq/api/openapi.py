@@ -408,7 +408,6 @@ DOCS_INIT = """window.addEventListener("load", function () {
 def _page(body: str, mimetype: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Security-Policy"] = DOCS_CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -429,6 +428,4 @@ def docs_init() -> Response:
 def docs_asset(name: str) -> Response:
     if name not in SWAGGER_FILES:
         raise NotFound()
-    response = send_from_directory(_swagger_dir(), name, max_age=24 * 3600)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_from_directory(_swagger_dir(), name, max_age=24 * 3600)

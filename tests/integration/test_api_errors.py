@@ -45,6 +45,16 @@ def test_missing_or_bad_key_is_401(client, headers):
     assert_problem(client.get(f"/api/v3/receipts/status/{uuid.uuid4()}", headers=headers), 401)
 
 
+@pytest.mark.parametrize(
+    "path", ["/health", "/openapi.json", "/no/such/page", f"/api/v3/receipts/status/{uuid.uuid4()}"]
+)
+def test_every_answer_says_nosniff(client, alice, path):
+    """Browsers must not guess a type: JSON, problem+json, pages alike."""
+    response = client.get(path, headers=alice)
+    assert response.mimetype.endswith("json"), response.mimetype
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_unknown_route_is_problem_json(client):
     assert_problem(client.get("/no/such/page"), 404)
 
