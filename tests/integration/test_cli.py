@@ -146,6 +146,37 @@ def test_pdf_receipt_through_real_http(live_api, ctx):
     assert job["result"]["total"] == "3.60"
 
 
+def test_api_leaves_no_gunicorn_control_socket_in_home(settings, tmp_path):
+    """gunicorn's control socket would default to ~/.gunicorn/gunicorn.ctl, shared by every
+    gunicorn of the user: `receiptq api` runs without one."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = settings_env(settings, HOME=str(home))
+    env.pop("XDG_RUNTIME_DIR", None)
+    port = free_port()
+    proc = subprocess.Popen(
+        [*RECEIPTQ, "api", "--port", str(port), "--workers", "1"], env=env, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, "receiptq api exited"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "receiptq api did not start"
+            time.sleep(0.2)
+        time.sleep(1)  # the arbiter starts its control server after the workers
+        assert list(home.rglob("*")) == []
+        assert list(tmp_path.glob("*.ctl")) == []
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 @pytest.mark.parametrize(
     ("request_kwargs", "status"),
     [
