@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     # Re-read header and amount rows with the PP-OCR line model (receiptq.pipeline.refine).
     line_recognizer: bool = True
     rate_limit: str = "10/minute"
+    # Host names the API answers to, comma-separated (".example.com" takes its subdomains,
+    # "*" any host). Its links (status_url, Location) are built from the Host header, so
+    # any other Host is a 400.
+    trusted_hosts: str = "localhost,127.0.0.1"
     retention_hours: float = 168.0
     job_ttl_seconds: int = 7 * 24 * 3600
     temp_dir: str | None = None
@@ -58,6 +62,12 @@ class Settings(BaseSettings):
     def _check_rate_limit(cls, value: str) -> str:
         parse_rate(value)
         return value
+
+    @property
+    def trusted_host_names(self) -> list[str] | None:
+        """`trusted_hosts` as a list, None for any host ("*")."""
+        names = [name.strip() for name in self.trusted_hosts.split(",") if name.strip()]
+        return None if "*" in names else names
 
     @property
     def max_upload_bytes(self) -> int:

@@ -55,6 +55,39 @@ def test_every_answer_says_nosniff(client, alice, path):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.evil.example:8000", "localhost.evil"])
+def test_an_untrusted_host_header_is_a_400_problem_and_makes_no_link(client, alice, host):
+    """The links in a 202 (status_url, Location) are built from Host: only trusted names."""
+    response = client.post(
+        PROCESS, headers={**alice, "Host": host},
+        data={"file": (io.BytesIO(receipt_jpeg()), "r.jpg")}, content_type="multipart/form-data",
+    )  # fmt: skip
+    body = assert_problem(response, 400)
+    assert body["type"].endswith("/untrusted-host") and "RECEIPTQ_TRUSTED_HOSTS" in body["detail"]
+    assert "Location" not in response.headers and host not in response.get_data(as_text=True)
+    assert_problem(client.get("/health", headers={"Host": host}), 400)
+
+
+def test_trusted_hosts_come_from_settings(settings, ctx):
+    from receiptq.api import create_app
+    from receiptq.store.keys import create_key
+
+    app = create_app(settings.model_copy(update={"trusted_hosts": "receipts.example.org"}))
+    client = app.test_client()
+    frank = {"Authorization": f"Bearer {create_key(ctx.pool, 'frank')[1]}"}
+    host = {"Host": "receipts.example.org:8443"}
+    response = upload(client, {**frank, **host}, receipt_jpeg())
+    assert response.status_code == 202, response.get_data(as_text=True)
+    status_url = response.get_json()["status_url"]
+    assert status_url.startswith("http://receipts.example.org:8443/api/v3/receipts/status/")
+    assert response.headers["Location"] == status_url
+    cancel = response.get_json()["cancel_url"].removeprefix("http://receipts.example.org:8443")
+    assert client.delete(cancel, headers={**frank, **host}).status_code in (200, 409)
+    assert_problem(client.get("/health"), 400)  # localhost: not listed any more
+    anyhost = create_app(settings.model_copy(update={"trusted_hosts": "*"})).test_client()
+    assert anyhost.get("/health", headers={"Host": "whatever.example"}).status_code == 200
+
+
 def test_unknown_route_is_problem_json(client):
     assert_problem(client.get("/no/such/page"), 404)
 
