@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     ocr_langs: str = "eng+pol"
     # Re-read header and amount rows with the PP-OCR line model (receiptq.pipeline.refine).
     line_recognizer: bool = True
-    rate_limit: str = "10/minute"
+    rate_limit: str = "10/minute"  # submits (and reprocesses) per user
+    # Failed API key checks per client address; over it, 429 until the window ends.
+    auth_failure_limit: str = "20/minute"
     # Host names the API answers to, comma-separated (".example.com" takes its subdomains,
     # "*" any host). Its links (status_url, Location) are built from the Host header, so
     # any other Host is a 400.
@@ -57,7 +59,7 @@ class Settings(BaseSettings):
     # On: allow them, for self-hosted receivers on a private network.
     webhook_allow_private: bool = False
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "auth_failure_limit")
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         parse_rate(value)
@@ -76,6 +78,10 @@ class Settings(BaseSettings):
     @cached_property
     def rate(self) -> tuple[int, int]:
         return parse_rate(self.rate_limit)
+
+    @property  # not cached: model_copy(update=...) would carry a cached value over
+    def auth_failure_rate(self) -> tuple[int, int]:
+        return parse_rate(self.auth_failure_limit)
 
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}

@@ -59,6 +59,8 @@ def register(app: Flask) -> None:
         response = problem(exc.status, exc.title, exc.message, exc.code, **exc.extra)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="receiptq"'
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.errorhandler(SecurityError)

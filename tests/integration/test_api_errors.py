@@ -163,6 +163,45 @@ def test_rate_limit_per_key_is_429_with_retry_after(settings, ctx):
     assert upload(limited, dave, b"not an image").status_code == 415  # another key: own budget
 
 
+def test_rate_limit_is_per_user_whichever_key_is_used(settings, ctx):
+    from receiptq.api import create_app
+    from receiptq.store.keys import create_key
+
+    limited = create_app(settings.model_copy(update={"rate_limit": "2/minute"})).test_client()
+    name = f"many-keys-{uuid.uuid4().hex[:8]}"
+    first, second = ({"Authorization": f"Bearer {create_key(ctx.pool, name)[1]}"} for _ in "ab")
+    for _ in range(2):
+        assert upload(limited, first, b"not an image").status_code == 415
+    response = upload(limited, second, b"not an image")  # another key of the same user
+    assert_problem(response, 429)
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+
+
+def test_failed_key_checks_are_throttled_per_client_address(settings, ctx):
+    """Guessing keys: after RECEIPTQ_AUTH_FAILURE_LIMIT failures an address gets 429 and
+    its keys are no longer checked (not even a right one); other addresses are unaffected."""
+    from receiptq.api import create_app
+    from receiptq.store.keys import create_key
+
+    app = create_app(settings.model_copy(update={"auth_failure_limit": "3/minute"}))
+    client = app.test_client()
+    guesser = {"REMOTE_ADDR": f"2001:db8::{uuid.uuid4().hex[:4]}"}
+    neighbour = {"REMOTE_ADDR": f"2001:db8:1::{uuid.uuid4().hex[:4]}"}
+    status = f"/api/v3/receipts/status/{uuid.uuid4()}"
+    for _ in range(3):
+        wrong = {"Authorization": f"Bearer rq_{uuid.uuid4().hex}"}
+        assert_problem(client.get(status, headers=wrong, environ_base=guesser), 401)
+    wrong = {"Authorization": f"Bearer rq_{uuid.uuid4().hex}"}
+    response = client.get(status, headers=wrong, environ_base=guesser)
+    body = assert_problem(response, 429)
+    assert "failed API key checks" in body["detail"]
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    right = {"Authorization": f"Bearer {create_key(ctx.pool, 'guessed')[1]}"}
+    assert_problem(client.get(status, headers=right, environ_base=guesser), 429)
+    assert_problem(client.get(status, headers=wrong, environ_base=neighbour), 401)
+    assert_problem(client.get(status, headers=right, environ_base=neighbour), 404)
+
+
 def test_reprocessing_is_limited_and_polling_never_is(settings, ctx):
     import uuid
 
