@@ -318,7 +318,11 @@ def extract(files: tuple[Path, ...], jsonl: bool) -> None:
 
     settings = _settings()
     options = ExtractOptions(
-        settings.ocr_langs, settings.max_pixels, settings.max_pdf_pages, settings.line_recognizer
+        langs=settings.ocr_langs,
+        max_pixels=settings.max_pixels,
+        max_pdf_pages=settings.max_pdf_pages,
+        line_recognizer=settings.line_recognizer,
+        max_job_pixels=settings.max_job_pixels,
     )
     failed = 0
     for path in files:

@@ -19,8 +19,10 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = "postgresql://postgres@127.0.0.1:5432/receiptq"
     max_upload_mb: float = 10.0
-    max_pixels: int = 40_000_000
+    max_pixels: int = 40_000_000  # one page
     max_pdf_pages: int = 5
+    # All pages of one upload together (a worker's memory grows with it), checked at submit.
+    max_job_pixels: int = 40_000_000
     ocr_langs: str = "eng+pol"
     # Re-read header and amount rows with the PP-OCR line model (receiptq.pipeline.refine).
     line_recognizer: bool = True

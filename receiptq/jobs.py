@@ -105,7 +105,10 @@ def submit(
     again and the client is told to retry (nothing accepted is ever dropped).
     """
     info = media.inspect(
-        data, max_pixels=ctx.settings.max_pixels, max_pdf_pages=ctx.settings.max_pdf_pages
+        data,
+        max_pixels=ctx.settings.max_pixels,
+        max_pdf_pages=ctx.settings.max_pdf_pages,
+        max_job_pixels=ctx.settings.max_job_pixels,
     )
     upload = job_store.NewUpload(user_id, data, info.media_type, _clean_filename(filename))
     key = options.idempotency_key

@@ -130,6 +130,20 @@ def test_too_many_megapixels_is_422(client, alice):
     assert "megapixels" in body["detail"]
 
 
+def test_a_tiny_pdf_of_huge_pages_is_422_at_submit(client, alice):
+    """5 pages of 14400 pt in about 1 kB would be 200 megapixels rendered: refused at
+    submit from the page boxes (RECEIPTQ_MAX_JOB_PIXELS), not left to a worker."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    for _ in range(5):
+        document.new_page(14400, 14400)
+    out = io.BytesIO()
+    document.save(out)
+    body = assert_problem(upload(client, alice, out.getvalue(), "huge.pdf"), 422)
+    assert "200 megapixels" in body["detail"] and "at most 40" in body["detail"]
+
+
 def test_over_the_size_limit_is_413(client, alice, settings):
     data = b"\xff\xd8\xff" + b"\0" * (settings.max_upload_bytes + 1024)
     body = assert_problem(upload(client, alice, data), 413)
