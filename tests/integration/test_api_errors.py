@@ -6,7 +6,7 @@ import io
 import uuid
 
 import pytest
-from factories import receipt_jpeg
+from factories import blank_pdf, receipt_jpeg
 
 pytestmark = pytest.mark.integration
 
@@ -133,14 +133,7 @@ def test_too_many_megapixels_is_422(client, alice):
 def test_a_tiny_pdf_of_huge_pages_is_422_at_submit(client, alice):
     """5 pages of 14400 pt in about 1 kB would be 200 megapixels rendered: refused at
     submit from the page boxes (RECEIPTQ_MAX_JOB_PIXELS), not left to a worker."""
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument.new()
-    for _ in range(5):
-        document.new_page(14400, 14400)
-    out = io.BytesIO()
-    document.save(out)
-    body = assert_problem(upload(client, alice, out.getvalue(), "huge.pdf"), 422)
+    body = assert_problem(upload(client, alice, blank_pdf(5, 14400), "huge.pdf"), 422)
     assert "200 megapixels" in body["detail"] and "at most 40" in body["detail"]
 
 

@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
-from factories import receipt_jpeg
+from factories import blank_pdf, receipt_jpeg
 from PIL import Image
 
 from receiptq.errors import Unprocessable, UnsupportedMediaType
@@ -95,16 +95,6 @@ def test_exif_rotation_is_applied():
     image.save(out, format="JPEG", exif=exif)
     (page,) = media.decode_pages(out.getvalue(), **LIMITS)
     assert page.shape[:2] == (300, 100)
-
-
-def blank_pdf(pages: int, side_pt: float) -> bytes:
-    """A PDF of empty square pages: a few hundred bytes whatever their size."""
-    document = pdfium.PdfDocument.new()
-    for _ in range(pages):
-        document.new_page(side_pt, side_pt)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture
