@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from factories import blank_pdf, receipt_jpeg
+from openapi_check import assert_documented
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +57,7 @@ def test_every_answer_says_nosniff(client, alice, path):
 
 
 @pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.evil.example:8000", "localhost.evil"])
-def test_an_untrusted_host_header_is_a_400_problem_and_makes_no_link(client, alice, host):
+def test_an_untrusted_host_header_is_a_400_problem_and_makes_no_link(app, client, alice, host):
     """The links in a 202 (status_url, Location) are built from Host: only trusted names."""
     response = client.post(
         PROCESS, headers={**alice, "Host": host},
@@ -65,7 +66,10 @@ def test_an_untrusted_host_header_is_a_400_problem_and_makes_no_link(client, ali
     body = assert_problem(response, 400)
     assert body["type"].endswith("/untrusted-host") and "RECEIPTQ_TRUSTED_HOSTS" in body["detail"]
     assert "Location" not in response.headers and host not in response.get_data(as_text=True)
-    assert_problem(client.get("/health", headers={"Host": host}), 400)
+    assert_documented(app, PROCESS, "post", response)
+    health = client.get("/health", headers={"Host": host})
+    assert_problem(health, 400)
+    assert_documented(app, "/health", "get", health)
 
 
 def test_trusted_hosts_come_from_settings(settings, ctx):
@@ -202,6 +206,7 @@ def test_failed_key_checks_are_throttled_per_client_address(settings, ctx):
     response = client.get(status, headers=wrong, environ_base=guesser)
     body = assert_problem(response, 429)
     assert "failed API key checks" in body["detail"]
+    assert_documented(app, "/api/v3/receipts/status/{job_id}", "get", response)
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     right = {"Authorization": f"Bearer {create_key(ctx.pool, 'guessed')[1]}"}
     assert_problem(client.get(status, headers=right, environ_base=guesser), 429)
