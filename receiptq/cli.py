@@ -113,9 +113,26 @@ def worker(concurrency: int | None, queues: str, loglevel: str, hostname: str | 
 @main.command()
 @click.option("--port", default=5555, show_default=True, type=int)
 @click.option("--address", default="127.0.0.1", show_default=True)
-def flower(port: int, address: str) -> None:
+@click.option(
+    "--insecure", is_flag=True,
+    help="start without RECEIPTQ_FLOWER_BASIC_AUTH: anyone who reaches the port can "
+    "see and control the workers",
+)  # fmt: skip
+def flower(port: int, address: str, insecure: bool) -> None:
     """Run Flower, the Celery dashboard (basic auth from RECEIPTQ_FLOWER_BASIC_AUTH)."""
     settings = _settings()
+    if not settings.flower_basic_auth:
+        # Flower can revoke tasks and shut workers down: no login is a choice, never a default.
+        if not insecure:
+            raise click.UsageError(
+                "RECEIPTQ_FLOWER_BASIC_AUTH is not set: set it to user:password, or pass "
+                "--insecure to run Flower with no login."
+            )
+        click.echo(
+            f"WARNING: Flower on {address}:{port} has no login (--insecure): anyone who "
+            "reaches this port can see and control the workers.",
+            err=True,
+        )
     argv = [
         sys.executable,
         "-m",
@@ -289,7 +306,11 @@ def extract(files: tuple[Path, ...], jsonl: bool) -> None:
 
     settings = _settings()
     options = ExtractOptions(
-        settings.ocr_langs, settings.max_pixels, settings.max_pdf_pages, settings.line_recognizer
+        langs=settings.ocr_langs,
+        max_pixels=settings.max_pixels,
+        max_pdf_pages=settings.max_pdf_pages,
+        line_recognizer=settings.line_recognizer,
+        max_job_pixels=settings.max_job_pixels,
     )
     code = extract_files(
         files,

@@ -19,12 +19,20 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = "postgresql://postgres@127.0.0.1:5432/receiptq"
     max_upload_mb: float = 10.0
-    max_pixels: int = 40_000_000
+    max_pixels: int = 40_000_000  # one page
     max_pdf_pages: int = 5
+    # All pages of one upload together (a worker's memory grows with it), checked at submit.
+    max_job_pixels: int = 40_000_000
     ocr_langs: str = "eng+pol"
     # Re-read header and amount rows with the PP-OCR line model (receiptq.pipeline.refine).
     line_recognizer: bool = True
-    rate_limit: str = "10/minute"
+    rate_limit: str = "10/minute"  # submits (and reprocesses) per user
+    # Failed API key checks per client address; over it, 429 until the window ends.
+    auth_failure_limit: str = "20/minute"
+    # Host names the API answers to, comma-separated (".example.com" takes its subdomains,
+    # "*" any host). Its links (status_url, Location) are built from the Host header, so
+    # any other Host is a 400.
+    trusted_hosts: str = "localhost,127.0.0.1"
     retention_hours: float = 168.0
     job_ttl_seconds: int = 7 * 24 * 3600
     temp_dir: str | None = None
@@ -56,11 +64,17 @@ class Settings(BaseSettings):
     # On: allow them, for self-hosted receivers on a private network.
     webhook_allow_private: bool = False
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "auth_failure_limit")
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         parse_rate(value)
         return value
+
+    @property
+    def trusted_host_names(self) -> list[str] | None:
+        """`trusted_hosts` as a list, None for any host ("*")."""
+        names = [name.strip() for name in self.trusted_hosts.split(",") if name.strip()]
+        return None if "*" in names else names
 
     @property
     def max_upload_bytes(self) -> int:
@@ -69,6 +83,10 @@ class Settings(BaseSettings):
     @cached_property
     def rate(self) -> tuple[int, int]:
         return parse_rate(self.rate_limit)
+
+    @property  # not cached: model_copy(update=...) would carry a cached value over
+    def auth_failure_rate(self) -> tuple[int, int]:
+        return parse_rate(self.auth_failure_limit)
 
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}

@@ -48,6 +48,10 @@ class Unprocessable(ReceiptqError):
 class RateLimited(ReceiptqError):
     status, code, title = 429, "rate-limited", "Too many requests"
 
+    def __init__(self, message: str, retry_after: int | None = None, **extra: object) -> None:
+        super().__init__(message, **extra)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
 
 class ServiceUnavailable(ReceiptqError):
     status, code, title = 503, "service-unavailable", "Service unavailable"

@@ -7,10 +7,12 @@ Flask views only parse requests and serialize what these return.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import psycopg
@@ -61,6 +63,13 @@ class SubmitOptions:
     delete_after_processing: bool = False
     callback_url: str | None = None  # validated by receiptq.webhooks.check_callback_url
 
+    def fingerprint(self, upload_sha256: bytes) -> bytes:
+        """What an Idempotency-Key stands for: the file and every option but the key, so a
+        reuse with another file or another option is told apart from a retry."""
+        options = {k: v for k, v in asdict(self).items() if k != "idempotency_key"}
+        encoded = json.dumps(options, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(upload_sha256 + encoded).digest()
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -85,13 +94,16 @@ def submit(
     again and the client is told to retry (nothing accepted is ever dropped).
     """
     info = media.inspect(
-        data, max_pixels=ctx.settings.max_pixels, max_pdf_pages=ctx.settings.max_pdf_pages
+        data,
+        max_pixels=ctx.settings.max_pixels,
+        max_pdf_pages=ctx.settings.max_pdf_pages,
+        max_job_pixels=ctx.settings.max_job_pixels,
     )
     upload = job_store.NewUpload(user_id, data, info.media_type, _clean_filename(filename))
     key = options.idempotency_key
     try:
         if key is not None:
-            claim = idempotency.claim(ctx.pool, user_id, key, upload.sha256)
+            claim = idempotency.claim(ctx.pool, user_id, key, options.fingerprint(upload.sha256))
             if not claim.owned:
                 return _replay(ctx, user_id, claim)
         try:
@@ -110,7 +122,8 @@ def submit(
 def _replay(ctx: Context, user_id: str, claim: idempotency.Claim) -> Submission:
     if not claim.same_request:
         raise Unprocessable(
-            "This Idempotency-Key was already used with a different file: use a new key."
+            "This Idempotency-Key was already used with a different file or different options"
+            " (force, delete_after_processing, callback_url): use a new key."
         )
     if claim.job_id is None:
         raise Conflict(

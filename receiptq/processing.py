@@ -119,6 +119,7 @@ def _run(ctx: Context, job_id: str) -> str:
             max_pixels=ctx.settings.max_pixels,
             max_pdf_pages=ctx.settings.max_pdf_pages,
             line_recognizer=ctx.settings.line_recognizer,
+            max_job_pixels=ctx.settings.max_job_pixels,
         )
         with scratch_dir(scratch):
             receipt = extract(data, options, on_stage=on_stage)

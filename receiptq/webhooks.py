@@ -14,9 +14,9 @@ are tried again, up to RECEIPTQ_WEBHOOK_MAX_ATTEMPTS attempts.
 Server-side request forgery: unless RECEIPTQ_WEBHOOK_ALLOW_PRIVATE is on, a callback URL
 must point at the public internet. At submit, a literal IP or every address the host
 resolves to must be global (not loopback, private, link-local such as the cloud metadata
-169.254.169.254, unique-local, shared, reserved, multicast or unspecified); at delivery the
-host is resolved again, checked again (DNS rebinding) and the request is sent to the very
-address that was checked.
+169.254.169.254, unique-local, shared, reserved, multicast or unspecified, nor an IPv6 form
+of such an IPv4 address); at delivery the host is resolved again, checked again (DNS
+rebinding) and the request is sent to the very address that was checked.
 """
 
 from __future__ import annotations
@@ -62,8 +62,14 @@ __all__ = [
 ]
 Outcome = Literal["delivered", "gone", "retry", "failed", "dropped"]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-# NAT64 (RFC 6052): 64:ff9b::a.b.c.d reaches the IPv4 address a.b.c.d.
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv6 forms whose low 32 bits are an IPv4 address the packet reaches: IPv4-mapped,
+# IPv4-translated (RFC 2765), IPv4-compatible (deprecated, ::a.b.c.d) and NAT64 (RFC 6052).
+_EMBEDS_IPV4_LOW32 = tuple(
+    ipaddress.ip_network(net)
+    for net in ("::ffff:0:0/96", "::ffff:0:0:0/96", "::/96", "64:ff9b::/96")
+)
+# Never a callback's address, whatever they carry: local-use NAT64 (RFC 8215), Teredo.
+_NEVER_PUBLIC_V6 = tuple(ipaddress.ip_network(net) for net in ("64:ff9b:1::/48", "2001::/32"))
 
 
 # --- the callback URL ---
@@ -77,22 +83,27 @@ class Unresolved(NotPublic):
     """A callback host name that does not resolve (now)."""
 
 
-def _embedded_ipv4(ip: IPAddress) -> IPAddress:
-    """The IPv4 address an IPv6 one stands for (mapped, 6to4, NAT64), else `ip`."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return ip.ipv4_mapped
-        if ip.sixtofour is not None:
-            return ip.sixtofour
-        if ip in _NAT64:
-            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return ip
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for (mapped, translated, compatible, NAT64,
+    6to4), else None."""
+    if any(ip in net for net in _EMBEDS_IPV4_LOW32):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.sixtofour
 
 
 def is_public(ip: IPAddress) -> bool:
-    """Global unicast: `is_global` (not loopback, private, link-local, unique-local, shared
-    100.64/10, documentation, reserved...) and neither multicast nor unspecified."""
-    ip = _embedded_ipv4(ip)
+    """Plainly public unicast, else False. IPv4: `is_global` (not loopback, private,
+    link-local, shared 100.64/10, documentation, reserved...), neither multicast nor
+    unspecified. IPv6: an address carrying an IPv4 one is judged by that IPv4 address;
+    otherwise `is_global` and not reserved, multicast, unspecified, local NAT64 or Teredo."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in net for net in _NEVER_PUBLIC_V6):
+            return False
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return is_public(embedded)
+        if ip.is_reserved:
+            return False
     return ip.is_global and not ip.is_multicast and not ip.is_unspecified
 
 

@@ -74,7 +74,13 @@ def isolated_settings(
     settings = Settings(
         redis_url=f"{redis_base}/{db_number}",
         database_url=f"{database_base}/{db_name}",
-        **{"rate_limit": "1000/minute", **WEBHOOK_TEST_SETTINGS, **overrides},
+        # Every test client is 127.0.0.1: the suite's wrong keys must not lock it out.
+        **{
+            "rate_limit": "1000/minute",
+            "auth_failure_limit": "1000/minute",
+            **WEBHOOK_TEST_SETTINGS,
+            **overrides,
+        },
     )
     from receiptq.store.migrate import upgrade
 
@@ -106,6 +112,7 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
         RECEIPTQ_REDIS_URL=settings.redis_url,
         RECEIPTQ_DATABASE_URL=settings.database_url,
         RECEIPTQ_RATE_LIMIT=settings.rate_limit,
+        RECEIPTQ_AUTH_FAILURE_LIMIT=settings.auth_failure_limit,
         RECEIPTQ_LEASE_SECONDS=str(settings.lease_seconds),
         RECEIPTQ_SWEEP_SECONDS=str(settings.sweep_seconds),
         RECEIPTQ_RETRY_DELAY_SECONDS=str(settings.retry_delay_seconds),

@@ -112,3 +112,16 @@ def render_text(text: str, size: int = 22) -> np.ndarray:
     for i, line in enumerate(lines):
         draw.text((20, 20 + int(size * 1.5) * i), line, font=font, fill=0)
     return np.asarray(image)
+
+
+def blank_pdf(pages: int, side_pt: float) -> bytes:
+    """A PDF of empty square pages of side_pt points: a few hundred bytes whatever their
+    size (14400 pt, 5 m, is PDF's largest page)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        document.new_page(side_pt, side_pt)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

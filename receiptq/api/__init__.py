@@ -29,6 +29,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
         JSON_SORT_KEYS=False,
+        # Flask refuses any other Host header (a 400, see problems) before routing.
+        TRUSTED_HOSTS=settings.trusted_host_names,
     )
     app.json.sort_keys = False
     ctx = Context(settings)

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import redis
 from flask import current_app, g, request
 
+from receiptq.api import auth_throttle
 from receiptq.errors import Unauthorized
 from receiptq.store import jobstate, keys
 
@@ -40,13 +41,16 @@ class Found(NamedTuple):
     job_state: dict[str, Any] | None = None
 
 
-def user_for_token(ctx, token: str, job_id: str | None = None) -> Found:
+def user_for_token(ctx, token: str, job_id: str | None = None, client: str | None = None) -> Found:
     """The key's user, or None. The generation is read before PostgreSQL is asked, and
     a revocation bumps it after its commit, so a stale entry never outlives a revoke.
 
     With ``job_id`` (a status poll), that job's state hash is read in the same round
     trip to Redis as the generation: a poll costs one round trip, not two. The caller
-    still checks whose job it is."""
+    still checks whose job it is.
+
+    With ``client`` (its address), a key that must be asked of PostgreSQL is first checked
+    against that address' failed checks (429 when over), and a failure is counted."""
     cache_key = (ctx.settings.database_url, keys.hash_key(token))
     try:
         with ctx.redis.pipeline(transaction=False) as pipe:
@@ -62,9 +66,13 @@ def user_for_token(ctx, token: str, job_id: str | None = None) -> Found:
     entry = _cache.get(cache_key)
     if entry is not None and entry[0] > now and entry[1] == generation:
         return Found(entry[2], job_state)
+    if client is not None:
+        auth_throttle.refuse_if_throttled(ctx, client)
     user = keys.user_for_key(ctx.pool, token)
     if user is None:
         _cache.pop(cache_key, None)
+        if client is not None:
+            auth_throttle.count_failure(ctx, client)
     else:
         if len(_cache) >= CACHE_MAX_ENTRIES:
             _cache.clear()
@@ -81,7 +89,11 @@ def bearer_token() -> str | None:
 
 
 def rate_limit_key() -> str:
-    """Rate limits count per API key; the key itself never reaches Redis, only its hash."""
+    """Rate limits count per user, whichever of their keys is used (the limited views run
+    after require_user); without a user, per key or address, only ever hashed."""
+    user = g.get("user")
+    if user is not None:
+        return f"user:{user.id}"
     token = bearer_token() or request.remote_addr or "anonymous"
     return hashlib.sha256(token.encode()).hexdigest()[:32]
 
@@ -93,7 +105,7 @@ def require_user() -> None:
         raise Unauthorized("Send your API key as 'Authorization: Bearer <key>'.")
     ctx = current_app.extensions["receiptq"]
     job_id = _polled_job_id()
-    found = user_for_token(ctx, token, job_id)
+    found = user_for_token(ctx, token, job_id, client=request.remote_addr or "unknown")
     if found.user is None:
         raise Unauthorized("The API key is not valid or was revoked.")
     g.user = found.user

@@ -1,8 +1,9 @@
-"""Request guards that run before any view: refuse what no view should have to read."""
+"""Request guards that run before any view: refuse what no view should have to read; and
+the headers every answer carries."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, Response, request
 
 from receiptq.errors import ReceiptqError
 
@@ -23,3 +24,9 @@ def register(app: Flask) -> None:
             raise HeadersTooLarge(
                 f"The request headers are {size} bytes; at most {MAX_HEADER_BYTES} are accepted."
             )
+
+    @app.after_request
+    def _nosniff(response: Response) -> Response:
+        # Every answer (JSON, problem+json, pages, CSV) is read as the type it declares.
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -12,6 +12,8 @@ Errors gunicorn answers itself, before the app sees the request (a request line 
 8 KiB: 414, too many or too long header fields: 431, a malformed request: 400), are
 problem+json like every other error: `write_problem` replaces gunicorn's HTML writer.
 
+Control socket: off (see `control_socket_disable` below).
+
 Metrics: the workers record into PROMETHEUS_MULTIPROC_DIR (`receiptq api` sets it; run
 without it, a fresh directory is made here, before prometheus-client is imported); the
 master wipes it at start and tells prometheus-client when a worker exits.
@@ -36,6 +38,11 @@ from receiptq import logs, metrics  # noqa: E402
 from receiptq.errors import PROBLEM_TYPE_BASE  # noqa: E402
 
 logconfig_dict = logs.dict_config()  # text mode keeps gunicorn's access log
+
+# gunicorn's control socket (gunicornc) would be $XDG_RUNTIME_DIR/gunicorn.ctl or
+# ~/.gunicorn/gunicorn.ctl: one path for every gunicorn of the user, so another API on the
+# host could be told to stop or resize this one. receiptq does not use it: off.
+control_socket_disable = True
 
 # Headers: gunicorn's own caps stay as its defaults for count (100 fields) and line length;
 # each field may be long, so that an oversized header reaches the app's guard and gets its

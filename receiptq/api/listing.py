@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,9 +46,9 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, job_id = json.loads(raw)
         at = dt.datetime.fromisoformat(created)
-        if at.tzinfo is None or not isinstance(job_id, str) or len(job_id) != 36:
+        if at.tzinfo is None or not isinstance(job_id, str):
             raise ValueError(cursor)
-        return at, job_id
+        return at, str(uuid.UUID(job_id))  # the query compares it with a uuid column
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidParameter(
             "cursor is not one this API gave out: start again without it."

@@ -29,7 +29,8 @@ def scrape() -> Response:
     queues = [queue.name for queue in celery.conf.task_queues or ()]
     ctx = current_app.extensions["receiptq"]
     registry = metrics.scrape_registry(metrics.QueueDepthCollector(ctx.redis, queues))
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: CONTENT_TYPE_LATEST has its charset already.
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 def _start() -> None:

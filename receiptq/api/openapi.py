@@ -36,7 +36,7 @@ REF = "#/components/schemas/{model}"
 PROBLEM_JSON = "application/problem+json"
 
 ERROR_DESCRIPTIONS = {
-    400: "Bad request (a malformed parameter or form).",
+    400: "Bad request (a malformed parameter or form, or a Host this API does not answer to).",
     401: "No API key, or a key that is not valid.",
     404: "No such job (another user's job is reported the same way).",
     409: "The job is not in a state that allows this.",
@@ -44,7 +44,7 @@ ERROR_DESCRIPTIONS = {
     413: "The upload is larger than RECEIPTQ_MAX_UPLOAD_MB.",
     415: "Not multipart/form-data, or not a JPEG, PNG, TIFF, WebP or PDF.",
     422: "The request is well-formed but cannot be used (see detail).",
-    429: "Over the rate limit; see Retry-After.",
+    429: "Over the rate limit, or too many failed key checks from this address; see Retry-After.",
     503: "Redis, PostgreSQL or the job queue is unavailable; retry shortly.",
 }
 
@@ -293,7 +293,9 @@ def _operation(
         if body.headers:
             entry["headers"] = {h: {"schema": {"type": "string"}} for h in body.headers}
         responses[str(code)] = entry
-    errors = set(op.errors) | ({401, 503} if not op.public else set())
+    # Any request: 400 for an untrusted Host. With a key: 401, 429 once an address has
+    # failed too many key checks, 503.
+    errors = set(op.errors) | {400} | ({401, 429, 503} if not op.public else set())
     for code in sorted(errors):
         problem = {PROBLEM_JSON: {"schema": refs[(models.Problem, "serialization")]}}
         if str(code) in responses:  # has a body of its own (readiness' 503); or a problem
@@ -408,7 +410,6 @@ DOCS_INIT = """window.addEventListener("load", function () {
 def _page(body: str, mimetype: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Security-Policy"] = DOCS_CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -429,6 +430,4 @@ def docs_init() -> Response:
 def docs_asset(name: str) -> Response:
     if name not in SWAGGER_FILES:
         raise NotFound()
-    response = send_from_directory(_swagger_dir(), name, max_age=24 * 3600)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_from_directory(_swagger_dir(), name, max_age=24 * 3600)

@@ -9,7 +9,7 @@ import time
 import psycopg
 import redis
 from flask import Flask, Response, json, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from receiptq.errors import (
     PROBLEM_TYPE_BASE,
@@ -59,7 +59,19 @@ def register(app: Flask) -> None:
         response = problem(exc.status, exc.title, exc.message, exc.code, **exc.extra)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="receiptq"'
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(exc: SecurityError) -> Response:
+        return problem(
+            400,
+            "Untrusted host",
+            "This API does not answer to that Host header; its operator lists the names it "
+            "answers to in RECEIPTQ_TRUSTED_HOSTS.",
+            "untrusted-host",
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

@@ -2,16 +2,23 @@
 
 The type is decided by the bytes, never by the file name. `inspect` is cheap enough for
 the API to run on every upload (headers only, plus a reduced-size JPEG decode that still
-reads the whole stream, so a truncated file is refused at once); `decode_pages` does the
-full work in the worker.
+reads the whole stream, so a truncated file is refused at once); `iter_pages` does the
+full work in the worker, one page at a time.
+
+Memory: a page costs about its pixels times the bytes the pipeline keeps per pixel,
+whatever the file's size (a blank 40-megapixel PNG is a few kB). So each page is held to
+`max_pixels` and the whole job, all pages summed, to `max_job_pixels`: `inspect` counts a
+PDF's pages from their page boxes, before anything is rendered, and refuses with a 422.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -31,6 +38,7 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     pages: int = 1
+    pixels: int = 0  # all pages together, as they will be decoded or rendered
 
 
 def sniff_media_type(head: bytes) -> str | None:
@@ -48,8 +56,11 @@ def sniff_media_type(head: bytes) -> str | None:
     return None
 
 
-def inspect(data: bytes, *, max_pixels: int, max_pdf_pages: int) -> MediaInfo:
-    """Check an upload by content; raise 415/422 errors with a message a user can act on."""
+def inspect(
+    data: bytes, *, max_pixels: int, max_pdf_pages: int, max_job_pixels: int | None = None
+) -> MediaInfo:
+    """Check an upload by content; raise 415/422 errors with a message a user can act on.
+    `max_job_pixels` (None: only the per-page limit) bounds the pixels of all pages."""
     if not data:
         raise Unprocessable("The file is empty: choose a receipt photo, scan or PDF.")
     media_type = sniff_media_type(data[:1024])
@@ -58,33 +69,55 @@ def inspect(data: bytes, *, max_pixels: int, max_pdf_pages: int) -> MediaInfo:
             "This file is not a supported receipt format: upload JPEG, PNG, TIFF, WebP or PDF."
         )
     if media_type == "application/pdf":
-        pages = _pdf_page_count(data)
-        if pages > max_pdf_pages:
+        sizes = _pdf_page_sizes(data)
+        if len(sizes) > max_pdf_pages:
             raise Unprocessable(
-                f"The PDF has {pages} pages; at most {max_pdf_pages} are accepted for one receipt."
+                f"The PDF has {len(sizes)} pages; at most {max_pdf_pages} are accepted for one"
+                " receipt."
             )
-        return MediaInfo(media_type, pages=pages)
+        pixels = sum(_pdf_render_size(w, h, max_pixels)[1] for w, h in sizes)
+        _check_job_pixels(pixels, max_job_pixels, len(sizes))
+        return MediaInfo(media_type, pages=len(sizes), pixels=pixels)
     width, height = _image_size(data)
     _check_pixels(width, height, max_pixels)
+    _check_job_pixels(width * height, max_job_pixels, 1)
     _check_decodes(data, media_type)
-    return MediaInfo(media_type, width, height)
+    return MediaInfo(media_type, width, height, pixels=width * height)
 
 
-def decode_pages(data: bytes, *, max_pixels: int, max_pdf_pages: int) -> list[np.ndarray]:
-    """Decode an upload to page images (BGR uint8 arrays, OpenCV's order), one per page."""
-    info = inspect(data, max_pixels=max_pixels, max_pdf_pages=max_pdf_pages)
+def iter_pages(data: bytes, info: MediaInfo, *, max_pixels: int) -> Iterator[np.ndarray]:
+    """The pages of an upload `inspect` accepted (as `info`), as BGR uint8 arrays
+    (OpenCV's order), decoded or rendered one at a time as they are asked for."""
     if info.media_type == "application/pdf":
-        return _render_pdf(data, max_pixels)
+        yield from _render_pdf(data, max_pixels)
+        return
     try:
         with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image)
-            return [_bgr(image)]
+            ImageOps.exif_transpose(image, in_place=True)
+            page = _bgr(image)
     except (OSError, ValueError, SyntaxError) as exc:
         raise Unprocessable(_UNREADABLE) from exc
+    yield page
+
+
+def decode_pages(
+    data: bytes, *, max_pixels: int, max_pdf_pages: int, max_job_pixels: int | None = None
+) -> list[np.ndarray]:
+    """Every page at once (BGR uint8 arrays), for callers that need them together."""
+    info = inspect(
+        data, max_pixels=max_pixels, max_pdf_pages=max_pdf_pages, max_job_pixels=max_job_pixels
+    )
+    return list(iter_pages(data, info, max_pixels=max_pixels))
 
 
 def _bgr(image: Image.Image) -> np.ndarray:
-    return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+    """BGR pixels, the same as PIL's RGB conversion reversed, with fewer full-size copies
+    alive at once: a gray image is widened by OpenCV, an RGB one is not copied by PIL."""
+    if image.mode in ("1", "L"):
+        gray = image if image.mode == "L" else image.convert("L")
+        return cv2.cvtColor(np.asarray(gray), cv2.COLOR_GRAY2BGR)
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    return cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
 
 
 _UNREADABLE = "The image could not be decoded: the file may be damaged or incomplete."
@@ -108,6 +141,15 @@ def _check_pixels(width: int, height: int, max_pixels: int) -> None:
         raise Unprocessable(
             f"The image is {width}x{height} ({megapixels:.0f} megapixels); at most "
             f"{max_pixels / 1e6:.0f} megapixels are accepted. Resize it and upload again."
+        )
+
+
+def _check_job_pixels(pixels: int, max_job_pixels: int | None, pages: int) -> None:
+    if max_job_pixels is not None and pixels > max_job_pixels:
+        of = f"The {pages} pages come" if pages > 1 else "The page comes"
+        raise Unprocessable(
+            f"{of} to {pixels / 1e6:.0f} megapixels; at most {max_job_pixels / 1e6:.0f} are"
+            " accepted for one receipt. Upload a smaller scan or fewer pages."
         )
 
 
@@ -136,31 +178,41 @@ def _open_pdf(data: bytes):
         raise Unprocessable("The PDF could not be read: the file may be damaged.") from exc
 
 
-def _pdf_page_count(data: bytes) -> int:
+def _pdf_page_sizes(data: bytes) -> list[tuple[float, float]]:
+    """Each page's width and height in points, from its page box: nothing is rendered."""
     pdf = _open_pdf(data)
     try:
-        pages = len(pdf)
+        sizes = [pdf.get_page_size(index) for index in range(len(pdf))]
     finally:
         pdf.close()
-    if pages == 0:
+    if not sizes:
         raise Unprocessable("The PDF has no pages.")
-    return pages
+    return sizes
 
 
-def _render_pdf(data: bytes, max_pixels: int) -> list[np.ndarray]:
+def _pdf_render_size(width_pt: float, height_pt: float, max_pixels: int) -> tuple[float, int]:
+    """The scale a page is rendered at (PDF_DPI, less if that would pass `max_pixels`) and
+    about how many pixels that makes."""
+    scale = PDF_DPI / 72
+    pixels = width_pt * height_pt * scale * scale
+    if pixels > max_pixels:
+        scale *= (max_pixels / pixels) ** 0.5
+    return scale, round(width_pt * scale) * round(height_pt * scale)
+
+
+def _render_pdf(data: bytes, max_pixels: int) -> Iterator[np.ndarray]:
     pdf = _open_pdf(data)
     try:
-        images = []
         for index in range(len(pdf)):
             page = pdf[index]
-            width_pt, height_pt = page.get_size()
-            scale = PDF_DPI / 72
-            pixels = width_pt * height_pt * scale * scale
-            if pixels > max_pixels:
-                scale *= (max_pixels / pixels) ** 0.5
-            bitmap = page.render(scale=scale)
-            images.append(_bgr(bitmap.to_pil()))
-            page.close()
-        return images
+            try:
+                scale, _ = _pdf_render_size(*page.get_size(), max_pixels)
+                bitmap = page.render(scale=scale)
+                # pdfium renders BGR; copied out of pdfium's buffer, which is freed at once
+                rendered = np.array(bitmap.to_numpy()[:, :, :3], copy=True)
+                bitmap.close()
+            finally:
+                page.close()
+            yield rendered
     finally:
         pdf.close()

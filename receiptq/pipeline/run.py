@@ -41,6 +41,7 @@ class ExtractOptions:
     max_pixels: int = 40_000_000
     max_pdf_pages: int = 5
     line_recognizer: bool = True
+    max_job_pixels: int = 40_000_000
 
 
 def extract(
@@ -57,10 +58,20 @@ def extract(
             on_stage(name, STAGES[name])
 
     stage("preprocess")
-    pages = media.decode_pages(
-        data, max_pixels=options.max_pixels, max_pdf_pages=options.max_pdf_pages
+    info = media.inspect(
+        data,
+        max_pixels=options.max_pixels,
+        max_pdf_pages=options.max_pdf_pages,
+        max_job_pixels=options.max_job_pixels,
     )
-    images = [preprocess(page) for page in pages]
+    # One decoded page alive at a time: each is kept only as its (smaller, gray)
+    # preprocessed image, except a single page, which a second reading may need.
+    images, first_page = [], None
+    for page in media.iter_pages(data, info, max_pixels=options.max_pixels):
+        images.append(preprocess(page))
+        if info.pages == 1:
+            first_page = page
+        del page
 
     stage("ocr")
     ocr = merge_pages(
@@ -72,8 +83,8 @@ def extract(
 
     stage("analysis")
     receipt = analyze(ocr)
-    if len(pages) == 1:  # a weak first reading of a photo or scan gets a second one
-        receipt = reread_if_weak(pages[0], images[0], receipt, ocr, langs=options.langs)
+    if first_page is not None:  # a weak first reading of a photo or scan gets a second one
+        receipt = reread_if_weak(first_page, images[0], receipt, ocr, langs=options.langs)
     if receipt.items:
         from receiptq.pipeline.categorize import categorize_items
 

@@ -35,6 +35,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_up(proc: subprocess.Popen, url: str, timeout: float = 60) -> None:
+    """Until `url` answers 200; fails if the process exits first (with its stderr, when
+    piped) or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else proc.args
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"{url} did not answer"
+        time.sleep(0.3)
+
+
 @pytest.fixture
 def fresh_database():
     name = f"receiptq_cli_{uuid.uuid4().hex[:8]}"
@@ -161,6 +176,28 @@ def test_pdf_receipt_through_real_http(live_api, ctx):
     assert job["result"]["total"] == "3.60"
 
 
+def test_api_leaves_no_gunicorn_control_socket_in_home(settings, tmp_path):
+    """gunicorn's control socket would default to ~/.gunicorn/gunicorn.ctl, shared by every
+    gunicorn of the user: `receiptq api` runs without one."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = settings_env(settings, HOME=str(home))
+    env.pop("XDG_RUNTIME_DIR", None)
+    port = free_port()
+    proc = subprocess.Popen(
+        [*RECEIPTQ, "api", "--port", str(port), "--workers", "1"], env=env, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_until_up(proc, f"http://127.0.0.1:{port}/health")
+        time.sleep(1)  # the arbiter starts its control server after the workers
+        assert list(home.rglob("*")) == []
+        assert list(tmp_path.glob("*.ctl")) == []
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 @pytest.mark.parametrize(
     ("request_kwargs", "status"),
     [
@@ -190,16 +227,7 @@ def test_flower_serves_our_workers_behind_basic_auth(settings, worker):
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.stderr.read().decode()
-            try:
-                if httpx.get(f"{url}/healthcheck", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "flower did not start"
-            time.sleep(0.3)
+        wait_until_up(proc, f"{url}/healthcheck")
         assert "s3cret-pw" not in Path(f"/proc/{proc.pid}/cmdline").read_text()
         assert httpx.get(f"{url}/api/workers", timeout=10).status_code == 401
         assert httpx.get(f"{url}/api/workers", auth=("ops", "wrong"), timeout=10).status_code == 401

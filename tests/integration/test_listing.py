@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import uuid
 
@@ -10,6 +11,8 @@ import pytest
 from factories import receipt_jpeg
 from openapi_check import assert_documented
 from waiting import wait_for
+
+from receiptq.api.listing import encode_cursor
 
 pytestmark = pytest.mark.integration
 
@@ -111,6 +114,15 @@ def test_bad_parameters_are_400_problems(client, app, carol, query):
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
     assert_documented(app, LIST, "get", response)
+
+
+@pytest.mark.parametrize("job_id", ["x" * 36, "not-a-uuid", "", "'; select 1; --" + "-" * 21])
+def test_a_forged_cursor_with_an_id_that_is_no_uuid_is_a_400_problem(client, app, carol, job_id):
+    cursor = encode_cursor(dt.datetime.now(dt.UTC), job_id)
+    response = client.get(LIST, headers=carol, query_string={"cursor": cursor})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    assert "cursor" in response.get_json()["detail"]
 
 
 def test_list_needs_a_key(client, app):

@@ -15,6 +15,7 @@ import httpx
 import pytest
 import redis
 from factories import receipt_jpeg
+from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
 from receiptq.metrics import QueueDepthCollector
@@ -48,6 +49,9 @@ def test_requests_are_labelled_by_route_template_not_path(client, alice):
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
+    # Prometheus' own content type, its charset once (not "...; charset=utf-8; charset=utf-8")
+    assert response.headers["Content-Type"] == CONTENT_TYPE_LATEST
+    assert response.headers["Content-Type"].count("charset") == 1
     text = response.get_data(as_text=True)
     name = "receiptq_http_request_duration_seconds_count"
     assert value(text, name, method="GET", route=STATUS_ROUTE, status="404") >= 1

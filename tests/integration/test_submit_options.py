@@ -10,6 +10,7 @@ import pytest
 from factories import receipt_jpeg
 from waiting import wait_for
 
+from receiptq.jobs import SubmitOptions
 from receiptq.store import idempotency
 from receiptq.store import receipts as receipt_store
 
@@ -64,10 +65,36 @@ def test_idempotency_key_replays_the_same_job(client, alice, worker):
     wait_for(client, alice, first.get_json()["job_id"])
 
 
+@pytest.mark.parametrize(
+    ("query", "form"),
+    [
+        ("?force=true", {}),
+        ("", {"delete_after_processing": "true"}),
+        ("", {"callback_url": "http://127.0.0.1:9/hook"}),
+    ],
+    ids=["force", "delete_after_processing", "callback_url"],
+)
+def test_idempotency_key_with_the_same_file_and_other_options_is_422(
+    client, alice, worker, query, form
+):
+    """Replaying the first job would silently drop the new option: refused like another file."""
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    data = receipt_jpeg()
+    first = post(client, {**alice, **key}, data)
+    assert first.status_code == 202
+    other = post(client, {**alice, **key}, data, query=query, **form)
+    assert other.status_code == 422, other.get_data(as_text=True)
+    assert other.mimetype == "application/problem+json"
+    assert "different options" in other.get_json()["detail"]
+    assert "Idempotent-Replayed" not in other.headers
+    wait_for(client, alice, first.get_json()["job_id"])
+
+
 def test_idempotency_key_in_flight_is_409(client, alice, ctx):
     key, data = str(uuid.uuid4()), receipt_jpeg()
     # What a first request leaves while it is still being accepted: a claim, no job yet.
-    claim = idempotency.claim(ctx.pool, user_id(ctx, alice), key, hashlib.sha256(data).digest())
+    fingerprint = SubmitOptions(idempotency_key=key).fingerprint(hashlib.sha256(data).digest())
+    claim = idempotency.claim(ctx.pool, user_id(ctx, alice), key, fingerprint)
     assert claim.owned
     response = post(client, {**alice, "Idempotency-Key": key}, data)
     assert response.status_code == 409

@@ -189,7 +189,9 @@ def test_bad_callback_url_is_a_422_problem(client, alice, url):
 @pytest.mark.parametrize(
     "url",
     ["http://127.0.0.1:9/x", "http://[::1]:9/x", "http://169.254.169.254/latest/meta-data/",
-     "http://10.0.0.1/x", "http://user:pass@93.184.216.34/x"],
+     "http://10.0.0.1/x", "http://user:pass@93.184.216.34/x",
+     # IPv6 forms of internal IPv4 addresses: translated, compatible, local-use NAT64
+     "http://[::ffff:0:a9fe:a9fe]/", "http://[::7f00:1]/", "http://[64:ff9b:1::a9fe:a9fe]/"],
 )  # fmt: skip
 def test_private_callback_url_is_a_422_problem_when_not_allowed(
     app, client, alice, settings, monkeypatch, url

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
+import pypdfium2 as pdfium
 import pytest
-from factories import receipt_jpeg
+from factories import blank_pdf, receipt_jpeg
 from PIL import Image
 
 from receiptq.errors import Unprocessable, UnsupportedMediaType
-from receiptq.pipeline import media
+from receiptq.pipeline import media, run
 
 LIMITS = {"max_pixels": 40_000_000, "max_pdf_pages": 5}
 
@@ -39,7 +41,9 @@ def test_images_are_recognised_by_content(fmt, expected):
 
 def test_pdf_pages_are_counted_and_rendered():
     data = pdf(2)
-    assert media.inspect(data, **LIMITS) == media.MediaInfo("application/pdf", pages=2)
+    info = media.inspect(data, **LIMITS)
+    assert (info.media_type, info.pages) == ("application/pdf", 2)
+    assert info.pixels == 2 * 556 * 833  # 200x300 pt at 200 DPI, twice
     pages = media.decode_pages(data, **LIMITS)
     assert len(pages) == 2
     # 200x300 pt rendered at 200 DPI
@@ -91,3 +95,94 @@ def test_exif_rotation_is_applied():
     image.save(out, format="JPEG", exif=exif)
     (page,) = media.decode_pages(out.getvalue(), **LIMITS)
     assert page.shape[:2] == (300, 100)
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[int]:
+    """Counts every PDF page rendered."""
+    calls: list[int] = []
+    real = pdfium.PdfPage.render
+
+    def counting(page, *args, **kwargs):
+        calls.append(1)
+        return real(page, *args, **kwargs)
+
+    monkeypatch.setattr(pdfium.PdfPage, "render", counting)
+    return calls
+
+
+def test_pdf_pages_adding_up_past_the_job_budget_are_refused_before_rendering(renders):
+    """5 pages of 14400 pt (PDF's largest) in 1 kB: 40 MP each once scaled to the page
+    limit, 200 MP in all. Refused from the page boxes, at submit, nothing rendered."""
+    data = blank_pdf(5, 14400)
+    assert len(data) < 2000
+    with pytest.raises(Unprocessable, match="5 pages come to 200 megapixels; at most 40"):
+        media.inspect(data, **LIMITS, max_job_pixels=40_000_000)
+    with pytest.raises(Unprocessable, match="200 megapixels"):
+        media.decode_pages(data, **LIMITS, max_job_pixels=40_000_000)
+    assert renders == []
+    info = media.inspect(blank_pdf(2, 1000), **LIMITS, max_job_pixels=40_000_000)
+    assert info.pages == 2 and 15_000_000 < info.pixels < 16_000_000  # 2 x 2778^2
+
+
+def test_the_job_budget_holds_for_an_image_too():
+    data = encode("PNG", size=(3000, 3000), mode="1")  # 9 MP: under the page limit
+    assert media.inspect(data, **LIMITS).pixels == 9_000_000
+    with pytest.raises(Unprocessable, match="9 megapixels; at most 8"):
+        media.inspect(data, **LIMITS, max_job_pixels=8_000_000)
+
+
+def test_pdf_pages_are_rendered_one_at_a_time_as_asked_for(renders):
+    data = pdf(3)
+    pages = media.iter_pages(data, media.inspect(data, **LIMITS), max_pixels=40_000_000)
+    assert renders == []
+    next(pages)
+    assert len(renders) == 1
+    assert len(list(pages)) == 2 and len(renders) == 3
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "1", "P", "RGBA", "CMYK", "LA", "I;16"])
+def test_decoded_pages_are_pils_rgb_reversed_in_every_mode(mode):
+    """The decoder's shortcuts (gray widened by OpenCV, no copy of RGB) give the very
+    pixels of PIL's RGB conversion in BGR order, the pipeline's input as before."""
+    rng = np.random.default_rng(7)
+    image = Image.fromarray(rng.integers(0, 256, (40, 30, 3), dtype=np.uint8), "RGB")
+    image = image.convert("L").convert("I;16") if mode == "I;16" else image.convert(mode)
+    out = io.BytesIO()
+    image.save(out, format="TIFF")
+    (page,) = media.decode_pages(out.getvalue(), **LIMITS)
+    expected = np.asarray(Image.open(out).convert("RGB"))[:, :, ::-1]
+    assert page.dtype == np.uint8 and page.flags.c_contiguous
+    assert np.array_equal(page, expected)
+
+
+def test_extract_preprocesses_each_page_before_the_next_is_decoded(monkeypatch):
+    """Only one decoded page is alive at a time: page i is preprocessed (and dropped)
+    before page i + 1 is rendered."""
+    events: list[str] = []
+    real_iter_pages = media.iter_pages
+
+    def spying_iter_pages(*args, **kwargs):
+        for index, page in enumerate(real_iter_pages(*args, **kwargs)):
+            events.append(f"decoded {index}")
+            yield page
+
+    def preprocess(page):
+        events.append(f"preprocessed {sum(e.startswith('pre') for e in events)}")
+        return np.full((20, 20), 255, np.uint8)
+
+    class Stop(Exception):
+        pass
+
+    def read_page(*args):
+        raise Stop
+
+    monkeypatch.setattr(run.media, "iter_pages", spying_iter_pages)
+    monkeypatch.setattr(run, "preprocess", preprocess)
+    monkeypatch.setattr(run, "read_page", read_page)
+    with pytest.raises(Stop):
+        run.extract(pdf(3))
+    assert events == [
+        "decoded 0", "preprocessed 0", "decoded 1", "preprocessed 1", "decoded 2",
+        "preprocessed 2",
+    ]  # fmt: skip

@@ -71,6 +71,16 @@ def dns(monkeypatch):
         "[::ffff:169.254.169.254]",
         "[64:ff9b::a9fe:a9fe]",  # NAT64 of 169.254.169.254
         "[2002:7f00:1::]",  # 6to4 of 127.0.0.1
+        "[::ffff:0:a9fe:a9fe]",  # IPv4-translated (RFC 2765) of 169.254.169.254
+        "[::ffff:0:10.0.0.1]",
+        "[::7f00:1]",  # IPv4-compatible of 127.0.0.1
+        "[::a9fe:a9fe]",
+        "[64:ff9b:1::a9fe:a9fe]",  # local-use NAT64 (RFC 8215): never public
+        "[64:ff9b:1::5db8:d822]",
+        "[64:ff9b::10.1.2.3]",  # NAT64 of a private address
+        "[2001:0:4136:e378:8000:63bf:3fff:fdd2]",  # Teredo
+        "[100::1]",  # discard-only
+        "[2001:db8::1]",  # documentation
     ],
 )
 def test_literal_non_public_ips_are_refused_without_dns(dns, host):
@@ -81,7 +91,13 @@ def test_literal_non_public_ips_are_refused_without_dns(dns, host):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://93.184.216.34/hook", "https://93.184.216.34:8443/h?x=1", "http://[2606:4700::1111]/"],
+    [
+        "http://93.184.216.34/hook",
+        "https://93.184.216.34:8443/h?x=1",
+        "http://[2606:4700::1111]/",
+        "http://[::ffff:93.184.216.34]/",  # IPv4-mapped of a public address
+        "http://[64:ff9b::5db8:d822]/",  # NAT64 of 93.184.216.34
+    ],
 )
 def test_public_literal_ips_pass_without_dns(dns, url):
     assert webhooks.check_callback_url(url) == url
@@ -104,6 +120,7 @@ def test_a_name_passes_when_every_address_is_public(dns):
         # One inside address is enough to refuse, whatever else the name has.
         ("mixed.example.com", ["93.184.216.34", "192.168.0.10"]),
         ("v6.example.com", ["fd12:3456::1"]),
+        ("translated.example.com", ["::ffff:0:a9fe:a9fe"]),
     ],
 )
 def test_a_name_with_any_non_public_address_is_refused(dns, name, addresses):

@@ -1,0 +1,42 @@
+"""How `receiptq flower` starts: never without a login unless told `--insecure`."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from receiptq import cli
+
+
+@pytest.fixture
+def started(monkeypatch) -> list[tuple[list[str], dict[str, str]]]:
+    """What `receiptq flower` would exec, instead of exec'ing it."""
+    calls: list[tuple[list[str], dict[str, str]]] = []
+    monkeypatch.setattr(cli, "_exec", lambda argv, env=None: calls.append((argv, env or {})))
+    monkeypatch.delenv("RECEIPTQ_FLOWER_BASIC_AUTH", raising=False)
+    return calls
+
+
+def test_flower_refuses_to_start_without_a_password(started):
+    result = CliRunner().invoke(cli.main, ["flower"])
+    assert result.exit_code == 2, result.output
+    assert "RECEIPTQ_FLOWER_BASIC_AUTH" in result.output and "--insecure" in result.output
+    assert started == []
+
+
+def test_flower_starts_without_a_password_only_when_told_insecure_and_warns(started):
+    result = CliRunner().invoke(cli.main, ["flower", "--insecure"])
+    assert result.exit_code == 0, result.output
+    assert "WARNING" in result.stderr and "no login" in result.stderr
+    ((argv, env),) = started
+    assert "flower" in argv and "FLOWER_BASIC_AUTH" not in env
+
+
+def test_flower_with_a_password_starts_quietly_and_keeps_it_out_of_argv(started, monkeypatch):
+    monkeypatch.setenv("RECEIPTQ_FLOWER_BASIC_AUTH", "ops:s3cret-pw")
+    result = CliRunner().invoke(cli.main, ["flower"])
+    assert result.exit_code == 0, result.output
+    assert "WARNING" not in result.output
+    ((argv, env),) = started
+    assert env == {"FLOWER_BASIC_AUTH": "ops:s3cret-pw"}
+    assert not any("s3cret" in arg for arg in argv)
