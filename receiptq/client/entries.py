@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from receiptq.client.http import TERMINAL, Submitted
+from receiptq.client.http import Submitted
+from receiptq.lifecycle import TERMINAL
 
 PENDING, NOT_SUBMITTED = "pending", "not submitted"
 UNFINISHED_OK = {"queued", "processing"}  # fine to leave when not waiting

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 
-from receiptq.lifecycle import TERMINAL
 
 PROCESS = "/api/v3/receipts/process"
 

@@ -111,7 +111,7 @@ class PollPolicy:
 
 class Gate:
     """Shared by the upload threads: after a 429 or 503 nobody uploads until it passes
-    (the rate limit is per key, not per thread). `wait` returns False once `stop` is set."""
+    (the rate limit is per user, not per thread). `wait` returns False once `stop` is set."""
 
     def __init__(self, stop: threading.Event, clock: Callable[[], float] = time.monotonic):
         self.stop = stop
