@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 
-
 PROCESS = "/api/v3/receipts/process"
 
 
