@@ -296,18 +296,14 @@ def status(job_id: str) -> None:
 def extract(files: tuple[Path, ...], jsonl: bool) -> None:
     """Run the stages in-process on FILES (no Redis, no PostgreSQL) and print receipts."""
     from receiptq.errors import ReceiptqError
-    from receiptq.pipeline.run import ExtractOptions
-    from receiptq.pipeline.run import extract as run_extract
+    from receiptq.pipeline.run import Pipeline
 
-    settings = _settings()
-    options = ExtractOptions(
-        settings.ocr_langs, settings.max_pixels, settings.max_pdf_pages, settings.line_recognizer
-    )
+    pipeline = Pipeline.from_settings(_settings())
     failed = 0
     for path in files:
         row: dict = {"file": str(path)}
         try:
-            row["receipt"] = run_extract(path.read_bytes(), options).model_dump(mode="json")
+            row["receipt"] = pipeline.extract(path.read_bytes()).model_dump(mode="json")
         except ReceiptqError as exc:
             row["receipt"] = None
             row["error"] = exc.message

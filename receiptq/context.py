@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import redis
 from psycopg_pool import ConnectionPool
 
 from receiptq.config import Settings
 from receiptq.store.db import create_pool, ensure_open
+
+if TYPE_CHECKING:
+    from receiptq.pipeline.run import Pipeline
 
 
 @dataclass
@@ -35,6 +39,14 @@ class Context:
             socket_connect_timeout=2,
             health_check_interval=30,
         )
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        """The extraction pipeline with this process' OCR engines (built on first use: the
+        API never loads them)."""
+        from receiptq.pipeline.run import Pipeline
+
+        return Pipeline.from_settings(self.settings)
 
     def close(self) -> None:
         if "_pool" in self.__dict__:

@@ -16,6 +16,10 @@ figure in that table can be re-measured.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
 import cv2
 import numpy as np
 
@@ -103,6 +107,30 @@ def preprocess(
             gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 15
         )
     return gray
+
+
+#: The first reading's rendering (the measured best first pass)...
+FIRST_PASS: Mapping[str, bool] = {"flatten": True, "thicken": False}
+#: ...and the second reading's: strokes thickened instead of the background flattened
+#: (faint thermal print that breaks up after flattening often survives thickening).
+SECOND_PASS: Mapping[str, bool] = {"flatten": False, "thicken": True}
+
+
+class PageRenderer(Protocol):
+    """Renders a page image for reading (`Preprocessor`, or a cache in front of it)."""
+
+    def page(self, image: np.ndarray, second: bool = False) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Preprocessor:
+    """The renderings of a page the pipeline reads: `preprocess` with the first or the
+    second reading's switches, each updated with ``options`` (``{"deskew": False}``)."""
+
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    def page(self, image: np.ndarray, second: bool = False) -> np.ndarray:
+        return preprocess(image, **{**(SECOND_PASS if second else FIRST_PASS), **self.options})
 
 
 #: A solid blob (punch hole, stain) is at least this many character heights across...

@@ -21,6 +21,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -39,6 +40,15 @@ class Reading:
     conf: float  # 0..1: mean probability of the characters read
     #: (word, mean probability of its characters), in order; words split at spaces
     words: tuple[tuple[str, float], ...] = ()
+
+
+class LineReader(Protocol):
+    """Reads crops of single printed rows (`LineRecognizer`, or a cache in front of it)."""
+
+    #: What a reading can contain.
+    alphabet: frozenset[str]
+
+    def read(self, crops: list[np.ndarray]) -> list[Reading]: ...
 
 
 def model_path() -> Path | None:
