@@ -45,11 +45,10 @@ NON_ITEMS: tuple[str, ...] = (
 )
 # fmt: on
 
-DEFAULT_K = 7  # 3-7 measured best; 1 loses ~4 points, 11 ~1-2 (docs/categorization.md)
-# Below this cosine similarity to the nearest catalog entry a line is "unknown". Measured with
-# benchmarks/categories.py: random letter strings score >= 0.25 about 1% of the time, while
-# ~88% of held-out products with two OCR edits score above it (98%+ of clean ones). Raising it
-# trades noisy-line coverage for fewer guesses; receipt boilerplate is handled by NON_ITEMS.
+DEFAULT_K = 7  # neighbours that vote (docs/categorization.md)
+# Below this cosine similarity to the nearest catalog entry a line is "unknown": random
+# letters rarely reach it, products misread by OCR mostly do (docs/categorization.md).
+# Receipt boilerplate is handled by NON_ITEMS.
 DEFAULT_THRESHOLD = 0.25
 
 

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-DIM = 2048  # power of two; 1024..4096 all within ~1 point held-out (docs/categorization.md)
+DIM = 2048  # a power of two (the size chosen: docs/categorization.md)
 NGRAM_MIN, NGRAM_MAX = 3, 5
 
 # Letters NFKD does not decompose: Polish "ł" and a few others met on receipts.

@@ -9,9 +9,9 @@ to the text, scale so the text reaches a good height, flatten the background
 (shadows, grey thermal paper), and clear punch holes and stains.
 
 The other switches (binarize, sharpen, thicken, stretch) measured worse as a first pass
-on the SROIE dev split (docs/extraction.md has the table); ``thicken`` is the second
-reading's rendering in `receiptq.pipeline.reread`. They stay as keywords so that every
-figure in that table can be re-measured.
+(docs/extraction.md has the table); ``thicken`` is the second reading's rendering
+(`SECOND_PASS`). They stay as keywords so that every figure in that table can be
+re-measured.
 """
 
 from __future__ import annotations
@@ -63,8 +63,7 @@ def preprocess(
             gray, (MAX_WORK_WIDTH, max(1, round(h * f))), interpolation=cv2.INTER_AREA
         )
     if paper and (corners := find_paper(gray)) is not None and is_slanted(corners):
-        # (deskewing still runs after it: it levels what the four corners left, and
-        # skipping it scored worse on the generated photos, 0.850 / 0.950)
+        # (deskewing still runs after it: it levels what the four corners left)
         gray = flatten_paper(gray, corners)
     ink = ink_mask(gray)
     if deskew:

@@ -1,12 +1,13 @@
-"""Read a receipt image, and read its header a second time when the first reading is weak.
+"""Reading a page, and the rules of a second reading of a weak header.
 
-Tesseract's errors on one rendering of a scan are partly independent of its errors on a
-slightly different rendering: faint thermal print that breaks up after background
-flattening often survives stroke thickening instead. So when the merchant name, address
-or date of the first reading has low confidence, the header band of the image is read
-again from a second preprocessing, and each of those fields is taken from whichever
-reading is more confident. On the SROIE dev split this pays for itself (see
-docs/extraction.md); receipts whose first reading is confident cost a single OCR pass.
+`read_page` is the pipeline's OCR of one preprocessed page. Tesseract's errors on one
+rendering of a scan are partly independent of its errors on a slightly different
+rendering: faint thermal print that breaks up after background flattening often survives
+stroke thickening instead. So when the merchant name, address or date of the first
+reading has low confidence, the header band is read again from a second rendering (the
+`second_*` steps of `receiptq.pipeline.run`), and each of those fields is taken from
+whichever reading is more confident (`merge_readings`). Why the thresholds are what they
+are: docs/extraction.md, "Why the constants are what they are".
 """
 
 from __future__ import annotations
@@ -25,19 +26,15 @@ from receiptq.pipeline.recognize import LineReader
 from receiptq.pipeline.refine import refine
 from receiptq.receipt import Receipt
 
-#: A second pass runs when any key field's confidence is below this (SROIE dev split,
-#: docs/extraction.md: 0.45-0.55 scored alike, 0.6 and up lost names to second readings
-#: a little more confident and wrong, "ALK HUAT" at 0.68 over "AIK HUAT" at 0.56; a gate
-#: keeping every field the first reading is this sure of scored one more address there
-#: and two fewer on the English synthetic set, so the merge still compares them all)...
+#: A second pass runs when any key field's confidence is below this (higher gates let
+#: slightly more confident wrong readings replace right ones)...
 SECOND_PASS_BELOW = 0.5
-#: ...and the preprocessed page is no larger than this: OCR time grows with pixels, and
-#: the largest pages would take the CPU per receipt past its budget (1.5 s).
+#: ...and the header band is no larger than this: OCR time grows with pixels, and the
+#: largest pages would take the CPU per receipt past its budget.
 SECOND_PASS_MAX_PIXELS = 2_500_000
 KEY_FIELDS = ("merchant.name", "merchant.address", "date", "total")
-#: What the second reading may replace. It reads only the header band (name, address and
-#: date live there; on the dev split a whole-page second reading improved those and made
-#: the total slightly worse), which costs about half a page of OCR.
+#: What the second reading may replace: it reads only the header band, where name,
+#: address and date live (a whole page cost twice as much and did not help the total).
 HEADER_FIELDS = ("merchant.name", "merchant.address", "date")
 
 #: Confidences this close are no reason to prefer a reading ("Darnansara" at 0.74 over
@@ -49,7 +46,6 @@ FULLER_CLOSE = 0.15
 
 #: A first reading with fewer words than this read almost nothing of a receipt: the page
 #: is read again binarized below its paper's gray (faint print, see binarize_below_paper).
-#: On the SROIE dev split one page in 126 reads so little (1 word; the next fewest is 46).
 NEARLY_EMPTY_WORDS = 20
 
 
