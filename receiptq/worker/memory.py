@@ -38,8 +38,9 @@ def release_memory() -> bool:
 
 
 def connect_celery_signals() -> None:
-    task_postrun.connect(_after_task, weak=False)
+    task_postrun.connect(after_task, weak=False)
 
 
-def _after_task(**_: object) -> None:
-    release_memory()
+def after_task(**_: object) -> bool:
+    """After each task: `release_memory` (what it returns is the signal's response)."""
+    return release_memory()
