@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 @dataclass
 class Context:
     settings: Settings = field(default_factory=Settings)
+    #: Extra keywords for the Redis client (a test's `connection_class` that counts).
+    redis_options: dict = field(default_factory=dict)
 
     @cached_property
     def _pool(self) -> ConnectionPool:
@@ -38,6 +40,7 @@ class Context:
             socket_timeout=5,
             socket_connect_timeout=2,
             health_check_interval=30,
+            **self.redis_options,
         )
 
     @cached_property
