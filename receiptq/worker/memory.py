@@ -2,9 +2,8 @@
 
 A receipt's images, OCR buffers and line-model tensors are freed when its job ends, but
 glibc keeps the freed pages in its heaps, so a pool process's RSS settles at its
-high-water mark. `malloc_trim(0)` after each task returns them: measured over 30 dev
-receipts in one process, RSS 250 MiB without it and 204 MiB with it (docs/performance.md).
-Elsewhere than glibc it does nothing.
+high-water mark. `malloc_trim(0)` after each task returns them (what that saves:
+docs/performance.md). Elsewhere than glibc it does nothing.
 """
 
 from __future__ import annotations
