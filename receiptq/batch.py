@@ -615,11 +615,9 @@ def run(
     quiet: bool = False,
     err: TextIO | None = None,
     progress: bool | None = None,
-    policy: RetryPolicy | None = None,
 ) -> int:
     """Everything `receiptq submit` does; returns the exit status. JSON lines go to
-    sys.stdout (unless quiet), messages and the summary to `err` (sys.stderr); ``policy``
-    is how refused requests are retried (`RetryPolicy()` by default)."""
+    sys.stdout (unless quiet), messages and the summary to `err` (sys.stderr)."""
     err = err or sys.stderr
     started = time.monotonic()
 
@@ -651,7 +649,7 @@ def run(
     if progress is None:
         progress = not quiet and err.isatty()
     bar = Progress(len(found.files), enabled=progress)
-    batch = Batch(client, options, sink, bar, policy)
+    batch = Batch(client, options, sink, bar)
     aborted: str | None = None
     try:
         with interrupts(batch.stop), bar:
