@@ -88,3 +88,15 @@ def test_the_first_steps_decode_an_upload_and_render_its_page():
     # a document given its page image has nothing to decode
     given = pipeline.run(Document.from_image(image))
     assert given.pages[0] is image and given.images[0].shape == doc.images[0].shape
+
+
+def test_engines_follow_the_settings_and_a_context_builds_its_pipeline_once():
+    from receiptq.config import Settings
+    from receiptq.context import Context
+
+    engines = Engines.from_settings(Settings(ocr_langs="eng", line_recognizer=False))
+    assert engines.ocr.langs == "eng" and engines.lines is None
+    pipeline = Pipeline.from_settings(Settings(max_pdf_pages=2))
+    assert pipeline.max_pdf_pages == 2
+    ctx = Context(Settings(line_recognizer=False))
+    assert ctx.pipeline is ctx.pipeline and ctx.pipeline.engines.lines is None
