@@ -175,14 +175,6 @@ def latency(cat: Categorizer, names: list[str]) -> tuple[float, float, float]:
     return statistics.median(times), times[int(0.99 * (len(times) - 1))], batch
 
 
-def _set_dim(dim: int) -> None:
-    embed_mod.DIM = dim
-    embed_mod._word_features.cache_clear()
-    import receiptq.pipeline.categorize as cat_mod
-
-    cat_mod.DIM = dim
-
-
 def report(rows: list[Row]) -> None:
     print(f"catalog: {len(rows)} rows, {len({normalize(r[0]) for r in rows})} distinct names")
     for label, splitter in (("by name", split_by_name), ("by head word", split_by_head)):
@@ -244,12 +236,10 @@ def ablation(rows: list[Row]) -> None:
     print("| dim | k | clean | noisy | junk |")
     print("| --- | --- | --- | --- | --- |")
     for dim in (1024, 2048, 4096):
-        _set_dim(dim)
         for k in (1, 3, 7, 11):
-            cat = Categorizer.from_rows(train, k=k)
+            cat = Categorizer.from_rows(train, k=k, dim=dim)
             a0, a2 = accuracy(cat, test, 0)["all"], accuracy(cat, test, 2)["all"]
             print(f"| {dim} | {k} | {a0:.3f} | {a2:.3f} | {junk_rejection(cat):.3f} |")
-    _set_dim(2048)
     print("\n| threshold | clean | noisy | noisy coverage | boilerplate | random |")
     print("| --- | --- | --- | --- | --- | --- |")
     for th in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):

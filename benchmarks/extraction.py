@@ -1,9 +1,11 @@
 """Extraction accuracy and CPU cost on a folder of receipt scans.
 
-Runs preprocess -> OCR -> analyze (and the second reading of weak results, see
-receiptq/pipeline/reread.py) in this process for every image, writes predictions in
+Runs the pipeline (`receiptq.pipeline.run.Pipeline`, the worker's) in this process on every
+image, up to the receipt's fields: the quality check (which would refuse a receipt instead
+of predicting it), the item categories and validation are left out. Writes predictions in
 the scorer's JSONL format, scores them with the shared scorer (loaded by path: it is not
-part of the project) and prints per-field accuracy and CPU seconds per receipt.
+part of the project) and prints per-field accuracy and CPU seconds per receipt, in all and
+per step.
 
     python benchmarks/extraction.py ../shared/datasets/sroie-dev --jsonl /tmp/pred.jsonl
 
@@ -22,7 +24,9 @@ import os
 import statistics
 import sys
 import tempfile
-from contextlib import ExitStack, redirect_stdout
+from collections import defaultdict
+from contextlib import redirect_stdout
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -30,18 +34,14 @@ import cv2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from readings_cache import cached_readings  # noqa: E402  (benchmarks/, beside this file)
-
-from receiptq.pipeline.ocr import default_engine  # noqa: E402
-from receiptq.pipeline.reread import FIRST_PASS, SECOND_PASS, read_receipt  # noqa: E402
+from receiptq.config import Settings  # noqa: E402
+from receiptq.pipeline.cache import ReadingsStore, cached_engines  # noqa: E402
+from receiptq.pipeline.document import Document  # noqa: E402
+from receiptq.pipeline.engines import Engines  # noqa: E402
+from receiptq.pipeline.preprocess import Preprocessor  # noqa: E402
+from receiptq.pipeline.run import SECOND_READING, Pipeline  # noqa: E402
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and its waited-for children (user + system)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
 
 
 def image_files(dataset: Path) -> list[Path]:
@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         help="store OCR and line-model readings in this folder and reuse them (analysis "
-        "work: seconds a run; CPU figures then are not the pipeline's, see readings_cache.py)",
+        "work: seconds a run; CPU figures then are not the pipeline's, see "
+        "receiptq/pipeline/cache.py)",
     )
     args = parser.parse_args(argv)
     if args.cache is not None:
@@ -107,48 +108,55 @@ def main(argv: list[str] | None = None) -> int:
             probe.unlink()
         except OSError as exc:
             parser.error(f"--cache {args.cache}: cannot write there ({exc.strerror})")
-    if args.no_deskew:  # both readings' preprocessing
-        FIRST_PASS["deskew"] = SECOND_PASS["deskew"] = False
 
     files = image_files(args.dataset)[: args.limit]
     if not files:
         raise SystemExit(f"no images in {args.dataset}")
     out_path = args.jsonl or Path(f"/tmp/receiptq-extraction-{os.getpid()}.jsonl")
-    engine = args.engine or default_engine()
+    settings = Settings(ocr_langs=args.ocr_langs, line_recognizer=not args.no_line_recognizer)
+    engines = Engines.from_settings(settings, backend=args.engine)
+    if args.no_deskew:  # both readings' preprocessing
+        engines = replace(engines, preprocessor=Preprocessor({"deskew": False}))
+    store = ReadingsStore(args.cache) if args.cache else None
+    if store is not None:
+        engines = cached_engines(engines, store)
+    skip = {"quality", "categorize", "validation"}
+    pipeline = Pipeline(engines, skip=skip | (set(SECOND_READING) if args.single_pass else set()))
     cpu: list[float] = []
-    with ExitStack() as stack, out_path.open("w", encoding="utf-8") as out:
-        cache = stack.enter_context(cached_readings(args.cache)) if args.cache else None
+    steps: dict[str, list[float]] = defaultdict(list)
+    with out_path.open("w", encoding="utf-8") as out:
         for path in files:
             image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
                 print(f"unreadable: {path}", file=sys.stderr)
                 continue
-            if cache is not None:
-                cache.open(path.stem)
-            t0 = cpu_seconds()
-            receipt = read_receipt(
-                image,
-                langs=args.ocr_langs,
-                engine=engine,
-                second_pass=not args.single_pass,
-                line_recognizer=not args.no_line_recognizer,
-            )
-            cpu.append(cpu_seconds() - t0)
+            if store is not None:
+                store.open(path.stem)
+            doc = pipeline.run(Document.from_image(image))
+            cpu.append(sum(t.cpu for t in doc.timings.values()))
+            for name, timing in doc.timings.items():
+                steps[name].append(timing.cpu)
             row = {
                 "file": str(path),
-                "receipt": receipt.model_dump(mode="json"),
+                "receipt": doc.receipt.model_dump(mode="json"),
                 "cpu_s": round(cpu[-1], 3),
             }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if store is not None:
+        store.save()
 
     n = len(cpu)
     p95 = sorted(cpu)[min(n - 1, round(0.95 * (n - 1)))]
-    print(f"images: {n}  engine: {engine}  predictions: {out_path}")
+    print(f"images: {n}  engine: {engines.ocr.name}  predictions: {out_path}")
     if args.cache:
         print(f"readings cached in {args.cache}: CPU below is not the pipeline's cost")
     print(
         f"CPU s/receipt (preprocess + OCR + analysis): mean {statistics.mean(cpu):.3f}  "
         f"p95 {p95:.3f}  max {max(cpu):.3f}"
+    )
+    print(
+        "CPU s/receipt by step: "
+        + ", ".join(f"{name} {sum(values) / n:.3f}" for name, values in steps.items())
     )
     key_dir = args.dataset / "key"
     if key_dir.is_dir():

@@ -29,19 +29,26 @@ import json, resource, sys, time
 from receiptq.config import Settings
 from receiptq.errors import ReceiptqError
 from receiptq.pipeline import media
-from receiptq.pipeline.run import ExtractOptions, extract
 
 data = open(sys.argv[1], "rb").read()
 s = Settings()
-limits = {k: getattr(s, k) for k in ExtractOptions.__dataclass_fields__ if k != "langs"}
+limits = {"max_pixels": s.max_pixels, "max_pdf_pages": s.max_pdf_pages}
+if hasattr(s, "max_job_pixels"):
+    limits["max_job_pixels"] = s.max_job_pixels
+try:
+    from receiptq.pipeline.run import Pipeline
+    run = Pipeline.from_settings(s).extract
+except ImportError:  # an older commit (--code): the function before the orchestrator
+    from receiptq.pipeline.run import ExtractOptions, extract
+    run = lambda d: extract(d, ExtractOptions(langs=s.ocr_langs, **limits))
 started = time.perf_counter()
 try:
-    media.inspect(data, **{k: v for k, v in limits.items() if k != "line_recognizer"})
+    media.inspect(data, **limits)
     api = "accepted"
 except ReceiptqError as exc:
     api = f"{exc.status}: {exc.message}"
 try:
-    extract(data, ExtractOptions(langs=s.ocr_langs, **limits))
+    run(data)
     worker = "completed"
 except ReceiptqError as exc:
     worker = f"{exc.status}: {exc.message}"

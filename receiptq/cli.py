@@ -301,20 +301,12 @@ def extract(files: tuple[Path, ...], jsonl: bool) -> None:
     One JSON row per file, in order; a file that fails gets its error on its row and the
     next file is read. Exit status 1 when any file failed."""
     from receiptq.extract_files import extract_files
-    from receiptq.pipeline.run import ExtractOptions
-    from receiptq.pipeline.run import extract as run_extract
+    from receiptq.pipeline.run import Pipeline
 
-    settings = _settings()
-    options = ExtractOptions(
-        langs=settings.ocr_langs,
-        max_pixels=settings.max_pixels,
-        max_pdf_pages=settings.max_pdf_pages,
-        line_recognizer=settings.line_recognizer,
-        max_job_pixels=settings.max_job_pixels,
-    )
+    pipeline = Pipeline.from_settings(_settings())
     code = extract_files(
         files,
-        lambda data: run_extract(data, options),
+        pipeline.extract,
         lambda row: click.echo(json.dumps(row, ensure_ascii=False, indent=None if jsonl else 2)),
     )
     sys.exit(code)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import redis
 from psycopg_pool import ConnectionPool
@@ -14,10 +15,15 @@ from psycopg_pool import ConnectionPool
 from receiptq.config import Settings
 from receiptq.store.db import create_pool, ensure_open
 
+if TYPE_CHECKING:
+    from receiptq.pipeline.run import Pipeline
+
 
 @dataclass
 class Context:
     settings: Settings = field(default_factory=Settings)
+    #: Extra keywords for the Redis client (a test's `connection_class` that counts).
+    redis_options: dict = field(default_factory=dict)
 
     @cached_property
     def _pool(self) -> ConnectionPool:
@@ -34,7 +40,16 @@ class Context:
             socket_timeout=5,
             socket_connect_timeout=2,
             health_check_interval=30,
+            **self.redis_options,
         )
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        """The extraction pipeline with this process' OCR engines (built on first use: the
+        API never loads them)."""
+        from receiptq.pipeline.run import Pipeline
+
+        return Pipeline.from_settings(self.settings)
 
     def close(self) -> None:
         if "_pool" in self.__dict__:

@@ -23,7 +23,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,13 @@ def job_finished(status: str) -> None:
 
 def ocr_confidence(value: float) -> None:
     OCR_CONFIDENCE.observe(min(1.0, max(0.0, float(value))))
+
+
+def pipeline_stages(seconds: Mapping[str, float]) -> None:
+    """The wall seconds of the pipeline's stages of one job, each summed over its steps
+    (`receiptq.pipeline.document.Document.stage_seconds`)."""
+    for stage, value in seconds.items():
+        STAGE_DURATION.labels(stage).observe(value)
 
 
 class StageTimer:

@@ -25,7 +25,7 @@ from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.errors import Cancelled, ReceiptqError
 from receiptq.lifecycle import JobStatus
-from receiptq.pipeline.run import ExtractOptions, extract
+from receiptq.pipeline.document import Document
 from receiptq.store import jobs as job_store
 from receiptq.store import jobstate, leases
 from receiptq.store import receipts as receipt_store
@@ -101,10 +101,11 @@ def _run(ctx: Context, job_id: str) -> str:
         return fail_job(ctx, job_id, "The uploaded file is no longer stored: upload it again.")
     data, _media_type = stored
 
-    timer = metrics.StageTimer()
+    timer = metrics.StageTimer()  # the task's own stages (save, cleanup)
 
     def on_stage(name: str, progress: int) -> None:
-        timer.start(name)  # the previous stage ended here
+        if name in ("save", "cleanup"):
+            timer.start(name)  # the previous one ended here
         logs.bind(stage=name)
         current = job_store.set_progress(ctx.pool, job_id, progress, name, STAGE_MESSAGES[name])
         if current is None or current["status"] != JobStatus.PROCESSING:
@@ -113,16 +114,14 @@ def _run(ctx: Context, job_id: str) -> str:
         log.info("stage %s", name, extra={"job_id": job_id, "stage": name})
 
     scratch = temp_root(ctx.settings) / f"receiptq-{job_id}"
+    doc = Document(data=data)
     try:
-        options = ExtractOptions(
-            langs=ctx.settings.ocr_langs,
-            max_pixels=ctx.settings.max_pixels,
-            max_pdf_pages=ctx.settings.max_pdf_pages,
-            line_recognizer=ctx.settings.line_recognizer,
-            max_job_pixels=ctx.settings.max_job_pixels,
-        )
-        with scratch_dir(scratch):
-            receipt = extract(data, options, on_stage=on_stage)
+        try:
+            with scratch_dir(scratch):
+                ctx.pipeline.run(doc, on_stage=on_stage)
+        finally:  # the steps that ran to their end, also when a later one failed the job
+            metrics.pipeline_stages({s: t.wall for s, t in doc.stage_seconds().items()})
+        receipt = doc.receipt
         on_stage("save", 90)
         if not receipt_store.save_receipt(ctx.pool, job_id, receipt):
             raise Cancelled

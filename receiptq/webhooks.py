@@ -40,6 +40,7 @@ from celery import Celery
 from celery import current_app as current_celery_app
 
 from receiptq import jobs
+from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.errors import Unprocessable
 from receiptq.lifecycle import JobStatus
@@ -62,6 +63,8 @@ __all__ = [
 ]
 Outcome = Literal["delivered", "gone", "retry", "failed", "dropped"]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: How host names are looked up: `socket.getaddrinfo`'s signature (tests pass their own).
+Resolve = Callable[..., list]
 # IPv6 forms whose low 32 bits are an IPv4 address the packet reaches: IPv4-mapped,
 # IPv4-translated (RFC 2765), IPv4-compatible (deprecated, ::a.b.c.d) and NAT64 (RFC 6052).
 _EMBEDS_IPV4_LOW32 = tuple(
@@ -114,22 +117,27 @@ def _literal_ip(host: str) -> IPAddress | None:
         return None
 
 
-def public_addresses(host: str, port: int) -> list[str]:
-    """The addresses `host` stands for, all public, or NotPublic (with the reason). A
-    literal IP is not looked up; a name goes through socket.getaddrinfo."""
+def public_addresses(
+    host: str,
+    port: int,
+    resolve: Resolve = socket.getaddrinfo,
+    public: Callable[[IPAddress], bool] = is_public,
+) -> list[str]:
+    """The addresses `host` stands for, all `public`, or NotPublic (with the reason). A
+    literal IP is not looked up; a name goes through `resolve`."""
     literal = _literal_ip(host)
     if literal is not None:
-        if not is_public(literal):
+        if not public(literal):
             raise NotPublic(f"{literal} is not a public address")
         return [str(literal)]
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = resolve(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise Unresolved(f"{host} does not resolve") from exc
     addresses: list[str] = []
     for *_, sockaddr in infos:
         ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if not is_public(ip):
+        if not public(ip):
             raise NotPublic(f"{host} resolves to {ip}, which is not a public address")
         if str(ip) not in addresses:
             addresses.append(str(ip))
@@ -138,11 +146,13 @@ def public_addresses(host: str, port: int) -> list[str]:
     return addresses
 
 
-def check_callback_url(value: str | None, *, allow_private: bool = False) -> str | None:
+def check_callback_url(
+    value: str | None, *, allow_private: bool = False, resolve: Resolve = socket.getaddrinfo
+) -> str | None:
     """The submitted callback URL, or None when the field is absent or empty. Only http and
     https, an absolute URL with a host and no user:password@, at most 2048 characters, and
     (unless `allow_private`, RECEIPTQ_WEBHOOK_ALLOW_PRIVATE) a host that is or resolves
-    only to public addresses; anything else is a 422."""
+    (`resolve`) only to public addresses; anything else is a 422."""
     if value is None or not value.strip():
         return None
     url = value.strip()
@@ -164,7 +174,7 @@ def check_callback_url(value: str | None, *, allow_private: bool = False) -> str
     if not allow_private:
         default_port = 443 if parts.scheme.lower() == "https" else 80
         try:
-            public_addresses(parts.hostname, parts.port or default_port)
+            public_addresses(parts.hostname, parts.port or default_port, resolve)
         except NotPublic as exc:
             raise Unprocessable(
                 f"callback_url must point at a public internet address: {exc}"
@@ -277,7 +287,12 @@ def notify_finished(ctx: Context, job_id: str, celery_app: Celery | None = None)
         log.exception("webhook not queued", extra={"job_id": job_id})
 
 
-def pinned_request(url: str, allow_private: bool) -> tuple[httpx.URL, dict[str, str], dict]:
+def pinned_request(
+    url: str,
+    allow_private: bool,
+    resolve: Resolve = socket.getaddrinfo,
+    public: Callable[[IPAddress], bool] = is_public,
+) -> tuple[httpx.URL, dict[str, str], dict]:
     """Where to send a delivery: (URL, extra headers, httpx request extensions).
 
     DNS rebinding: the name was public at submit, but may resolve elsewhere now. So the
@@ -291,7 +306,7 @@ def pinned_request(url: str, allow_private: bool) -> tuple[httpx.URL, dict[str, 
         return target, {}, {}
     host = target.raw_host.decode("ascii")  # IDNA-encoded already
     port = target.port or (443 if target.scheme == "https" else 80)
-    address = public_addresses(host, port)[0]
+    address = public_addresses(host, port, resolve, public)[0]
     if _literal_ip(host) is not None:
         return target, {}, {}
     extensions = {"sni_hostname": host} if target.scheme == "https" else {}
@@ -306,35 +321,61 @@ def deliver(ctx: Context, message_id: str, *, last_attempt: bool) -> Outcome:
         return "dropped"
     if delivery["state"] != "pending":  # a redelivered task: already settled
         return delivery["state"]
-    extra = {"job_id": delivery["job_id"], "webhook_id": message_id}
     status = jobs.job_view(ctx, delivery["job_id"])
     if status is None or status["status"] == JobStatus.DELETED:
         # Deleted since (a privacy request): nothing about it is sent any more.
         webhook_store.record(ctx.pool, message_id, "dropped", attempted=False, error="deleted")
         return "dropped"
-    secret = ctx.settings.webhook_secret
+    outcome, record = attempt(
+        ctx.settings,
+        message_id,
+        delivery["url"],
+        status,
+        last_attempt=last_attempt,
+        job_id=delivery["job_id"],
+    )
+    webhook_store.record(ctx.pool, message_id, **record)
+    return outcome
+
+
+def attempt(
+    settings: Settings,
+    message_id: str,
+    url: str,
+    status: Mapping,
+    *,
+    last_attempt: bool,
+    job_id: str | None = None,
+    resolve: Resolve = socket.getaddrinfo,
+    transport: httpx.BaseTransport | None = None,
+) -> tuple[Outcome, dict]:
+    """One attempt to POST a job's ``status`` to ``url``: the outcome, and what to record
+    of it (`receiptq.store.webhooks.record`'s arguments). ``resolve`` looks the host up,
+    ``transport`` sends (httpx's own by default)."""
+    extra = {"job_id": job_id, "webhook_id": message_id}
+    secret = settings.webhook_secret
     if not secret:
         log.error("webhook not sent: RECEIPTQ_WEBHOOK_SECRET is not set", extra=extra)
-        webhook_store.record(ctx.pool, message_id, "failed", attempted=False, error="no secret")
-        return "failed"
+        return "failed", {"state": "failed", "attempted": False, "error": "no secret"}
     body = json.dumps(status, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     headers = signed_headers(secret, message_id, body)
     code: int | None = None
     try:
         target, extra_headers, extensions = pinned_request(
-            delivery["url"], ctx.settings.webhook_allow_private
+            url, settings.webhook_allow_private, resolve
         )
     except Unresolved as exc:  # DNS down or the name gone: maybe temporary, try again
         error = f"Unresolved: {exc}"
     except NotPublic as exc:  # a name that now points inside (DNS rebinding): never sent
         reason = f"callback host is not public: {exc}"
         log.error("webhook not sent: %s", reason, extra=extra)
-        webhook_store.record(ctx.pool, message_id, "failed", attempted=False, error=reason)
-        return "failed"
+        return "failed", {"state": "failed", "attempted": False, "error": reason}
     else:
         try:
             with httpx.Client(
-                timeout=ctx.settings.webhook_timeout_seconds, follow_redirects=False
+                timeout=settings.webhook_timeout_seconds,
+                follow_redirects=False,
+                transport=transport,
             ) as client:
                 response = client.post(
                     target,
@@ -353,7 +394,6 @@ def deliver(ctx: Context, message_id: str, *, last_attempt: bool) -> Outcome:
     else:
         outcome = "failed" if last_attempt else "retry"
     state = "pending" if outcome == "retry" else outcome
-    webhook_store.record(ctx.pool, message_id, state, attempted=True, status=code, error=error)
     level = logging.INFO if outcome in ("delivered", "gone") else logging.WARNING
     log.log(level, "webhook %s (%s)", outcome, error or code, extra=extra)
-    return outcome
+    return outcome, {"state": state, "attempted": True, "status": code, "error": error}

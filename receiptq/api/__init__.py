@@ -18,7 +18,10 @@ from receiptq.worker.celery_app import create_celery
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+def create_app(
+    settings: Settings | None = None, context: Context | None = None, **overrides: Any
+) -> Flask:
+    """The API app; ``context`` is its clients (by default built from ``settings``)."""
     settings = settings or Settings(**overrides)
     app = Flask(__name__)
     app.config.update(
@@ -33,7 +36,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         TRUSTED_HOSTS=settings.trusted_host_names,
     )
     app.json.sort_keys = False
-    ctx = Context(settings)
+    ctx = context or Context(settings)
     app.extensions["receiptq"] = ctx
     app.extensions["receiptq.celery"] = create_celery(settings)
 

@@ -1,2 +1,4 @@
 """Pipeline stages as plain functions on plain data: media -> preprocess -> ocr -> quality
--> analysis -> validation. No services: the worker and `receiptq extract` share them."""
+-> analysis -> validation, and one orchestrator over them (`run.Pipeline`, a list of steps
+over one `document.Document`). No services: the worker, `receiptq extract`, the benchmarks
+and the tests all run the same pipeline."""

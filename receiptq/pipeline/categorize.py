@@ -45,11 +45,10 @@ NON_ITEMS: tuple[str, ...] = (
 )
 # fmt: on
 
-DEFAULT_K = 7  # 3-7 measured best; 1 loses ~4 points, 11 ~1-2 (docs/categorization.md)
-# Below this cosine similarity to the nearest catalog entry a line is "unknown". Measured with
-# benchmarks/categories.py: random letter strings score >= 0.25 about 1% of the time, while
-# ~88% of held-out products with two OCR edits score above it (98%+ of clean ones). Raising it
-# trades noisy-line coverage for fewer guesses; receipt boilerplate is handled by NON_ITEMS.
+DEFAULT_K = 7  # neighbours that vote (docs/categorization.md)
+# Below this cosine similarity to the nearest catalog entry a line is "unknown": random
+# letters rarely reach it, products misread by OCR mostly do (docs/categorization.md).
+# Receipt boilerplate is handled by NON_ITEMS.
 DEFAULT_THRESHOLD = 0.25
 
 
@@ -83,6 +82,7 @@ class Categorizer:
         *,
         k: int = DEFAULT_K,
         threshold: float = DEFAULT_THRESHOLD,
+        dim: int = DIM,
     ) -> None:
         votes: dict[str, Counter[str]] = defaultdict(Counter)
         for name, cat in zip(names, categories, strict=True):
@@ -106,8 +106,9 @@ class Categorizer:
         # One thread: workers scale by processes, a query of a few items gains nothing from
         # OpenMP, and FAISS's OpenMP pool deadlocked beside the OCR engine's in one process.
         faiss.omp_set_num_threads(1)
-        self.index = faiss.IndexFlatIP(DIM)
-        self.index.add(embed(self.keys))
+        self.dim = dim  # of the vectors (`embed`)
+        self.index = faiss.IndexFlatIP(dim)
+        self.index.add(embed(self.keys, dim))
 
     @classmethod
     def from_rows(
@@ -116,10 +117,12 @@ class Categorizer:
         *,
         k: int = DEFAULT_K,
         threshold: float = DEFAULT_THRESHOLD,
+        dim: int = DIM,
     ) -> Categorizer:
         """Build from (name, category, lang) rows as :func:`load_catalog` returns them."""
         rows = list(rows)
-        return cls([r[0] for r in rows], [r[1] for r in rows], k=k, threshold=threshold)
+        names, categories = [r[0] for r in rows], [r[1] for r in rows]
+        return cls(names, categories, k=k, threshold=threshold, dim=dim)
 
     @classmethod
     def default(cls) -> Categorizer:
@@ -145,13 +148,13 @@ class Categorizer:
         """
         if not descriptions:
             return []
-        sims, idx = self.index.search(embed(descriptions), self.k)
+        sims, idx = self.index.search(embed(descriptions, self.dim), self.k)
         return [self._vote(s, i) for s, i in zip(sims, idx, strict=True)]
 
     def neighbours(self, description: str) -> list[tuple[str, str | None, float]]:
         """The k nearest catalog entries (normalised name, category, similarity): for debugging
         a surprising category."""
-        sims, idx = self.index.search(embed([description]), self.k)
+        sims, idx = self.index.search(embed([description], self.dim), self.k)
         return [
             (self.keys[i], self.labels[i], float(s))
             for s, i in zip(sims[0], idx[0], strict=True)

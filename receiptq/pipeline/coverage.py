@@ -10,20 +10,20 @@ is read again on its own as a single line (psm 7); its words, read again by the 
 model where it can (`refine.reread_segment`), are added in page coordinates when they
 read as an amount row. Rows are rebuilt from word positions (`analysis.lines.build_lines`),
 so the added words take their places in the rows. `reread.read_page` runs this on Polish
-receipts only (docs/extraction.md: on SROIE it changed nothing and cost 0.06-0.09 s).
+receipts only (on English ones it found nothing worth its cost: docs/extraction.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
 
 import numpy as np
 
 from receiptq.pipeline.analysis.amounts import find_amounts
-from receiptq.pipeline.ocr import OcrResult, Word, run_ocr
+from receiptq.pipeline.ocr import OcrEngine, OcrResult, Word
 from receiptq.pipeline.preprocess import ink_mask, line_pieces
+from receiptq.pipeline.recognize import LineReader
 from receiptq.pipeline.refine import reread_segment
 
 #: A piece at least this many character heights wide is worth reading (a lone mark is not).
@@ -119,14 +119,11 @@ def _worth_adding(row: list[Word]) -> bool:
 
 
 def read_uncovered(
-    page: np.ndarray,
-    ocr: OcrResult,
-    langs: str = "eng+pol",
-    engine: str | None = None,
-    run: Callable[..., OcrResult] = run_ocr,
+    page: np.ndarray, ocr: OcrResult, engine: OcrEngine, lines: LineReader | None
 ) -> OcrResult:
-    """``ocr`` with the words of every uncovered piece of ``page`` added (`run` reads a
-    crop; the caller may pass its own). ``ocr`` itself when nothing was left out."""
+    """``ocr`` with the words of every uncovered piece of ``page`` added: each read by
+    ``engine`` as one line, then by the line model ``lines`` where there is one. ``ocr``
+    itself when nothing was left out."""
     pieces = uncovered_pieces(page, ocr)
     if not pieces:
         return ocr
@@ -141,12 +138,12 @@ def read_uncovered(
             dataclasses.replace(
                 word, left=word.left + x0, top=word.top + y0, block=block + i, par=0, line=0
             )
-            for word in run(crop, langs=langs, psm=7, engine=engine).words
+            for word in engine.read(crop, psm=7).words
             if word.text.strip()
         ]
         # small crops read alone trip Tesseract more than whole pages: the line model
         # reads the row again, word by word where the two align (refine.merge_segment)
-        row = _split_glued(reread_segment(page, row))
+        row = _split_glued(reread_segment(page, row, lines))
         if not _worth_adding(row):
             continue
         words.extend(row)

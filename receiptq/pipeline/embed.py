@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-DIM = 2048  # power of two; 1024..4096 all within ~1 point held-out (docs/categorization.md)
+DIM = 2048  # a power of two (the size chosen: docs/categorization.md)
 NGRAM_MIN, NGRAM_MAX = 3, 5
 
 # Letters NFKD does not decompose: Polish "ł" and a few others met on receipts.
@@ -71,8 +71,9 @@ def normalize(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _word_features(word: str) -> tuple[tuple[int, float], ...]:
-    """Signed hashed features of one word: its padded 3-5-grams and the word itself.
+def _word_features(word: str, dim: int = DIM) -> tuple[tuple[int, float], ...]:
+    """Signed hashed features of one word (indices below ``dim``, a power of two): its
+    padded 3-5-grams and the word itself.
 
     Each word's features are scaled to unit length so that a long modifier
     ("TRUSKAWKOWY") does not outweigh the short head noun it describes ("JOGURT").
@@ -87,17 +88,18 @@ def _word_features(word: str) -> tuple[tuple[int, float], ...]:
     acc: dict[int, float] = {}
     for g in grams:
         h = zlib.crc32(g.encode())
-        idx = h & (DIM - 1)
+        idx = h & (dim - 1)
         acc[idx] = acc.get(idx, 0.0) + (1.0 if h >> 31 else -1.0)
     norm = float(np.sqrt(sum(v * v for v in acc.values()))) or 1.0
     return tuple((i, v / norm) for i, v in acc.items())
 
 
-def embed_one(text: str) -> np.ndarray:
-    """Vector of one description (DIM float32, unit length, or all zeros if nothing left)."""
-    vec = np.zeros(DIM, dtype=np.float32)
+def embed_one(text: str, dim: int = DIM) -> np.ndarray:
+    """Vector of one description (``dim`` float32, unit length, or all zeros if nothing
+    left)."""
+    vec = np.zeros(dim, dtype=np.float32)
     for word in normalize(text).split():
-        for idx, val in _word_features(word):
+        for idx, val in _word_features(word, dim):
             vec[idx] += val
     n = float(np.linalg.norm(vec))
     if n > 0:
@@ -105,13 +107,13 @@ def embed_one(text: str) -> np.ndarray:
     return vec
 
 
-def embed(texts: list[str]) -> np.ndarray:
-    """Vectors of many descriptions as an (n, DIM) float32 array, rows L2-normalised.
+def embed(texts: list[str], dim: int = DIM) -> np.ndarray:
+    """Vectors of many descriptions as an (n, ``dim``) float32 array, rows L2-normalised.
 
     Inner products between rows are cosine similarities in [-1, 1]; a row of zeros means
     the text had no words left after normalisation ("*****", "12.30").
     """
-    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    out = np.zeros((len(texts), dim), dtype=np.float32)
     for i, t in enumerate(texts):
-        out[i] = embed_one(t)
+        out[i] = embed_one(t, dim)
     return out

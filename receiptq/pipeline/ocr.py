@@ -3,7 +3,9 @@
 Tesseract runs with one thread (OMP_THREAD_LIMIT=1): workers scale by process count, and
 OpenMP threads inside each process would only fight them for the same cores.
 
-Two engines sit behind `run_ocr`:
+`TesseractEngine` is what the pipeline is given (built once from Settings, see
+`receiptq.pipeline.engines`); anything with its `read` method can stand in for it (the
+readings cache of `receiptq.pipeline.cache` does). Two backends sit behind it (`run_ocr`):
 - ``tesserocr``: libtesseract loaded once per process and thread and kept between calls
   (model loading is a large part of a short receipt's OCR time);
 - ``pytesseract``: one ``tesseract`` process per call, the portable fallback used when
@@ -17,6 +19,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -85,6 +88,38 @@ def default_engine() -> str:
     return "tesserocr" if tessdata_dir() else "pytesseract"
 
 
+class OcrEngine(Protocol):
+    """Reads a page or a crop: words with boxes and confidences."""
+
+    name: str
+
+    def read(self, image: np.ndarray, psm: int = 4) -> OcrResult: ...
+
+
+@dataclass(frozen=True)
+class TesseractEngine:
+    """Tesseract in ``langs`` through ``backend`` (``"tesserocr"``, ``"pytesseract"``, or
+    None for the best one available)."""
+
+    langs: str = "eng+pol"
+    backend: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.backend is None:
+            object.__setattr__(self, "backend", default_engine())
+        if self.backend not in ("tesserocr", "pytesseract"):
+            raise ValueError(f"unknown OCR engine {self.backend!r}")
+
+    @property
+    def name(self) -> str:
+        return f"{self.backend}:{self.langs}"
+
+    def read(self, image: np.ndarray, psm: int = 4) -> OcrResult:
+        """`run_ocr` with this engine's languages and backend (``psm``: page segmentation
+        mode, 4 a page, 7 a single line)."""
+        return run_ocr(image, langs=self.langs, psm=psm, engine=self.backend)
+
+
 def run_ocr(
     image: np.ndarray,
     langs: str = "eng+pol",
@@ -149,13 +184,16 @@ def _pytesseract_tsv(image: np.ndarray, langs: str, psm: int, variables: dict[st
 _local = threading.local()
 
 
-def _tesserocr_api(langs: str, variables: dict[str, str]):
+def _tesserocr_api(langs: str, variables: dict[str, str], pid: int | None = None):
+    """This thread's engine for ``langs`` and ``variables``, built anew in a process
+    other than the one that built the cached ones (``pid``: this process' id)."""
     import tesserocr
 
+    pid = os.getpid() if pid is None else pid
     cache = getattr(_local, "apis", None)
-    if cache is None or getattr(_local, "pid", None) != os.getpid():
+    if cache is None or getattr(_local, "pid", None) != pid:
         cache = _local.apis = {}
-        _local.pid = os.getpid()
+        _local.pid = pid
     key = (langs, tuple(sorted(variables.items())))
     api = cache.get(key)
     if api is None:

@@ -6,8 +6,7 @@ the table's texture at the page's edges reads as stray letters, and a page turne
 than a few degrees or seen in perspective has no single angle that levels all its rows.
 So where a photo shows light paper against a clearly darker surround on most of its
 border, the paper's outline is found, reduced to four corners and warped to an upright
-rectangle. Scans, where the paper fills (most of) the frame, are left as they are: on the
-SROIE dev split no page is changed.
+rectangle. Scans, where the paper fills (most of) the frame, are left as they are.
 """
 
 from __future__ import annotations
@@ -22,9 +21,8 @@ MAX_BORDER_PAPER = 0.5
 #: The paper must be at least this much lighter than its surround (gray levels, 0-255).
 MIN_CONTRAST = 40.0
 #: ...and cover at least this share of the photo, and at most this one: a scan shows a
-#: thin border around the paper (0.84-1.0 of the frame on the SROIE dev split, where the
-#: other steps already do well), a photo a table around it (0.62-0.76 in the generated
-#: photos). A receipt filling the frame is left to deskewing and cropping.
+#: thin border around the paper, a photo a table around it. A receipt filling the frame
+#: is left to deskewing and cropping.
 MIN_AREA = 0.15
 MAX_AREA = 0.8
 #: A page is warped upright only when turned more than this (degrees)...
@@ -78,8 +76,7 @@ def paper_corners(contour: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | N
     corners = cv2.approxPolyDP(outline, 0.02 * cv2.arcLength(outline, True), True)
     corners = np.asarray(corners, np.float32).reshape(-1, 2)
     if len(corners) != 4:  # no four corners of its own: the rectangle along its edges
-        # (a corner the frame cut off stays where the frame cut it: measured better on
-        # the generated photos than that rectangle, 0.950 / 0.967 against 0.900 / 0.983)
+        # (a corner the frame cut off stays where the frame cut it)
         corners = cv2.boxPoints(cv2.minAreaRect(outline))
     corners = _ordered(corners)
     if not is_quadrilateral(corners):

@@ -9,12 +9,16 @@ to the text, scale so the text reaches a good height, flatten the background
 (shadows, grey thermal paper), and clear punch holes and stains.
 
 The other switches (binarize, sharpen, thicken, stretch) measured worse as a first pass
-on the SROIE dev split (docs/extraction.md has the table); ``thicken`` is the second
-reading's rendering in `receiptq.pipeline.reread`. They stay as keywords so that every
-figure in that table can be re-measured.
+(docs/extraction.md has the table); ``thicken`` is the second reading's rendering
+(`SECOND_PASS`). They stay as keywords so that every figure in that table can be
+re-measured.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -59,8 +63,7 @@ def preprocess(
             gray, (MAX_WORK_WIDTH, max(1, round(h * f))), interpolation=cv2.INTER_AREA
         )
     if paper and (corners := find_paper(gray)) is not None and is_slanted(corners):
-        # (deskewing still runs after it: it levels what the four corners left, and
-        # skipping it scored worse on the generated photos, 0.850 / 0.950)
+        # (deskewing still runs after it: it levels what the four corners left)
         gray = flatten_paper(gray, corners)
     ink = ink_mask(gray)
     if deskew:
@@ -103,6 +106,30 @@ def preprocess(
             gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 15
         )
     return gray
+
+
+#: The first reading's rendering (the measured best first pass)...
+FIRST_PASS: Mapping[str, bool] = {"flatten": True, "thicken": False}
+#: ...and the second reading's: strokes thickened instead of the background flattened
+#: (faint thermal print that breaks up after flattening often survives thickening).
+SECOND_PASS: Mapping[str, bool] = {"flatten": False, "thicken": True}
+
+
+class PageRenderer(Protocol):
+    """Renders a page image for reading (`Preprocessor`, or a cache in front of it)."""
+
+    def page(self, image: np.ndarray, second: bool = False) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Preprocessor:
+    """The renderings of a page the pipeline reads: `preprocess` with the first or the
+    second reading's switches, each updated with ``options`` (``{"deskew": False}``)."""
+
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    def page(self, image: np.ndarray, second: bool = False) -> np.ndarray:
+        return preprocess(image, **{**(SECOND_PASS if second else FIRST_PASS), **self.options})
 
 
 #: A solid blob (punch hole, stain) is at least this many character heights across...

@@ -3,8 +3,8 @@
 Tesseract finds the rows and words of a receipt well, but on faded thermal print and
 dot-matrix fonts it misreads letters (TEO -> TED, AEON -> KEON) far more often than a
 modern line recognizer. PP-OCRv4's mobile recognition model (a CRNN trained by PaddleOCR,
-Apache-2.0) reads a cropped row in 20-100 ms of one core; `receiptq.pipeline.refine` uses
-it to re-read only the rows the fields come from.
+Apache-2.0) reads a cropped row in tens of milliseconds of one core;
+`receiptq.pipeline.refine` uses it to re-read only the rows the fields come from.
 
 The model file ships inside the `rapidocr_onnxruntime` wheel, so nothing is downloaded;
 we load it with ONNX Runtime ourselves (one thread, a session per process) and decode its
@@ -21,6 +21,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -39,6 +40,15 @@ class Reading:
     conf: float  # 0..1: mean probability of the characters read
     #: (word, mean probability of its characters), in order; words split at spaces
     words: tuple[tuple[str, float], ...] = ()
+
+
+class LineReader(Protocol):
+    """Reads crops of single printed rows (`LineRecognizer`, or a cache in front of it)."""
+
+    #: What a reading can contain.
+    alphabet: frozenset[str]
+
+    def read(self, crops: list[np.ndarray]) -> list[Reading]: ...
 
 
 def model_path() -> Path | None:
@@ -64,9 +74,9 @@ class LineRecognizer:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        # The memory arena keeps the buffers of the widest crop it has read (25 MB more
-        # after a receipt's crops); the last crop of each call gives back what is unused,
-        # so a worker process stays small between jobs (+1.5 % time, docs/performance.md).
+        # The memory arena keeps the buffers of the widest crop it has read; the last crop
+        # of each call gives back what is unused, so a worker process stays small between
+        # jobs (its cost: docs/performance.md).
         self._shrink = ort.RunOptions()
         self._shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._input = self._session.get_inputs()[0].name

@@ -2,7 +2,7 @@
 
 Tesseract's layout (rows, words, column gaps) is kept; only the text of chosen column
 segments is replaced by what `receiptq.pipeline.recognize` reads in the same box. Reading
-every row twice would cost about a second of CPU a receipt, so only these are re-read:
+every row twice would cost too much CPU, so only these are re-read:
 
 - the first rows of the header (merchant name and address live there);
 - segments that look like a date (or what OCR left of one), and rows labelled "Date";
@@ -11,8 +11,7 @@ every row twice would cost about a second of CPU a receipt, so only these are re
 
 Polish receipts are left to Tesseract's Polish model: the line recognizer's alphabet has
 no Polish letters (nor £ or €: a segment where Tesseract read one keeps its reading).
-Measured on the SROIE dev split (docs/extraction.md): mean field accuracy 0.70 -> 0.77,
-for about 0.5 s more CPU a receipt.
+What it gains and costs: docs/extraction.md.
 """
 
 from __future__ import annotations
@@ -25,12 +24,12 @@ from collections.abc import Container
 
 import numpy as np
 
-from receiptq.pipeline.analysis.language import detect_language
+from receiptq.pipeline.analysis.layout import Layout, page_layout
 from receiptq.pipeline.analysis.lines import Line, build_lines
 from receiptq.pipeline.analysis.merchant import header_lines
 from receiptq.pipeline.lexicon import all_known, lexicon
 from receiptq.pipeline.ocr import OcrResult, Word
-from receiptq.pipeline.recognize import Reading, recognizer
+from receiptq.pipeline.recognize import LineReader, Reading
 
 #: Header rows re-read whole.
 HEAD_ROWS = 6
@@ -71,13 +70,14 @@ _DIGIT_SEPARATOR = re.compile(r"(?<=\d)[./:,-](?=\d)")
 _DATE_LABEL = re.compile(r"(?i)\b(?:date|dated|tarikh|tgl)\b")
 
 
-def chosen_segments(lines: list[Line]) -> list[list[Word]]:
-    """The column segments worth a second reading, top to bottom.
+def chosen_segments(lines: list[Line], head: list[Line] | None = None) -> list[list[Word]]:
+    """The column segments worth a second reading, top to bottom (``head``: the rows'
+    `header_lines`, when known).
 
     Rows above the header's end count whether or not the header kept them: a row that
     Tesseract garbled into "noise" is just the row worth reading again.
     """
-    head = header_lines(lines)
+    head = header_lines(lines) if head is None else head
     head_end = head[-1].index if head else -1
     in_head = {line.index for line in head}
     chosen: list[list[Word]] = []
@@ -95,17 +95,20 @@ def chosen_segments(lines: list[Line]) -> list[list[Word]]:
     return chosen
 
 
-def refine(page: np.ndarray, ocr: OcrResult) -> OcrResult:
-    """`ocr` with the chosen segments read again by the line recognizer and merged
-    (`merge_segment`); `ocr` itself when there is no recognizer or the receipt is Polish.
-    `page` is the image `ocr` was read from (same coordinates)."""
-    engine = recognizer()
+def refine(
+    page: np.ndarray, ocr: OcrResult, engine: LineReader | None, layout: Layout | None = None
+) -> OcrResult:
+    """`ocr` with the chosen segments read again by the line recognizer ``engine`` and
+    merged (`merge_segment`); `ocr` itself when there is no recognizer or the receipt is
+    Polish. `page` is the image `ocr` was read from (same coordinates); ``layout`` is
+    `ocr`'s rows as read (`page_layout` without restoring), when the caller has it."""
     if engine is None or not ocr.words:
         return ocr
-    lines = build_lines(ocr)
-    if detect_language(" ".join(line.text for line in lines)) == "pl":
+    layout = layout or page_layout(build_lines(ocr), restore=False)
+    if layout.language == "pl":
         return ocr
-    segments = chosen_segments(lines)
+    lines = layout.lines
+    segments = chosen_segments(lines, layout.header)
     if not segments:
         return ocr
     segments = [seg for seg in segments if readable(_text(seg), engine.alphabet)]
@@ -132,11 +135,10 @@ def refine(page: np.ndarray, ocr: OcrResult) -> OcrResult:
     )
 
 
-def reread_segment(page: np.ndarray, seg: list[Word]) -> list[Word]:
-    """One segment of ``page`` read again by the line model and merged (`merge_segment`),
-    whatever the receipt's language; ``seg`` itself without a recognizer or where
-    Tesseract read a sign the model cannot write (`readable`)."""
-    engine = recognizer()
+def reread_segment(page: np.ndarray, seg: list[Word], engine: LineReader | None) -> list[Word]:
+    """One segment of ``page`` read again by the line model ``engine`` and merged
+    (`merge_segment`), whatever the receipt's language; ``seg`` itself without a
+    recognizer or where Tesseract read a sign the model cannot write (`readable`)."""
     if engine is None or not seg or not readable(_text(seg), engine.alphabet):
         return seg
     return merge_segment(seg, engine.read([_crop(page, seg)])[0], lexicon())

@@ -1,12 +1,13 @@
-"""Read a receipt image, and read its header a second time when the first reading is weak.
+"""Reading a page, and the rules of a second reading of a weak header.
 
-Tesseract's errors on one rendering of a scan are partly independent of its errors on a
-slightly different rendering: faint thermal print that breaks up after background
-flattening often survives stroke thickening instead. So when the merchant name, address
-or date of the first reading has low confidence, the header band of the image is read
-again from a second preprocessing, and each of those fields is taken from whichever
-reading is more confident. On the SROIE dev split this pays for itself (see
-docs/extraction.md); receipts whose first reading is confident cost a single OCR pass.
+`read_page` is the pipeline's OCR of one preprocessed page. Tesseract's errors on one
+rendering of a scan are partly independent of its errors on a slightly different
+rendering: faint thermal print that breaks up after background flattening often survives
+stroke thickening instead. So when the merchant name, address or date of the first
+reading has low confidence, the header band is read again from a second rendering (the
+`second_*` steps of `receiptq.pipeline.run`), and each of those fields is taken from
+whichever reading is more confident (`merge_readings`). Why the thresholds are what they
+are: docs/extraction.md, "Why the constants are what they are".
 """
 
 from __future__ import annotations
@@ -15,30 +16,25 @@ from collections.abc import Container
 
 import numpy as np
 
-from receiptq.pipeline.analysis import analyze
-from receiptq.pipeline.analysis.language import detect_language
+from receiptq.pipeline.analysis.layout import Layout, page_layout
 from receiptq.pipeline.analysis.lines import build_lines
-from receiptq.pipeline.analysis.merchant import header_lines
 from receiptq.pipeline.coverage import read_uncovered
-from receiptq.pipeline.lexicon import lexicon, unknown_count
-from receiptq.pipeline.ocr import OcrResult, run_ocr
-from receiptq.pipeline.preprocess import binarize_below_paper, preprocess
+from receiptq.pipeline.lexicon import unknown_count
+from receiptq.pipeline.ocr import OcrEngine, OcrResult
+from receiptq.pipeline.preprocess import binarize_below_paper
+from receiptq.pipeline.recognize import LineReader
 from receiptq.pipeline.refine import refine
 from receiptq.receipt import Receipt
 
-#: A second pass runs when any key field's confidence is below this (SROIE dev split,
-#: docs/extraction.md: 0.45-0.55 scored alike, 0.6 and up lost names to second readings
-#: a little more confident and wrong, "ALK HUAT" at 0.68 over "AIK HUAT" at 0.56; a gate
-#: keeping every field the first reading is this sure of scored one more address there
-#: and two fewer on the English synthetic set, so the merge still compares them all)...
+#: A second pass runs when any key field's confidence is below this (higher gates let
+#: slightly more confident wrong readings replace right ones)...
 SECOND_PASS_BELOW = 0.5
-#: ...and the preprocessed page is no larger than this: OCR time grows with pixels, and
-#: the largest pages would take the CPU per receipt past its budget (1.5 s).
+#: ...and the header band is no larger than this: OCR time grows with pixels, and the
+#: largest pages would take the CPU per receipt past its budget.
 SECOND_PASS_MAX_PIXELS = 2_500_000
 KEY_FIELDS = ("merchant.name", "merchant.address", "date", "total")
-#: What the second reading may replace. It reads only the header band (name, address and
-#: date live there; on the dev split a whole-page second reading improved those and made
-#: the total slightly worse), which costs about half a page of OCR.
+#: What the second reading may replace: it reads only the header band, where name,
+#: address and date live (a whole page cost twice as much and did not help the total).
 HEADER_FIELDS = ("merchant.name", "merchant.address", "date")
 
 #: Confidences this close are no reason to prefer a reading ("Darnansara" at 0.74 over
@@ -50,11 +46,7 @@ FULLER_CLOSE = 0.15
 
 #: A first reading with fewer words than this read almost nothing of a receipt: the page
 #: is read again binarized below its paper's gray (faint print, see binarize_below_paper).
-#: On the SROIE dev split one page in 126 reads so little (1 word; the next fewest is 46).
 NEARLY_EMPTY_WORDS = 20
-
-FIRST_PASS = {"flatten": True, "thicken": False}
-SECOND_PASS = {"flatten": False, "thicken": True}
 
 
 def needs_second_pass(
@@ -131,27 +123,27 @@ def _letters(text: str) -> str:
     return "".join(c for c in text.upper() if c.isalnum())
 
 
-def read_page(
-    page: np.ndarray, langs: str = "eng+pol", line_recognizer: bool = True, engine=None
-) -> OcrResult:
-    """Tesseract over a preprocessed page, then the key rows re-read (refine); a page that
-    reads as nearly nothing is read again binarized below its paper (faint print)."""
-    ocr = _read_page(page, langs, line_recognizer, engine)
-    if word_count(ocr) < NEARLY_EMPTY_WORDS:
-        retry = _read_page(binarize_below_paper(page), langs, line_recognizer, engine)
-        if word_count(retry) > word_count(ocr):
+def read_page(page: np.ndarray, ocr: OcrEngine, lines: LineReader | None) -> OcrResult:
+    """Tesseract (``ocr``) over a preprocessed page, then the key rows re-read by the line
+    model ``lines`` (`refine`); a page that reads as nearly nothing is read again
+    binarized below its paper (faint print)."""
+    reading = _read_page(page, ocr, lines)
+    if word_count(reading) < NEARLY_EMPTY_WORDS:
+        retry = _read_page(binarize_below_paper(page), ocr, lines)
+        if word_count(retry) > word_count(reading):
             return retry
-    return ocr
+    return reading
 
 
-def _read_page(page: np.ndarray, langs: str, line_recognizer: bool, engine) -> OcrResult:
-    ocr = run_ocr(page, langs=langs, engine=engine)
-    if detect_language(ocr.text) == "pl":
+def _read_page(page: np.ndarray, ocr: OcrEngine, lines: LineReader | None) -> OcrResult:
+    reading = ocr.read(page)
+    layout = page_layout(build_lines(reading), restore=False)
+    if layout.language == "pl":
         # the quantity rows Tesseract's layout analysis drops on Polish fiscal receipts,
-        # read alone (receiptq.pipeline.coverage; on SROIE's English receipts it found
-        # nothing worth its 0.06 CPU s a receipt)
-        ocr = read_uncovered(page, ocr, langs=langs, engine=engine, run=run_ocr)
-    return refine(page, ocr) if line_recognizer else ocr
+        # read alone (`receiptq.pipeline.coverage`); the line model has no Polish letters,
+        # so `refine` leaves a Polish reading as it is
+        return read_uncovered(page, reading, ocr, lines)
+    return refine(page, reading, lines, layout)
 
 
 def word_count(ocr: OcrResult) -> int:
@@ -159,48 +151,10 @@ def word_count(ocr: OcrResult) -> int:
     return sum(1 for w in ocr.words if any(c.isalnum() for c in w.text))
 
 
-def read_receipt(
-    image: np.ndarray,
-    langs: str = "eng+pol",
-    engine: str | None = None,
-    second_pass: bool = True,
-    line_recognizer: bool = True,
-) -> Receipt:
-    """preprocess -> OCR (+ key rows re-read) -> analyze, plus a second reading when the
-    first is weak."""
-    page = preprocess(image, **FIRST_PASS)
-    ocr = read_page(page, langs, line_recognizer, engine)
-    first = analyze(ocr)
-    if not second_pass:
-        return first
-    return reread_if_weak(image, page, first, ocr, langs=langs, engine=engine)
-
-
-def reread_if_weak(
-    image: np.ndarray,
-    page: np.ndarray,
-    first: Receipt,
-    ocr: OcrResult,
-    langs: str = "eng+pol",
-    engine: str | None = None,
-) -> Receipt:
-    """The second reading of `image`'s header band (the first pass read `page` into
-    `ocr` and `first`), merged into `first`, when the name, address or date is weak."""
-    if not needs_second_pass(first, fields=HEADER_FIELDS):
-        return first
-    cut = header_bottom(ocr)
-    if cut * page.shape[1] > SECOND_PASS_MAX_PIXELS:
-        return first
-    # The second preprocessing crops and scales exactly as the first (only the ink
-    # treatment differs), so the band is the same rows.
-    band = preprocess(image, **SECOND_PASS)[:cut]
-    second = analyze(run_ocr(band, langs=langs, engine=engine))
-    return merge_readings(first, second, fields=HEADER_FIELDS, known=lexicon())
-
-
-def header_bottom(ocr: OcrResult) -> int:
-    """Where the header ends on the page: two row heights below its last row."""
-    head = header_lines(build_lines(ocr))
+def header_bottom(layout: Layout, height: int) -> int:
+    """Where the header ends on a page ``height`` px high: two row heights below the last
+    row of the reading's header (``layout``)."""
+    head = layout.header
     if not head:
-        return ocr.height
-    return min(ocr.height, round(head[-1].bottom + 2 * head[-1].height))
+        return height
+    return min(height, round(head[-1].bottom + 2 * head[-1].height))

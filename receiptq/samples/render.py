@@ -33,34 +33,37 @@ MONO_FALLBACK = ("dejavu/DejaVuSansMono.ttf", "dejavu/DejaVuSansMono-Bold.ttf")
 FontT = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
-def _find(relative: str) -> Path | None:
-    for base in FONT_DIRS:
+def _find(relative: str, dirs: tuple[Path, ...]) -> Path | None:
+    for base in dirs:
         if (base / relative).is_file():
             return base / relative
     return None
 
 
 @lru_cache(maxsize=8)
-def font_files(style: str) -> tuple[Path | None, Path | None]:
-    """The (regular, bold) files for a style, falling back to DejaVu, then to (None, None)."""
+def font_files(style: str, dirs: tuple[Path, ...] = FONT_DIRS) -> tuple[Path | None, Path | None]:
+    """The (regular, bold) files for a style under ``dirs``, falling back to DejaVu, then
+    to (None, None)."""
     for regular, bold in (*FONT_STYLES.get(style, ()), MONO_FALLBACK):
-        found = _find(regular)
+        found = _find(regular, dirs)
         if found is not None:
-            return found, _find(bold)
+            return found, _find(bold, dirs)
     return None, None
 
 
-def font_name(style: str) -> str:
+def font_name(style: str, dirs: tuple[Path, ...] = FONT_DIRS) -> str:
     """The file actually used for a style (recorded in the ground truth: the image bytes
     depend on which font packages are installed)."""
-    regular, _ = font_files(style)
+    regular, _ = font_files(style, dirs)
     return regular.name if regular is not None else "pillow-default"
 
 
 @lru_cache(maxsize=64)
-def load_font(style: str, size: int, bold: bool = False) -> tuple[FontT, bool]:
+def load_font(
+    style: str, size: int, bold: bool = False, dirs: tuple[Path, ...] = FONT_DIRS
+) -> tuple[FontT, bool]:
     """The font and whether it is really bold (if not, the caller fakes it with a stroke)."""
-    regular, bold_file = font_files(style)
+    regular, bold_file = font_files(style, dirs)
     if bold and bold_file is not None:
         return ImageFont.truetype(str(bold_file), size), True
     if regular is not None:
@@ -68,18 +71,27 @@ def load_font(style: str, size: int, bold: bool = False) -> tuple[FontT, bool]:
     return ImageFont.load_default(size), False
 
 
-def font_size_for(style: str, cols: int, text_width: int) -> int:
+def font_size_for(
+    style: str, cols: int, text_width: int, dirs: tuple[Path, ...] = FONT_DIRS
+) -> int:
     """The largest size at which `cols` characters fit in `text_width` pixels."""
     size = 40
-    while size > 10 and load_font(style, size)[0].getlength("0" * cols) > text_width:
+    while size > 10 and load_font(style, size, dirs=dirs)[0].getlength("0" * cols) > text_width:
         size -= 1
     return size
 
 
-def render_lines(draft: Draft, style: str, text_width: int, margin: int = 28) -> Image.Image:
-    """Render the draft as a greyscale ("L") image: 255 paper, 0 ink."""
-    size = font_size_for(style, draft.cols, text_width)
-    font, _ = load_font(style, size)
+def render_lines(
+    draft: Draft,
+    style: str,
+    text_width: int,
+    margin: int = 28,
+    font_dirs: tuple[Path, ...] = FONT_DIRS,
+) -> Image.Image:
+    """Render the draft as a greyscale ("L") image: 255 paper, 0 ink, in the fonts found
+    under ``font_dirs``."""
+    size = font_size_for(style, draft.cols, text_width, font_dirs)
+    font, _ = load_font(style, size, dirs=font_dirs)
     char_w = font.getlength("0")
     width = int(char_w * draft.cols) + 2 * margin
     line_h = round(size * 1.3)
@@ -90,7 +102,8 @@ def render_lines(draft: Draft, style: str, text_width: int, margin: int = 28) ->
     y = margin
     for line, height in zip(lines, heights, strict=True):
         baseline = y + height - line_h // 4
-        _draw_line(draw, line, style, round(size * line.scale), width, margin, baseline, draft.cols)
+        line_font, true_bold = load_font(style, round(size * line.scale), line.bold, font_dirs)
+        _draw_line(draw, line, line_font, true_bold, width, margin, baseline, draft.cols)
         y += height
     return image
 
@@ -98,14 +111,13 @@ def render_lines(draft: Draft, style: str, text_width: int, margin: int = 28) ->
 def _draw_line(
     draw: ImageDraw.ImageDraw,
     line: Line,
-    style: str,
-    size: int,
+    font: FontT,
+    true_bold: bool,
     width: int,
     margin: int,
     y: int,
     cols: int,
 ) -> None:
-    font, true_bold = load_font(style, size, line.bold)
     stroke = 1 if line.bold and not true_bold else 0
     inner = width - 2 * margin
     kw = {"font": font, "fill": 0, "anchor": "ls", "stroke_width": stroke, "stroke_fill": 0}

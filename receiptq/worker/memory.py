@@ -2,9 +2,8 @@
 
 A receipt's images, OCR buffers and line-model tensors are freed when its job ends, but
 glibc keeps the freed pages in its heaps, so a pool process's RSS settles at its
-high-water mark. `malloc_trim(0)` after each task returns them: measured over 30 dev
-receipts in one process, RSS 250 MiB without it and 204 MiB with it (docs/performance.md).
-Elsewhere than glibc it does nothing.
+high-water mark. `malloc_trim(0)` after each task returns them (what that saves:
+docs/performance.md). Elsewhere than glibc it does nothing.
 """
 
 from __future__ import annotations
@@ -38,8 +37,9 @@ def release_memory() -> bool:
 
 
 def connect_celery_signals() -> None:
-    task_postrun.connect(_after_task, weak=False)
+    task_postrun.connect(after_task, weak=False)
 
 
-def _after_task(**_: object) -> None:
-    release_memory()
+def after_task(**_: object) -> bool:
+    """After each task: `release_memory` (what it returns is the signal's response)."""
+    return release_memory()

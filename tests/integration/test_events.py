@@ -106,8 +106,15 @@ def test_events_arrive_in_order_and_end_with_the_result(client, alice, worker):
     assert again[0]["result"] == last["result"]
 
 
-def test_heartbeat_then_cancel_ends_the_stream(client, alice, worker, monkeypatch):
-    monkeypatch.setattr(events_api, "HEARTBEAT_SECONDS", 0.2)
+@pytest.fixture
+def fast_heartbeat(app):
+    """The app's event streams beat every 0.2 s instead of every 15."""
+    app.config["RECEIPTQ_HEARTBEAT_SECONDS"] = 0.2
+    yield
+    del app.config["RECEIPTQ_HEARTBEAT_SECONDS"]
+
+
+def test_heartbeat_then_cancel_ends_the_stream(client, alice, worker, fast_heartbeat):
     job_id = submit(client, alice, long_receipt_jpeg())
     response = open_stream(client, alice, job_id)
     seen: list[dict] = []

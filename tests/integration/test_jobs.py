@@ -182,18 +182,25 @@ def test_status_survives_redis_losing_the_key(client, alice, worker, settings):
     assert body["status"] == "completed" and body["result"]["total"] == "3.60"
 
 
-def test_a_status_poll_is_one_round_trip_to_redis(client, alice, bob, worker, monkeypatch):
+def test_a_status_poll_is_one_round_trip_to_redis(client, alice, bob, worker, settings):
+    from receiptq.api import create_app
+    from receiptq.context import Context
+
     job_id = submit(client, alice, receipt_jpeg()).get_json()["job_id"]
     wait_for(client, alice, job_id)
     sent = []
-    send = redis.connection.Connection.send_packed_command
 
-    def counted(self, command, check_health=True):
-        sent.append(command)
-        return send(self, command, check_health)
+    class Counted(redis.connection.Connection):
+        def send_packed_command(self, command, check_health=True):
+            sent.append(command)
+            return super().send_packed_command(command, check_health)
 
-    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counted)
-    response = client.get(f"/api/v3/receipts/status/{job_id}", headers=alice)
+    counted = Context(settings, redis_options={"connection_class": Counted})
+    polled = create_app(settings, context=counted).test_client()
+    polled.get(f"/api/v3/receipts/status/{job_id}", headers=alice)  # connected, warm
+    sent.clear()
+    response = polled.get(f"/api/v3/receipts/status/{job_id}", headers=alice)
+    counted.close()
     assert response.status_code == 200 and response.get_json()["job_id"] == job_id
     assert len(sent) == 1  # the key's generation and the job's state, pipelined
     # the state read with the key is still only its owner's

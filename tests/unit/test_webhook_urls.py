@@ -1,6 +1,6 @@
 """Callback URLs and server-side request forgery: only public addresses, at submit and
 again right before each delivery (DNS rebinding), unless RECEIPTQ_WEBHOOK_ALLOW_PRIVATE.
-No test here uses real DNS: socket.getaddrinfo is replaced."""
+No test here uses real DNS: the checks are given a resolver of their own."""
 
 from __future__ import annotations
 
@@ -17,16 +17,13 @@ from receiptq.errors import Unprocessable
 
 
 @pytest.fixture
-def dns(monkeypatch):
-    """A fake resolver: name -> addresses; any other name does not resolve. Records
-    every lookup."""
+def dns():
+    """A resolver for the checks (`resolve`, getaddrinfo's signature): name -> addresses;
+    any other name does not resolve. Records every lookup."""
     table: dict[str, list[str]] = {}
     lookups: list[str] = []
-    real = socket.getaddrinfo
 
     def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
-        if host == "127.0.0.1":  # httpcore connecting to a local receiver: no DNS either
-            return real(host, port, family, type, proto, flags)
         lookups.append(host)
         if host not in table:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
@@ -41,8 +38,7 @@ def dns(monkeypatch):
             for ip in table[host]
         ]
 
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return SimpleNamespace(table=table, lookups=lookups)
+    return SimpleNamespace(table=table, lookups=lookups, resolve=getaddrinfo)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +81,7 @@ def dns(monkeypatch):
 )
 def test_literal_non_public_ips_are_refused_without_dns(dns, host):
     with pytest.raises(Unprocessable, match="public"):
-        webhooks.check_callback_url(f"http://{host}:8080/hook")
+        webhooks.check_callback_url(f"http://{host}:8080/hook", resolve=dns.resolve)
     assert dns.lookups == []
 
 
@@ -100,14 +96,14 @@ def test_literal_non_public_ips_are_refused_without_dns(dns, host):
     ],
 )
 def test_public_literal_ips_pass_without_dns(dns, url):
-    assert webhooks.check_callback_url(url) == url
+    assert webhooks.check_callback_url(url, resolve=dns.resolve) == url
     assert dns.lookups == []
 
 
 def test_a_name_passes_when_every_address_is_public(dns):
     dns.table["hooks.example.com"] = ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"]
     url = "https://hooks.example.com/receiptq"
-    assert webhooks.check_callback_url(url) == url
+    assert webhooks.check_callback_url(url, resolve=dns.resolve) == url
     assert dns.lookups == ["hooks.example.com"]
 
 
@@ -126,12 +122,12 @@ def test_a_name_passes_when_every_address_is_public(dns):
 def test_a_name_with_any_non_public_address_is_refused(dns, name, addresses):
     dns.table[name] = addresses
     with pytest.raises(Unprocessable, match=r"resolves to .* not a public address"):
-        webhooks.check_callback_url(f"http://{name}/hook")
+        webhooks.check_callback_url(f"http://{name}/hook", resolve=dns.resolve)
 
 
 def test_a_name_that_does_not_resolve_is_refused(dns):
     with pytest.raises(Unprocessable, match="does not resolve"):
-        webhooks.check_callback_url("https://no-such-host.invalid/hook")
+        webhooks.check_callback_url("https://no-such-host.invalid/hook", resolve=dns.resolve)
 
 
 @pytest.mark.parametrize(
@@ -145,9 +141,9 @@ def test_a_name_that_does_not_resolve_is_refused(dns):
 )
 def test_userinfo_is_refused(dns, url):
     with pytest.raises(Unprocessable, match="user name or password"):
-        webhooks.check_callback_url(url)
+        webhooks.check_callback_url(url, resolve=dns.resolve)
     with pytest.raises(Unprocessable, match="user name or password"):
-        webhooks.check_callback_url(url, allow_private=True)
+        webhooks.check_callback_url(url, allow_private=True, resolve=dns.resolve)
 
 
 @pytest.mark.parametrize("url", ["ftp://93.184.216.34/x", "gopher://127.0.0.1:6379/_x"])
@@ -160,7 +156,7 @@ def test_other_schemes_are_still_refused(url):
     "url", ["http://127.0.0.1:8080/hook", "http://[::1]/h", "http://10.0.0.5/h", "http://nas.lan/h"]
 )
 def test_allow_private_accepts_private_receivers_without_dns(dns, url):
-    assert webhooks.check_callback_url(url, allow_private=True) == url
+    assert webhooks.check_callback_url(url, allow_private=True, resolve=dns.resolve) == url
     assert dns.lookups == []
 
 
@@ -170,28 +166,34 @@ def test_allow_private_accepts_private_receivers_without_dns(dns, url):
 def test_delivery_goes_to_the_checked_address_with_the_name_in_host_and_sni(dns):
     dns.table["hooks.example.com"] = ["93.184.216.34"]
     target, headers, extensions = webhooks.pinned_request(
-        "https://hooks.example.com:8443/h?x=1", allow_private=False
+        "https://hooks.example.com:8443/h?x=1", allow_private=False, resolve=dns.resolve
     )
     assert str(target) == "https://93.184.216.34:8443/h?x=1"
     assert headers == {"host": "hooks.example.com:8443"}
     assert extensions == {"sni_hostname": "hooks.example.com"}
     dns.table["v6.example.com"] = ["2606:4700::1111"]
-    target, headers, extensions = webhooks.pinned_request("http://v6.example.com/h", False)
+    target, headers, extensions = webhooks.pinned_request(
+        "http://v6.example.com/h", False, resolve=dns.resolve
+    )
     assert str(target) == "http://[2606:4700::1111]/h"
     assert headers == {"host": "v6.example.com"} and extensions == {}
 
 
 def test_delivery_to_a_literal_ip_or_with_allow_private_is_unchanged(dns):
-    target, headers, extensions = webhooks.pinned_request("http://93.184.216.34/h", False)
+    target, headers, extensions = webhooks.pinned_request(
+        "http://93.184.216.34/h", False, resolve=dns.resolve
+    )
     assert str(target) == "http://93.184.216.34/h" and headers == {} and extensions == {}
-    target, headers, _ = webhooks.pinned_request("http://nas.lan:81/h", allow_private=True)
+    target, headers, _ = webhooks.pinned_request(
+        "http://nas.lan:81/h", allow_private=True, resolve=dns.resolve
+    )
     assert str(target) == "http://nas.lan:81/h" and headers == {}
     assert dns.lookups == []
 
 
-def test_a_pinned_request_reaches_the_receiver_with_its_host_header(dns, monkeypatch):
+def test_a_pinned_request_reaches_the_receiver_with_its_host_header(dns):
     """The real httpx path: sent to the IP, the receiver sees the name in Host. (127.0.0.1
-    is let through by patching is_public: the receiver has to be local here.)"""
+    is let through by the check it is given: the receiver has to be local here.)"""
     seen: list[str | None] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -209,9 +211,8 @@ def test_a_pinned_request_reaches_the_receiver_with_its_host_header(dns, monkeyp
     try:
         port = server.server_address[1]
         dns.table["hooks.example.com"] = ["127.0.0.1"]
-        monkeypatch.setattr(webhooks, "is_public", lambda ip: True)
         target, headers, extensions = webhooks.pinned_request(
-            f"http://hooks.example.com:{port}/h", False
+            f"http://hooks.example.com:{port}/h", False, dns.resolve, public=lambda ip: True
         )
         with httpx.Client(trust_env=False) as client:
             response = client.post(target, content=b"{}", headers=headers, extensions=extensions)
@@ -222,78 +223,62 @@ def test_a_pinned_request_reaches_the_receiver_with_its_host_header(dns, monkeyp
         server.server_close()
 
 
-def _fake_delivery(monkeypatch, url: str, allow_private: bool = False):
-    """deliver() with the store, the job lookup and httpx replaced: what was recorded,
-    and what would have been sent."""
-    recorded: list[dict] = []
-    sent: list[dict] = []
-    monkeypatch.setattr(
-        webhooks.webhook_store,
-        "get",
-        lambda pool, message_id: {"job_id": "job_1", "state": "pending", "url": url},
-    )
-    monkeypatch.setattr(
-        webhooks.webhook_store,
-        "record",
-        lambda pool, message_id, state, **kw: recorded.append({"state": state, **kw}),
-    )
-    monkeypatch.setattr(webhooks.jobs, "job_view", lambda ctx, job_id: {"status": "completed"})
-
-    class Client:
-        def __init__(self, **kwargs) -> None:
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc) -> None:
-            pass
-
-        def post(self, target, **kwargs):
-            sent.append({"url": str(target), **kwargs})
-            return SimpleNamespace(status_code=200)
-
-    monkeypatch.setattr(webhooks.httpx, "Client", Client)
-    settings = SimpleNamespace(
-        webhook_secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-        webhook_timeout_seconds=5.0,
-        webhook_allow_private=allow_private,
-    )
-    return SimpleNamespace(pool=None, settings=settings), recorded, sent
+SETTINGS = SimpleNamespace(
+    webhook_secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    webhook_timeout_seconds=5.0,
+    webhook_allow_private=False,
+)
+STATUS = {"job_id": "job_1", "status": "completed"}
 
 
-def test_delivery_gives_up_when_the_name_now_resolves_inside(dns, monkeypatch, caplog):
+def _attempt(dns, url: str, allow_private: bool = False, last_attempt: bool = False):
+    """One attempt to deliver to ``url``, resolved by ``dns``, sent to a receiver that
+    answers 200: (outcome, what to record, the requests sent)."""
+    sent: list[httpx.Request] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200)
+
+    settings = SimpleNamespace(**{**vars(SETTINGS), "webhook_allow_private": allow_private})
+    outcome, record = webhooks.attempt(
+        settings, "msg_1", url, STATUS, last_attempt=last_attempt,
+        resolve=dns.resolve, transport=httpx.MockTransport(receiver),
+    )  # fmt: skip
+    return outcome, record, sent
+
+
+def test_delivery_gives_up_when_the_name_now_resolves_inside(dns, caplog):
     """DNS rebinding: public at submit, 169.254.169.254 at delivery: never sent, final."""
     dns.table["rebind.example.com"] = ["169.254.169.254"]
-    ctx, recorded, sent = _fake_delivery(monkeypatch, "http://rebind.example.com/hook")
-    assert webhooks.deliver(ctx, "msg_1", last_attempt=False) == "failed"
-    assert sent == []
-    (record,) = recorded
+    outcome, record, sent = _attempt(dns, "http://rebind.example.com/hook")
+    assert outcome == "failed" and sent == []
     assert record["state"] == "failed" and record["attempted"] is False
     assert "169.254.169.254" in record["error"] and "not public" in record["error"]
     assert "not sent" in caplog.text and "not public" in caplog.text
 
 
-def test_delivery_retries_when_the_name_does_not_resolve(dns, monkeypatch):
-    ctx, recorded, sent = _fake_delivery(monkeypatch, "http://gone.example.com/hook")
-    assert webhooks.deliver(ctx, "msg_1", last_attempt=False) == "retry"
-    assert webhooks.deliver(ctx, "msg_1", last_attempt=True) == "failed"
-    assert sent == [] and "does not resolve" in recorded[-1]["error"]
+def test_delivery_retries_when_the_name_does_not_resolve(dns):
+    outcome, record, sent = _attempt(dns, "http://gone.example.com/hook")
+    assert outcome == "retry" and record["state"] == "pending"
+    outcome, record, sent = _attempt(dns, "http://gone.example.com/hook", last_attempt=True)
+    assert outcome == "failed" and record["state"] == "failed"
+    assert sent == [] and "does not resolve" in record["error"]
 
 
-def test_delivery_to_a_public_name_is_sent_to_its_checked_address(dns, monkeypatch):
+def test_delivery_to_a_public_name_is_sent_to_its_checked_address(dns):
     dns.table["hooks.example.com"] = ["93.184.216.34"]
-    ctx, recorded, sent = _fake_delivery(monkeypatch, "https://hooks.example.com/hook")
-    assert webhooks.deliver(ctx, "msg_1", last_attempt=False) == "delivered"
+    outcome, record, sent = _attempt(dns, "https://hooks.example.com/hook")
+    assert outcome == "delivered"
     (request,) = sent
-    assert request["url"] == "https://93.184.216.34/hook"
-    assert request["headers"]["host"] == "hooks.example.com"
-    assert request["headers"]["webhook-id"] == "msg_1"
-    assert request["extensions"] == {"sni_hostname": "hooks.example.com"}
-    assert recorded[-1]["state"] == "delivered"
+    assert str(request.url) == "https://93.184.216.34/hook"
+    assert request.headers["host"] == "hooks.example.com"
+    assert request.headers["webhook-id"] == "msg_1"
+    assert request.extensions["sni_hostname"] == "hooks.example.com"
+    assert record == {"state": "delivered", "attempted": True, "status": 200, "error": None}
 
 
-def test_delivery_with_allow_private_sends_to_the_url_as_given(dns, monkeypatch):
-    ctx, _, sent = _fake_delivery(monkeypatch, "http://127.0.0.1:9/x", allow_private=True)
-    assert webhooks.deliver(ctx, "msg_1", last_attempt=False) == "delivered"
-    assert sent[0]["url"] == "http://127.0.0.1:9/x" and dns.lookups == []
+def test_delivery_with_allow_private_sends_to_the_url_as_given(dns):
+    outcome, _, sent = _attempt(dns, "http://127.0.0.1:9/x", allow_private=True)
+    assert outcome == "delivered"
+    assert str(sent[0].url) == "http://127.0.0.1:9/x" and dns.lookups == []

@@ -27,9 +27,11 @@ def test_freed_heap_is_returned_to_the_system():
     del blocks
 
 
-def test_the_celery_app_trims_after_every_task(monkeypatch):
-    calls = []
-    monkeypatch.setattr(memory, "release_memory", lambda: calls.append(1) or True)
+def test_the_celery_app_trims_after_every_task():
     create_celery(Settings())
-    task_postrun.send(sender=None, task_id="t", task=None, args=(), kwargs={}, retval=None)
-    assert calls == [1]
+    responses = task_postrun.send(
+        sender=None, task_id="t", task=None, args=(), kwargs={}, retval=None
+    )
+    trimmed = [response for receiver, response in responses if receiver is memory.after_task]
+    # connected once, and it ran (glibc trims; elsewhere there is nothing to call)
+    assert trimmed == [platform.libc_ver()[0] == "glibc"]

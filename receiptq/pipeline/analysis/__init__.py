@@ -10,92 +10,53 @@ receipts the marks of Polish letters OCR lost (`diacritics`).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Container
 
 from receiptq.pipeline.analysis.amounts import (
     extract_totals,
-    find_amounts,
     format_amount,
 )
 from receiptq.pipeline.analysis.dates import pick_date
-from receiptq.pipeline.analysis.diacritics import restore_row
-from receiptq.pipeline.analysis.items import extract_items, is_summary_row, item_sum
+from receiptq.pipeline.analysis.items import extract_items, item_sum
 from receiptq.pipeline.analysis.language import (
     detect_currency,
-    detect_language,
     detect_payment,
     fold_diacritics,
 )
-from receiptq.pipeline.analysis.lines import Line, build_lines
-from receiptq.pipeline.analysis.lookalikes import restore_words
-from receiptq.pipeline.analysis.merchant import find_merchant, header_lines
+from receiptq.pipeline.analysis.layout import Layout, page_layout, reading_layout
+from receiptq.pipeline.analysis.lines import Line
+from receiptq.pipeline.analysis.merchant import find_merchant
 from receiptq.pipeline.lexicon import lexicon
-from receiptq.pipeline.ocr import OcrResult, Word
+from receiptq.pipeline.ocr import OcrResult
 from receiptq.receipt import Confidence, Item, Merchant, Receipt
 
 __all__ = ["analyze", "analyze_lines"]
 
-#: Labels of the summary block: the first such row with an amount ends the items.
-_SUMMARY_LABELS = ("total", "rounded_total", "subtotal", "tax", "rounding", "cash", "change",
-                   "rate_sales")  # fmt: skip
 
-
-def analyze(ocr: OcrResult) -> Receipt:
-    """Turn one page of OCR words into a structured receipt."""
-    lines = build_lines(restore_words(ocr))
-    receipt = analyze_lines(lines)
+def analyze(ocr: OcrResult, layout: Layout | None = None) -> Receipt:
+    """Turn one page of OCR words into a structured receipt (``layout``: the reading's,
+    `reading_layout`, when the caller has it already)."""
+    layout = layout or reading_layout(ocr)
+    receipt = analyze_lines(layout.lines, layout=layout)
     receipt.confidence.ocr = round(ocr.mean_confidence, 3)
     return receipt
 
 
-def _restore_marks(line: Line, known: Container[str]) -> Line:
-    """``line`` with its words' Polish marks put back (the same line when none were lost)."""
-    restored = restore_row([w.text for w in line.words], known)
-    new = {id(w): dataclasses.replace(w, text=t)
-           for w, t in zip(line.words, restored, strict=True) if t != w.text}  # fmt: skip
-    if not new:
-        return line
-
-    def swap(w: Word) -> Word:
-        return new.get(id(w), w)
-
-    return dataclasses.replace(
-        line,
-        words=[swap(w) for w in line.words],
-        segments=[[swap(w) for w in seg] for seg in line.segments],
-    )
-
-
-def _items_span(lines: list[Line]) -> tuple[int, int]:
-    """Indices between the header and the first summary row (subtotal, total, tax...)."""
-    head = header_lines(lines)
-    start = head[-1].index + 1 if head else 0
-    end = len(lines)
-    for line in lines[start:]:
-        if not find_amounts(line.text):
-            continue
-        if is_summary_row(line.text, _SUMMARY_LABELS):
-            end = line.index
-            break
-    return start, end
-
-
-def analyze_lines(lines: list[Line], known: Container[str] | None = None) -> Receipt:
+def analyze_lines(
+    lines: list[Line], known: Container[str] | None = None, layout: Layout | None = None
+) -> Receipt:
     """Structured receipt from already rebuilt lines (no OCR confidence). ``known`` is
     the word list that puts back the marks of Polish letters OCR lost (`diacritics`);
-    by default the installed one (`receiptq.pipeline.lexicon`)."""
-    language = detect_language("\n".join(ln.text for ln in lines))
-    if language == "pl":  # putting marks back only makes a Polish text more Polish
-        polish = known if known is not None else lexicon("pol")
-        if polish is not None:
-            lines = [_restore_marks(line, polish) for line in lines]
+    by default the installed one (`receiptq.pipeline.lexicon`). ``layout``: the rows'
+    layout when the caller has it (`page_layout`; then ``lines`` are its rows)."""
+    layout = layout or page_layout(lines, known)
+    lines, language = layout.lines, layout.language
     texts = [ln.text for ln in lines]
     full = "\n".join(texts)
-    start, end = _items_span(lines)
+    start, end = layout.items
     parsed_items = extract_items(lines, start, end)
     totals = extract_totals(lines, item_sum(parsed_items))
-    merchant = find_merchant(lines, known if known is not None else lexicon())
+    merchant = find_merchant(lines, known if known is not None else lexicon(), layout.header)
     currency = detect_currency(full, language)
     # US receipts print month first (04/05/2023 is April 5th).
     date, time, date_conf = pick_date(texts, month_first=currency == "USD")

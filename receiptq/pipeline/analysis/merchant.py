@@ -324,14 +324,16 @@ _STRONG_FORM = re.compile(
 )
 
 
-def find_merchant(lines: list[Line], known: Container[str] | None = None) -> MerchantInfo:
+def find_merchant(
+    lines: list[Line], known: Container[str] | None = None, head: list[Line] | None = None
+) -> MerchantInfo:
     """Name, address, tax id and phone from the lines of a receipt (``known``: the word
-    list, see `repair_business_words`)."""
+    list, see `repair_business_words`; ``head``: their `header_lines`, when known)."""
     info = MerchantInfo()
     all_text = [ln.text for ln in lines]
     info.tax_id = find_tax_id(all_text)
     info.phone = find_phone(all_text)
-    head = header_lines(lines)
+    head = header_lines(lines) if head is None else head
     if not head:
         return info
     texts = [normalize_legal_forms(fix_word_letters(ln.text)) for ln in head]

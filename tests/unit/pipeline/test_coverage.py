@@ -10,12 +10,15 @@ from factories import FONT, render_text
 
 from receiptq.pipeline.analysis.lines import build_lines
 from receiptq.pipeline.coverage import read_uncovered, uncovered_pieces
-from receiptq.pipeline.ocr import OcrResult, run_ocr
+from receiptq.pipeline.ocr import OcrResult, TesseractEngine
+from receiptq.pipeline.recognize import recognizer
 
 needs_ocr = pytest.mark.skipif(
     shutil.which("tesseract") is None or not FONT.is_file(),
     reason="needs the tesseract binary and DejaVu fonts",
 )
+
+ENGLISH = TesseractEngine(langs="eng")
 
 #: A Polish fiscal layout: each item's quantity row right-aligned under its name.
 TEXT = """\
@@ -43,23 +46,23 @@ def _without_row(ocr: OcrResult, needle: str) -> OcrResult:
 @needs_ocr
 def test_a_price_row_the_layout_analysis_dropped_is_found_and_read_back():
     page = render_text(TEXT, size=26)
-    ocr = run_ocr(page, langs="eng")
+    ocr = ENGLISH.read(page)
     assert any("5,39" in line.text for line in build_lines(ocr))
     lost = _without_row(ocr, "5,39")
     pieces = uncovered_pieces(page, lost)
     assert len(pieces) == 1  # the dropped row, and nothing Tesseract read
-    recovered = read_uncovered(page, lost, langs="eng")
+    recovered = read_uncovered(page, lost, ENGLISH, recognizer())
     rows = [line.text for line in build_lines(recovered)]
     row = next(text for text in rows if "x5,39" in text)
     assert "5,39 A" in row and rows.index(row) == rows.index("Worki na smieci 35L") + 1
     assert recovered.extra["pieces"] == 1
     # a page Tesseract read whole comes back as it was
-    assert read_uncovered(page, ocr, langs="eng") is ocr
+    assert read_uncovered(page, ocr, ENGLISH, recognizer()) is ocr
 
 
 @needs_ocr
 def test_text_left_out_in_the_header_or_away_from_the_price_column_is_not_read_again():
     page = render_text(TEXT, size=26)
-    ocr = run_ocr(page, langs="eng")
+    ocr = ENGLISH.read(page)
     assert uncovered_pieces(page, _without_row(ocr, "PARAGON")) == []  # left, near the top
     assert uncovered_pieces(page, _without_row(ocr, "Worki")) == []  # a name, left column

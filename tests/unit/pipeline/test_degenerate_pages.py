@@ -15,7 +15,7 @@ from PIL import Image
 
 from receiptq.errors import ReceiptqError
 from receiptq.pipeline.preprocess import preprocess
-from receiptq.pipeline.run import extract
+from receiptq.pipeline.run import Pipeline
 from receiptq.receipt import Receipt
 
 sizes = st.one_of(
@@ -65,9 +65,11 @@ def png(image: np.ndarray, mode: str) -> bytes:
 @settings(max_examples=25, deadline=None)
 @given(sizes, contents, st.integers(0, 2**16), st.sampled_from(["L", "RGB", "RGBA", "LA", "P",
                                                                   "1", "I;16"]))  # fmt: skip
-def test_the_pipeline_reads_any_small_page_or_refuses_it_clearly(size, content, seed, mode):
+def test_the_pipeline_reads_any_small_page_or_refuses_it_clearly(
+    engines, size, content, seed, mode
+):
     try:
-        receipt = extract(png(page(size, content, seed), mode))
+        receipt = Pipeline(engines).extract(png(page(size, content, seed), mode))
     except ReceiptqError as exc:
         assert exc.message and exc.status in (413, 415, 422)
     else:

@@ -42,9 +42,9 @@ def test_default_engine_is_available():
     importlib.util.find_spec("tesserocr") is None or ocr.tessdata_dir() is None,
     reason="needs tesserocr and tessdata",
 )
-def test_tesserocr_engine_is_kept_per_process_and_rebuilt_after_fork(monkeypatch):
+def test_tesserocr_engine_is_kept_per_process_and_rebuilt_after_fork():
     api = ocr._tesserocr_api("eng", {})
     assert ocr._tesserocr_api("eng", {}) is api
     # A forked child (a Celery prefork worker) has another pid: it builds its own engine.
-    monkeypatch.setattr(os, "getpid", lambda: -1)
-    assert ocr._tesserocr_api("eng", {}) is not api
+    assert ocr._tesserocr_api("eng", {}, pid=os.getpid() + 1) is not api
+    assert ocr._tesserocr_api("eng", {}) is not api  # and the parent, back, its own again

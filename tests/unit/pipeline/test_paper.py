@@ -23,7 +23,6 @@ from receiptq.pipeline.paper import (
     paper_corners,
 )
 from receiptq.pipeline.preprocess import estimate_skew, ink_mask, preprocess
-from receiptq.pipeline.reread import read_receipt
 from receiptq.samples.degrade import DegradeParams, degrade
 
 needs_fonts = pytest.mark.skipif(not FONT.is_file(), reason="needs DejaVu fonts")
@@ -86,8 +85,8 @@ def test_slant_is_a_turn_or_one_side_longer_than_its_opposite():
 
 @needs_fonts
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="needs tesseract")
-def test_a_receipt_photographed_at_a_slant_reads_whole():
-    receipt = read_receipt(photo(render(ENGLISH), angle=-11.0, perspective=0.05))
+def test_a_receipt_photographed_at_a_slant_reads_whole(read):
+    receipt = read(photo(render(ENGLISH), angle=-11.0, perspective=0.05))
     assert receipt.total == "9.00"
     assert receipt.date == "2019-03-14"
     assert receipt.merchant.name == "KEDAI BUKU CAHAYA SDN BHD"

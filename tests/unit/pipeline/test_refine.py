@@ -15,7 +15,7 @@ from factories import render_text as render
 from receiptq.pipeline.analysis import analyze
 from receiptq.pipeline.analysis.lines import build_lines, lines_from_text
 from receiptq.pipeline.lexicon import build_lexicon
-from receiptq.pipeline.ocr import OcrResult, Word, run_ocr
+from receiptq.pipeline.ocr import OcrResult, TesseractEngine, Word
 from receiptq.pipeline.preprocess import preprocess
 from receiptq.pipeline.recognize import Reading, model_path, recognizer
 from receiptq.pipeline.refine import (
@@ -98,14 +98,14 @@ def _first_row_changed(ocr: OcrResult, change) -> OcrResult:
 @needs_ocr
 def test_a_misread_header_row_is_read_again_from_the_image():
     page = preprocess(render(ENGLISH))
-    ocr = run_ocr(page)
+    ocr = TesseractEngine().read(page)
     assert "KEDAI" in build_lines(ocr)[0].text
     # as Tesseract reads faded print: every letter of the row wrong
     garbled = _first_row_changed(
         ocr, lambda w: dataclasses.replace(w, text="X" * len(w.text), conf=30)
     )
     assert analyze(garbled).merchant.name != "KEDAI BUKU CAHAYA SDN BHD"
-    refined = refine(page, garbled)
+    refined = refine(page, garbled, recognizer())
     assert build_lines(refined)[0].text == "KEDAI BUKU CAHAYA SDN BHD"
     assert refined.extra["segments_reread"] >= 1
     receipt = analyze(refined)
@@ -117,11 +117,11 @@ def test_a_misread_header_row_is_read_again_from_the_image():
 @needs_ocr
 def test_a_row_both_engines_read_alike_carries_the_surer_confidence():
     page = preprocess(render(ENGLISH))
-    ocr = run_ocr(page)
+    ocr = TesseractEngine().read(page)
     name_row = build_lines(ocr)[0]
     # Tesseract read the row right but doubted it
     unsure = _first_row_changed(ocr, lambda w: dataclasses.replace(w, conf=30))
-    row = build_lines(refine(page, unsure))[0]
+    row = build_lines(refine(page, unsure, recognizer()))[0]
     assert row.text == name_row.text
     assert min(w.conf for w in row.words) > 80  # the line model's, not Tesseract's 30
 
@@ -130,8 +130,8 @@ def test_a_row_both_engines_read_alike_carries_the_surer_confidence():
 @needs_ocr
 def test_polish_receipts_keep_tesseracts_reading():
     page = preprocess(render(POLISH))
-    ocr = run_ocr(page)
-    assert refine(page, ocr) is ocr  # the line model has no Polish letters
+    ocr = TesseractEngine().read(page)
+    assert refine(page, ocr, recognizer()) is ocr  # the line model has no Polish letters
 
 
 @needs_model

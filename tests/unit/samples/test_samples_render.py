@@ -11,20 +11,12 @@ from receiptq.samples import render
 from receiptq.samples.layout_pl import build_pl_fiscal
 
 
-@pytest.fixture
-def no_fonts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(render, "FONT_DIRS", (tmp_path,))
-    render.font_files.cache_clear()
-    render.load_font.cache_clear()
-    yield
-    render.font_files.cache_clear()
-    render.load_font.cache_clear()
-
-
-def test_falls_back_to_pillow_font(no_fonts) -> None:
-    assert render.font_files("thermal") == (None, None)
-    assert render.font_name("thermal") == "pillow-default"
-    image = render.render_lines(build_pl_fiscal(random.Random(0)), "thermal", text_width=600)
+def test_falls_back_to_pillow_font(tmp_path: Path) -> None:
+    no_fonts = (tmp_path,)
+    assert render.font_files("thermal", no_fonts) == (None, None)
+    assert render.font_name("thermal", no_fonts) == "pillow-default"
+    draft = build_pl_fiscal(random.Random(0))
+    image = render.render_lines(draft, "thermal", text_width=600, font_dirs=no_fonts)
     assert image.width > 300 and image.getextrema()[0] == 0  # some ink was drawn
 
 

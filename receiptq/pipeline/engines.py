@@ -1,0 +1,33 @@
+"""The readers a pipeline is given: built once per process from Settings and passed in.
+
+Nothing below `receiptq.pipeline.run` picks an engine itself: the steps read pages with
+`Engines.ocr`, key rows with `Engines.lines`, and render pages with `Engines.preprocessor`.
+A caller may put its own in their place (the readings cache, `receiptq.pipeline.cache`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from receiptq.config import Settings
+from receiptq.pipeline.ocr import OcrEngine, TesseractEngine
+from receiptq.pipeline.preprocess import PageRenderer, Preprocessor
+from receiptq.pipeline.recognize import LineReader, recognizer
+
+
+@dataclass(frozen=True)
+class Engines:
+    ocr: OcrEngine
+    #: The line model that re-reads key rows (`receiptq.pipeline.refine`), or None.
+    lines: LineReader | None
+    preprocessor: PageRenderer = field(default_factory=Preprocessor)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, backend: str | None = None) -> Engines:
+        """Tesseract in the configured languages (``backend``: ``"tesserocr"``,
+        ``"pytesseract"``, or None for the best available) and, when RECEIPTQ_LINE_RECOGNIZER
+        is on and its model installed, this process' line recognizer."""
+        return cls(
+            ocr=TesseractEngine(settings.ocr_langs, backend),
+            lines=recognizer() if settings.line_recognizer else None,
+        )
