@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import io
+import weakref
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -12,6 +14,8 @@ from PIL import Image
 
 from receiptq.errors import Unprocessable, UnsupportedMediaType
 from receiptq.pipeline import media, run
+from receiptq.pipeline.document import Document
+from receiptq.pipeline.engines import Engines
 
 LIMITS = {"max_pixels": 40_000_000, "max_pdf_pages": 5}
 
@@ -156,33 +160,27 @@ def test_decoded_pages_are_pils_rgb_reversed_in_every_mode(mode):
     assert np.array_equal(page, expected)
 
 
-def test_extract_preprocesses_each_page_before_the_next_is_decoded(monkeypatch):
-    """Only one decoded page is alive at a time: page i is preprocessed (and dropped)
-    before page i + 1 is rendered."""
-    events: list[str] = []
-    real_iter_pages = media.iter_pages
+class _KeepsWeakrefs:
+    """A page renderer that notes, as it renders each page, which earlier pages are alive."""
 
-    def spying_iter_pages(*args, **kwargs):
-        for index, page in enumerate(real_iter_pages(*args, **kwargs)):
-            events.append(f"decoded {index}")
-            yield page
+    def __init__(self) -> None:
+        self.pages: list[weakref.ref] = []
+        self.alive_before: list[int] = []
 
-    def preprocess(page):
-        events.append(f"preprocessed {sum(e.startswith('pre') for e in events)}")
+    def page(self, image: np.ndarray, second: bool = False) -> np.ndarray:
+        gc.collect()
+        self.alive_before.append(sum(ref() is not None for ref in self.pages))
+        self.pages.append(weakref.ref(image))
         return np.full((20, 20), 255, np.uint8)
 
-    class Stop(Exception):
-        pass
 
-    def read_page(*args):
-        raise Stop
-
-    monkeypatch.setattr(run.media, "iter_pages", spying_iter_pages)
-    monkeypatch.setattr(run, "preprocess", preprocess)
-    monkeypatch.setattr(run, "read_page", read_page)
-    with pytest.raises(Stop):
-        run.extract(pdf(3))
-    assert events == [
-        "decoded 0", "preprocessed 0", "decoded 1", "preprocessed 1", "decoded 2",
-        "preprocessed 2",
-    ]  # fmt: skip
+def test_the_pipeline_preprocesses_each_page_before_the_next_is_decoded():
+    """Only one decoded page is alive at a time: page i is preprocessed (and dropped)
+    before page i + 1 is rendered, and a multi-page upload keeps none of them."""
+    renderer = _KeepsWeakrefs()
+    engines = Engines(ocr=None, lines=None, preprocessor=renderer)
+    steps = [step for step in run.STEPS if step.name in ("decode", "preprocess")]
+    doc = run.Pipeline(engines, steps=steps).run(Document(data=pdf(3)))
+    assert len(doc.images) == 3
+    assert renderer.alive_before == [0, 0, 0]
+    assert doc.pages == []
