@@ -18,7 +18,7 @@ from receiptq.pipeline.analysis.amounts import (
     find_amounts,
     format_amount,
 )
-from receiptq.pipeline.analysis.dates import pick_date
+from receiptq.pipeline.analysis.dates import parse_time, pick_date
 from receiptq.pipeline.analysis.diacritics import restore_row
 from receiptq.pipeline.analysis.items import extract_items, is_summary_row, item_sum
 from receiptq.pipeline.analysis.language import (
@@ -30,6 +30,9 @@ from receiptq.pipeline.analysis.language import (
 from receiptq.pipeline.analysis.lines import Line, build_lines
 from receiptq.pipeline.analysis.lookalikes import restore_words
 from receiptq.pipeline.analysis.merchant import find_merchant, header_lines
+from receiptq.pipeline.fields.choice import apply_choice
+from receiptq.pipeline.fields.features import RulePicks
+from receiptq.pipeline.fields.model import field_model
 from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.receipt import Confidence, Item, Merchant, Receipt
@@ -41,12 +44,46 @@ _SUMMARY_LABELS = ("total", "rounded_total", "subtotal", "tax", "rounding", "cas
                    "rate_sales")  # fmt: skip
 
 
-def analyze(ocr: OcrResult) -> Receipt:
+#: `analyze` and `analyze_lines` use the field model shipped in the package unless given one
+#: (or None: the rules alone choose every field).
+SHIPPED = "shipped"
+
+
+def analyze(ocr: OcrResult, model=SHIPPED) -> Receipt:
     """Turn one page of OCR words into a structured receipt."""
     lines = build_lines(restore_words(ocr))
-    receipt = analyze_lines(lines)
+    receipt = analyze_lines(lines, model=model)
     receipt.confidence.ocr = round(ocr.mean_confidence, 3)
     return receipt
+
+
+@dataclasses.dataclass
+class Page:
+    """A reading's rows (Polish marks put back) and what the fields are read against."""
+
+    lines: list[Line]
+    language: str
+    currency: str | None
+    items: list
+    item_sum: object
+
+    @property
+    def month_first(self) -> bool:
+        return self.currency == "USD"  # US receipts print month first (04/05/2023: April 5th)
+
+
+def read_page_layout(lines: list[Line], known: Container[str] | None = None) -> Page:
+    """The `Page` of rebuilt lines (``known``: the word list that puts back the marks of
+    Polish letters OCR lost, by default the installed one)."""
+    language = detect_language("\n".join(ln.text for ln in lines))
+    if language == "pl":  # putting marks back only makes a Polish text more Polish
+        polish = known if known is not None else lexicon("pol")
+        if polish is not None:
+            lines = [_restore_marks(line, polish) for line in lines]
+    start, end = _items_span(lines)
+    items = extract_items(lines, start, end)
+    full = "\n".join(ln.text for ln in lines)
+    return Page(lines, language, detect_currency(full, language), items, item_sum(items))
 
 
 def _restore_marks(line: Line, known: Container[str]) -> Line:
@@ -81,24 +118,31 @@ def _items_span(lines: list[Line]) -> tuple[int, int]:
     return start, end
 
 
-def analyze_lines(lines: list[Line], known: Container[str] | None = None) -> Receipt:
+def analyze_lines(
+    lines: list[Line], known: Container[str] | None = None, model=SHIPPED
+) -> Receipt:
     """Structured receipt from already rebuilt lines (no OCR confidence). ``known`` is
     the word list that puts back the marks of Polish letters OCR lost (`diacritics`);
-    by default the installed one (`receiptq.pipeline.lexicon`)."""
-    language = detect_language("\n".join(ln.text for ln in lines))
-    if language == "pl":  # putting marks back only makes a Polish text more Polish
-        polish = known if known is not None else lexicon("pol")
-        if polish is not None:
-            lines = [_restore_marks(line, polish) for line in lines]
+    by default the installed one (`receiptq.pipeline.lexicon`). ``model`` chooses the
+    name, address, total and date where it finds them (`receiptq.pipeline.fields`)."""
+    page = read_page_layout(lines, known)
+    lines, language, parsed_items = page.lines, page.language, page.items
     texts = [ln.text for ln in lines]
-    full = "\n".join(texts)
-    start, end = _items_span(lines)
-    parsed_items = extract_items(lines, start, end)
-    totals = extract_totals(lines, item_sum(parsed_items))
+    totals = extract_totals(lines, page.item_sum)
     merchant = find_merchant(lines, known if known is not None else lexicon())
-    currency = detect_currency(full, language)
-    # US receipts print month first (04/05/2023 is April 5th).
-    date, time, date_conf = pick_date(texts, month_first=currency == "USD")
+    date, time, date_conf = pick_date(texts, month_first=page.month_first)
+    total, total_conf = totals.total, totals.confidence
+    if model == SHIPPED:
+        model = field_model()
+    if model is not None:
+        rules = RulePicks(merchant.name, merchant.address, total, date)
+        choice = model.choose(lines, page.item_sum, page.month_first, rules)
+        apply_choice(choice, lines, merchant, known if known is not None else lexicon())
+        if choice.date is not None:
+            date, date_conf = choice.date, choice.date_p
+            time = parse_time(lines[choice.date_line].text) or time
+        if choice.total is not None:
+            total, total_conf = choice.total, choice.total_p
     if language != "pl":
         merchant.name = fold_diacritics(merchant.name) if merchant.name else None
         merchant.address = fold_diacritics(merchant.address) if merchant.address else None
@@ -106,7 +150,7 @@ def analyze_lines(lines: list[Line], known: Container[str] | None = None) -> Rec
         "merchant.name": merchant.name_confidence if merchant.name else 0.0,
         "merchant.address": merchant.address_confidence if merchant.address else 0.0,
         "date": date_conf if date else 0.0,
-        "total": totals.confidence if totals.total is not None else 0.0,
+        "total": total_conf if total is not None else 0.0,
     }
     return Receipt(
         merchant=Merchant(
@@ -117,8 +161,8 @@ def analyze_lines(lines: list[Line], known: Container[str] | None = None) -> Rec
         ),
         date=date.isoformat() if date else None,
         time=time,
-        currency=currency,
-        total=format_amount(totals.total),
+        currency=page.currency,
+        total=format_amount(total),
         subtotal=format_amount(totals.subtotal),
         tax=format_amount(totals.tax),
         items=[
