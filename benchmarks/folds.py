@@ -64,9 +64,9 @@ def hits(scorer, receipt: dict, key: dict) -> dict[str, bool]:
                 got
             ) == scorer.norm_total(key[f])
         elif f == "date":
-            out[f] = scorer.pred_date(got) is not None and scorer.pred_date(
-                got
-            ) == scorer.key_date(key[f])
+            out[f] = scorer.pred_date(got) is not None and scorer.pred_date(got) == scorer.key_date(
+                key[f]
+            )
         else:
             out[f] = bool(scorer.norm_text(got)) and scorer.norm_text(got) == scorer.norm_text(
                 key[f]
@@ -84,8 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readings", type=Path, required=True, help="JSON readings folder")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--jsonl", type=Path, default=None, help="write the model's predictions")
-    parser.add_argument("--no-rules-features", action="store_true",
-                        help="train and choose without the rules' picks among the features")
+    parser.add_argument(
+        "--no-rules-features",
+        action="store_true",
+        help="train and choose without the rules' picks among the features",
+    )
     parser.add_argument("--details", action="store_true", help="print every miss of the model")
     args = parser.parse_args(argv)
 
@@ -138,10 +141,12 @@ def main(argv: list[str] | None = None) -> int:
             vals = per_fold[label][f]
             means.append(statistics.mean(vals))
             cells.append(f"{f} {statistics.mean(vals):.3f} ({min(vals):.2f}-{max(vals):.2f})")
-        folds_mean = [statistics.mean(per_fold[label][f][k] for f in FIELDS)
-                      for k in range(args.folds)]  # fmt: skip
-        print(f"{label:6s} " + "  ".join(cells)
-              + f"  mean {statistics.mean(means):.3f} ({min(folds_mean):.3f}-{max(folds_mean):.3f})")  # fmt: skip
+        by_fold = [
+            statistics.mean(per_fold[label][f][k] for f in FIELDS) for k in range(args.folds)
+        ]
+        mean = statistics.mean(means)
+        print(f"{label:6s} " + "  ".join(cells))
+        print(f"{'':6s} mean {mean:.3f} (folds {min(by_fold):.3f}-{max(by_fold):.3f})")
     return 0
 
 

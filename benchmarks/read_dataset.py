@@ -39,8 +39,8 @@ def read_missing(dataset: Path, out: Path, processes: int = 2) -> int:
     """Read the images of ``dataset`` (or its img/) that have no reading in ``out``."""
     folder = dataset / "img" if (dataset / "img").is_dir() else dataset
     out.mkdir(parents=True, exist_ok=True)
-    todo = [(p, out) for p in sorted(folder.iterdir())
-            if p.suffix.lower() in IMAGE_SUFFIXES and not (out / f"{p.stem}.json").is_file()]  # fmt: skip
+    images = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+    todo = [(p, out) for p in images if not (out / f"{p.stem}.json").is_file()]
     if todo:
         print(f"reading {len(todo)} images into {out}", file=sys.stderr)
         with Pool(processes) as pool:

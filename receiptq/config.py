@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     ocr_langs: str = "eng+pol"
     # Re-read header and amount rows with the PP-OCR line model (receiptq.pipeline.refine).
     line_recognizer: bool = True
+    # Fields chosen by the trained field model (receiptq.pipeline.fields) instead of the rules.
+    field_model: bool = False
     rate_limit: str = "10/minute"
     retention_hours: float = 168.0
     job_ttl_seconds: int = 7 * 24 * 3600

@@ -30,6 +30,7 @@ from receiptq.pipeline.fields.training import (  # noqa: E402
     add_receipt,
     load_reading,
     new_samples,
+    rule_picks,
     train,
 )
 from receiptq.pipeline.lexicon import lexicon  # noqa: E402
@@ -40,8 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dataset", type=Path, help="folder with img/ and key/")
     parser.add_argument("--readings", type=Path, required=True, help="JSON readings folder")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    parser.add_argument("--only", default="company,address,total,date",
-                        help="the models to write (others are left as they are)")
+    parser.add_argument(
+        "--only",
+        default="company,address,total,date",
+        help="the models to write (others are left as they are)",
+    )
     args = parser.parse_args(argv)
     read_missing(args.dataset, args.readings)
     known = lexicon()
@@ -50,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         key = json.loads((args.dataset / "key" / f"{name}.json").read_text(encoding="utf-8"))
         lines = build_lines(restore_words(load_reading(args.readings / f"{name}.json")))
-        add_receipt(samples, name, read_page_layout(lines, known), key)
+        rules = rule_picks(lines, known)  # the shipped model weighs the rules' picks too
+        add_receipt(samples, name, read_page_layout(lines, known), key, rules)
     args.out.mkdir(parents=True, exist_ok=True)
     for kind in args.only.split(","):
         booster = train(samples[kind], set(names))
@@ -60,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         path = args.out / f"{kind}.txt"
         path.write_text(booster.model_to_string(), encoding="utf-8")
         s = samples[kind]
-        print(f"{kind}: {len(s.y)} candidates, {sum(s.y)} positive -> {path} "
-              f"({path.stat().st_size // 1024} KiB)")
+        print(
+            f"{kind}: {len(s.y)} candidates, {sum(s.y)} positive -> {path} "
+            f"({path.stat().st_size // 1024} KiB)"
+        )
     return 0
 
 

@@ -32,7 +32,7 @@ from receiptq.pipeline.analysis.lookalikes import restore_words
 from receiptq.pipeline.analysis.merchant import find_merchant, header_lines
 from receiptq.pipeline.fields.choice import apply_choice
 from receiptq.pipeline.fields.features import RulePicks
-from receiptq.pipeline.fields.model import field_model
+from receiptq.pipeline.fields.model import FieldModel
 from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.receipt import Confidence, Item, Merchant, Receipt
@@ -44,12 +44,7 @@ _SUMMARY_LABELS = ("total", "rounded_total", "subtotal", "tax", "rounding", "cas
                    "rate_sales")  # fmt: skip
 
 
-#: `analyze` and `analyze_lines` use the field model shipped in the package unless given one
-#: (or None: the rules alone choose every field).
-SHIPPED = "shipped"
-
-
-def analyze(ocr: OcrResult, model=SHIPPED) -> Receipt:
+def analyze(ocr: OcrResult, model: FieldModel | None = None) -> Receipt:
     """Turn one page of OCR words into a structured receipt."""
     lines = build_lines(restore_words(ocr))
     receipt = analyze_lines(lines, model=model)
@@ -119,12 +114,13 @@ def _items_span(lines: list[Line]) -> tuple[int, int]:
 
 
 def analyze_lines(
-    lines: list[Line], known: Container[str] | None = None, model=SHIPPED
+    lines: list[Line], known: Container[str] | None = None, model: FieldModel | None = None
 ) -> Receipt:
     """Structured receipt from already rebuilt lines (no OCR confidence). ``known`` is
     the word list that puts back the marks of Polish letters OCR lost (`diacritics`);
-    by default the installed one (`receiptq.pipeline.lexicon`). ``model`` chooses the
-    name, address, total and date where it finds them (`receiptq.pipeline.fields`)."""
+    by default the installed one (`receiptq.pipeline.lexicon`). ``model``, when given,
+    chooses the name, address, total and date where it finds them
+    (`receiptq.pipeline.fields`); without it the rules choose."""
     page = read_page_layout(lines, known)
     lines, language, parsed_items = page.lines, page.language, page.items
     texts = [ln.text for ln in lines]
@@ -132,8 +128,6 @@ def analyze_lines(
     merchant = find_merchant(lines, known if known is not None else lexicon())
     date, time, date_conf = pick_date(texts, month_first=page.month_first)
     total, total_conf = totals.total, totals.confidence
-    if model == SHIPPED:
-        model = field_model()
     if model is not None:
         rules = RulePicks(merchant.name, merchant.address, total, date)
         choice = model.choose(lines, page.item_sum, page.month_first, rules)

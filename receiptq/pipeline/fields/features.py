@@ -97,7 +97,8 @@ _NEIGHBOUR = ("legal", "registration", "contact", "address_word", "postcode", "m
 _NEIGHBOUR_AT = [ROW_FLAG_NAMES.index(n) for n in _NEIGHBOUR]
 
 ROW_FEATURES = (
-    ["index", "text_index", "height_rank", "from_first_money", "before_money", "rel_y", "height", "width", "left",
+    ["index", "text_index", "height_rank", "from_first_money", "before_money", "rel_y",
+     "height", "width", "left",
      "centre", "conf", "min_conf", "noise", "from_first_legal", "from_first_postcode",
      "from_first_contact"]
     + SHAPE_NAMES + ROW_FLAG_NAMES

@@ -3,8 +3,9 @@ total and which date the purchase date, chosen by gradient-boosted trees over th
 features of `receiptq.pipeline.fields.features`.
 
 The trees are LightGBM text models trained by `scripts/train_fields.py` and shipped in
-the package (`receiptq/data/fields/`); they are loaded once per process. A missing model
-file leaves that field to the rules.
+the package (`receiptq/data/fields/`), loaded once per process where the setting
+`field_model` asks for them (off by default: on folds split by shop the rules still choose
+better, docs/extraction.md). A missing model file leaves that field to the rules.
 """
 
 from __future__ import annotations
@@ -106,7 +107,11 @@ class FieldModel:
         pd = self._predict("date", np.asarray([c.features for c in dates], dtype=np.float32))
         if pd is not None:
             best = int(np.argmax(pd))
-            out.date, out.date_line, out.date_p = dates[best].date, dates[best].line, float(pd[best])
+            out.date, out.date_line, out.date_p = (
+                dates[best].date,
+                dates[best].line,
+                float(pd[best]),
+            )
         return out
 
 

@@ -153,8 +153,8 @@ def add_receipt(
     samples["address"].add(rows, is_address, name)
     total = key_total(key.get("total"))
     amounts = amount_candidates(lines, page.item_sum, rules)
-    samples["total"].add([c.features for c in amounts],
-                         [total is not None and c.amount.value == total for c in amounts], name)  # fmt: skip
+    is_total = [total is not None and c.amount.value == total for c in amounts]
+    samples["total"].add([c.features for c in amounts], is_total, name)
     date = key_date(key.get("date"))
     dates = date_candidates(lines, page.month_first, rules)
     samples["date"].add([c.features for c in dates], [c.date == date for c in dates], name)
