@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     ocr_langs: str = "eng+pol"
     # Re-read header and amount rows with the PP-OCR line model (receiptq.pipeline.refine).
     line_recognizer: bool = True
+    # Fields chosen by the trained field model (receiptq.pipeline.fields) instead of the rules.
+    field_model: bool = False
     rate_limit: str = "10/minute"  # submits (and reprocesses) per user
     # Failed API key checks per client address; over it, 429 until the window ends.
     auth_failure_limit: str = "20/minute"

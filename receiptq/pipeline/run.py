@@ -23,6 +23,7 @@ from receiptq.pipeline.analysis import analyze
 from receiptq.pipeline.analysis.layout import reading_layout
 from receiptq.pipeline.document import Document, Timing
 from receiptq.pipeline.engines import Engines
+from receiptq.pipeline.fields.model import FieldModel, field_model
 from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.pipeline.quality import check_quality
@@ -75,6 +76,7 @@ class Pipeline:
         max_pixels: int = 40_000_000,
         max_pdf_pages: int = 5,
         max_job_pixels: int | None = None,
+        fields: FieldModel | None = None,
         skip: Collection[str] = (),
         steps: list[Step] | None = None,
         today: dt.date | None = None,
@@ -86,6 +88,7 @@ class Pipeline:
         self.max_pixels = max_pixels
         self.max_pdf_pages = max_pdf_pages
         self.max_job_pixels = max_job_pixels
+        self.fields = fields  # the field model, or None: the rules choose the fields
         self.steps = [step for step in steps or STEPS if step.name not in skip]
         self.today = today
 
@@ -97,6 +100,7 @@ class Pipeline:
             max_pixels=settings.max_pixels,
             max_pdf_pages=settings.max_pdf_pages,
             max_job_pixels=settings.max_job_pixels,
+            fields=field_model() if settings.field_model else None,
             **kwargs,
         )
 
@@ -161,7 +165,7 @@ def quality(pipeline: Pipeline, doc: Document) -> None:
 
 def analysis(pipeline: Pipeline, doc: Document) -> None:
     doc.layout = reading_layout(doc.ocr)
-    doc.receipt = analyze(doc.ocr, doc.layout)
+    doc.receipt = analyze(doc.ocr, doc.layout, model=pipeline.fields)
 
 
 def second_preprocess(pipeline: Pipeline, doc: Document) -> None:
@@ -185,7 +189,7 @@ def second_ocr(pipeline: Pipeline, doc: Document) -> None:
 def second_analysis(pipeline: Pipeline, doc: Document) -> None:
     """Each header field from whichever reading is more confident (`reread.merge_readings`)."""
     if doc.band_ocr is not None:
-        second = analyze(doc.band_ocr)
+        second = analyze(doc.band_ocr, model=pipeline.fields)
         doc.receipt = merge_readings(doc.receipt, second, fields=HEADER_FIELDS, known=lexicon())
 
 

@@ -16,8 +16,8 @@ from receiptq.pipeline.analysis.amounts import (
     extract_totals,
     format_amount,
 )
-from receiptq.pipeline.analysis.dates import pick_date
-from receiptq.pipeline.analysis.items import extract_items, item_sum
+from receiptq.pipeline.analysis.dates import parse_time, pick_date
+from receiptq.pipeline.analysis.items import ParsedItem, extract_items, item_sum
 from receiptq.pipeline.analysis.language import (
     detect_currency,
     detect_payment,
@@ -26,6 +26,9 @@ from receiptq.pipeline.analysis.language import (
 from receiptq.pipeline.analysis.layout import Layout, page_layout, reading_layout
 from receiptq.pipeline.analysis.lines import Line
 from receiptq.pipeline.analysis.merchant import find_merchant
+from receiptq.pipeline.fields.choice import apply_choice
+from receiptq.pipeline.fields.features import RulePicks
+from receiptq.pipeline.fields.model import FieldModel
 from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.receipt import Confidence, Item, Merchant, Receipt
@@ -33,33 +36,59 @@ from receiptq.receipt import Confidence, Item, Merchant, Receipt
 __all__ = ["analyze", "analyze_lines"]
 
 
-def analyze(ocr: OcrResult, layout: Layout | None = None) -> Receipt:
+def analyze(
+    ocr: OcrResult, layout: Layout | None = None, model: FieldModel | None = None
+) -> Receipt:
     """Turn one page of OCR words into a structured receipt (``layout``: the reading's,
-    `reading_layout`, when the caller has it already)."""
+    `reading_layout`, when the caller has it already; ``model``: see `analyze_lines`)."""
     layout = layout or reading_layout(ocr)
-    receipt = analyze_lines(layout.lines, layout=layout)
+    receipt = analyze_lines(layout.lines, layout=layout, model=model)
     receipt.confidence.ocr = round(ocr.mean_confidence, 3)
     return receipt
 
 
+def items_and_currency(layout: Layout) -> tuple[list[ParsedItem], str | None]:
+    """The item rows between the header and the summary, and the receipt's currency."""
+    items = extract_items(layout.lines, *layout.items)
+    full = "\n".join(ln.text for ln in layout.lines)
+    return items, detect_currency(full, layout.language)
+
+
+def month_first(currency: str | None) -> bool:
+    """Whether dates print month first: US receipts do (04/05/2023 is April 5th)."""
+    return currency == "USD"
+
+
 def analyze_lines(
-    lines: list[Line], known: Container[str] | None = None, layout: Layout | None = None
+    lines: list[Line],
+    known: Container[str] | None = None,
+    layout: Layout | None = None,
+    model: FieldModel | None = None,
 ) -> Receipt:
     """Structured receipt from already rebuilt lines (no OCR confidence). ``known`` is
     the word list that puts back the marks of Polish letters OCR lost (`diacritics`);
     by default the installed one (`receiptq.pipeline.lexicon`). ``layout``: the rows'
-    layout when the caller has it (`page_layout`; then ``lines`` are its rows)."""
+    layout when the caller has it (`page_layout`; then ``lines`` are its rows).
+    ``model``, when given, chooses the name, address, date and total where it finds
+    them (`receiptq.pipeline.fields`); without it the rules choose."""
     layout = layout or page_layout(lines, known)
+    known = known if known is not None else lexicon()
     lines, language = layout.lines, layout.language
     texts = [ln.text for ln in lines]
-    full = "\n".join(texts)
-    start, end = layout.items
-    parsed_items = extract_items(lines, start, end)
+    parsed_items, currency = items_and_currency(layout)
     totals = extract_totals(lines, item_sum(parsed_items))
-    merchant = find_merchant(lines, known if known is not None else lexicon(), layout.header)
-    currency = detect_currency(full, language)
-    # US receipts print month first (04/05/2023 is April 5th).
-    date, time, date_conf = pick_date(texts, month_first=currency == "USD")
+    merchant = find_merchant(lines, known, layout.header)
+    date, time, date_conf = pick_date(texts, month_first=month_first(currency))
+    total, total_conf = totals.total, totals.confidence
+    if model is not None:
+        rules = RulePicks(merchant.name, merchant.address, total, date)
+        choice = model.choose(lines, item_sum(parsed_items), month_first(currency), rules)
+        apply_choice(choice, lines, merchant, known)
+        if choice.date is not None:
+            date, date_conf = choice.date, choice.date_p
+            time = parse_time(lines[choice.date_line].text) or time
+        if choice.total is not None:
+            total, total_conf = choice.total, choice.total_p
     if language != "pl":
         merchant.name = fold_diacritics(merchant.name) if merchant.name else None
         merchant.address = fold_diacritics(merchant.address) if merchant.address else None
@@ -67,7 +96,7 @@ def analyze_lines(
         "merchant.name": merchant.name_confidence if merchant.name else 0.0,
         "merchant.address": merchant.address_confidence if merchant.address else 0.0,
         "date": date_conf if date else 0.0,
-        "total": totals.confidence if totals.total is not None else 0.0,
+        "total": total_conf if total is not None else 0.0,
     }
     return Receipt(
         merchant=Merchant(
@@ -79,7 +108,7 @@ def analyze_lines(
         date=date.isoformat() if date else None,
         time=time,
         currency=currency,
-        total=format_amount(totals.total),
+        total=format_amount(total),
         subtotal=format_amount(totals.subtotal),
         tax=format_amount(totals.tax),
         items=[

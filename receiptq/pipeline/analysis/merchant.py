@@ -398,15 +398,21 @@ def find_merchant(
         # ("Jasny Spichlerz Sp." | "z o.o. Sp. k.")
         if with_suffix and not _FORM_START.match(with_suffix[0]):
             parts[name_idx - first] = with_suffix[0]
-    name = " ".join(clean_line(t) for t in parts)
-    name = re.sub(r"\s*[\(\[][^()\[\]]*\d[^()\[\]]*[\)\]]?\s*$", "", name)  # (519537-X)
-    name = re.sub(r"(?<=[A-Za-z])\s[86]\s(?=[A-Za-z])", " & ", name)  # "&" read as 8 or 6
-    name = re.sub(r"\s*[\(\[]?\s*\d{4,12}\s*-\s*[A-Z]\s*[\)\]]?\s*", " ", name).strip()
-    info.name = repair_business_words(clean_line(name), known) or None
+    info.name = compose_name(parts, known)
     # OCR confidence of the lines used: a misread letter makes the whole name wrong.
     info.name_confidence *= min(ln.conf for ln in head[first : last + 1])
     info.address, info.address_confidence = _address(head, texts, last + 1, info.name)
     return info
+
+
+def compose_name(parts: list[str], known: Container[str] | None = None) -> str | None:
+    """The merchant's name from the texts of its rows (legal forms already normalized):
+    stray punctuation, a trailing registration number and "&" read as a digit mended."""
+    name = " ".join(clean_line(t) for t in parts)
+    name = re.sub(r"\s*[\(\[][^()\[\]]*\d[^()\[\]]*[\)\]]?\s*$", "", name)  # (519537-X)
+    name = re.sub(r"(?<=[A-Za-z])\s[86]\s(?=[A-Za-z])", " & ", name)  # "&" read as 8 or 6
+    name = re.sub(r"\s*[\(\[]?\s*\d{4,12}\s*-\s*[A-Z]\s*[\)\]]?\s*", " ", name).strip()
+    return repair_business_words(clean_line(name), known) or None
 
 
 #: A stamp across the name ("POSTED", "PAID") is printed in letters this many times the
@@ -616,7 +622,7 @@ def _address(
         text = _REG_IN_LINE.sub("", text)
         if addr and _repeats_end(addr[-1], text):
             continue
-        addr.append(text.strip(" :;|_—~'\"`*").strip())
+        addr.append(address_row_text(text))
         confs.append(line.conf)
         used.append(line)
         seen_postcode = seen_postcode or _has_postcode(text)
@@ -624,12 +630,30 @@ def _address(
             break
     if not addr:
         return None, 0.0
+    confs = confs[_street_start(addr) :]  # a branch line above the street is dropped
+    return compose_address(addr, used), (0.8 if seen_postcode else 0.5) * min(confs)
+
+
+def _street_start(addr: list[str]) -> int:
+    """The first row of a Polish street when a branch line stands above it, else 0."""
     street = [i for i, a in enumerate(addr) if _PL_STREET.search(a)]
-    if street and street[0] > 0:
+    return street[0] if street and street[0] > 0 else 0
+
+
+def address_row_text(text: str) -> str:
+    """An address row's text without a registration number and stray marks at its ends."""
+    return _REG_IN_LINE.sub("", text).strip(" :;|_—~'\"`*").strip()
+
+
+def compose_address(addr: list[str], used: list[Line]) -> str:
+    """The address from the texts of its rows (`address_row_text`) and the rows
+    themselves: a branch line above a Polish street dropped, one spelling for a word
+    printed twice, address words repaired, specks trimmed."""
+    if start := _street_start(addr):
         # "Sklep nr 12" above "ul. Długa 5": a branch line, not the address.
-        addr, confs = addr[street[0] :], confs[street[0] :]
+        addr = addr[start:]
         addr[0] = addr[0][_PL_STREET.search(addr[0]).start() :].strip()
-    elif street and (m := _PL_STREET.search(addr[0])) and m.start() > 0:
+    elif (m := _PL_STREET.search(addr[0])) and m.start() > 0:
         # specks before the street on its own row: "Z | al. Niepodległości 80A"
         before = addr[0][: m.start()]
         if sum(c.isalnum() for c in before) <= 3 and not re.search(r"\d", before):
@@ -637,7 +661,7 @@ def _address(
     addr = agree_spellings(addr, used)
     # line by line: "UTAMA 8" ending one line and "57000" opening the next is no "8 & 5"
     text = " ".join(repair_address(a) for a in addr if a)
-    return _trim_specks(text), (0.8 if seen_postcode else 0.5) * min(confs)
+    return _trim_specks(text)
 
 
 def agree_spellings(texts: list[str], lines: list[Line]) -> list[str]:
