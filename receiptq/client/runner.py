@@ -265,9 +265,11 @@ def run(
     quiet: bool = False,
     err: TextIO | None = None,
     progress: bool | None = None,
+    policy: RetryPolicy | None = None,
 ) -> int:
     """Everything `receiptq submit` does; returns the exit status. JSON lines go to
-    sys.stdout (unless quiet), messages and the summary to `err` (sys.stderr)."""
+    sys.stdout (unless quiet), messages and the summary to `err` (sys.stderr); ``policy``:
+    how uploads are retried (by default `RetryPolicy()`)."""
     err = err or sys.stderr
     started = time.monotonic()
 
@@ -302,7 +304,7 @@ def run(
     if progress is None:
         progress = not quiet and err.isatty()
     bar = Progress(len(found.files), enabled=progress)
-    batch = Batch(client, options, sink, bar)
+    batch = Batch(client, options, sink, bar, policy=policy)
     aborted: str | None = None
     try:
         with interrupts(batch.stop), bar:

@@ -452,16 +452,17 @@ def test_interrupt_stops_submitting_and_cancels_the_unfinished_jobs(tmp_path: Pa
     assert summary.exit_code() == 130
 
 
-def test_run_prints_rows_and_summary_and_returns_the_exit_code(tmp_path, capsys, monkeypatch):
+def test_run_prints_rows_and_summary_and_returns_the_exit_code(tmp_path, capsys):
     api = FakeApi()
     files = make_files(tmp_path, JPEG + b"a", JPEG + b"BLANK")
     files[1].write_bytes(b"BLANK")
     (tmp_path / "notes.txt").write_text("hi")
     client = Client("http://api", "key", transport=httpx.MockTransport(api))
-    monkeypatch.setattr(runner, "RetryPolicy", lambda: RetryPolicy(backoff=0.01))
     out = tmp_path / "out.csv"
     options = BatchOptions(wait=True, poll=FAST_POLLS)
-    code = runner.run([tmp_path], options, client, csv_path=out, progress=False)
+    code = runner.run(
+        [tmp_path], options, client, csv_path=out, progress=False, policy=RetryPolicy(backoff=0.01)
+    )
     stdout, stderr = capsys.readouterr()
     assert code == 0  # BLANK is not a JPEG: ignored, not failed
     assert "ignoring 2 file(s)" in stderr
