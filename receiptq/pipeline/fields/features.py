@@ -24,7 +24,7 @@ from receiptq.pipeline.analysis.amounts import (
     find_amounts,
     label_text,
 )
-from receiptq.pipeline.analysis.dates import parse_dates, parse_time
+from receiptq.pipeline.analysis.dates import _DATE_LABEL, _NOT_PURCHASE, parse_dates, parse_time
 from receiptq.pipeline.analysis.keywords import LABELS, classify, squash
 from receiptq.pipeline.analysis.lines import Line
 
@@ -34,8 +34,6 @@ HEADER_ROWS = 30
 #: Label classes as numbers (0: no label), for the amount and row features.
 LABEL_IDS = {name: i + 1 for i, name in enumerate(LABELS)}
 
-_DATE_LABEL = re.compile(r"DATE|DATA|TARIKH|DATETIME|DNIA", re.IGNORECASE)
-_NOT_PURCHASE = re.compile(r"EXPIR|VALID|DUE|WAZN|BEFORE|TERMIN|BIRTH|URODZ", re.IGNORECASE)
 _WEB = re.compile(r"@|WWW|HTTP|\.COM\b|\.MY\b|\.PL\b", re.IGNORECASE)
 _REG_PAREN = re.compile(r"[\(\[][^()\[\]]*\d{3,}[^()\[\]]*[\)\]]?")
 _QTY = re.compile(r"\d\s*[xX@*]\s*\d|\bQTY\b", re.IGNORECASE)

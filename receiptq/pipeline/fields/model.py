@@ -20,7 +20,6 @@ import numpy as np
 
 from receiptq.pipeline.analysis.lines import Line
 from receiptq.pipeline.fields.features import (
-    HEADER_ROWS,
     RulePicks,
     amount_candidates,
     date_candidates,
@@ -143,4 +142,4 @@ def field_model() -> FieldModel | None:
     return model if model.boosters else None
 
 
-__all__ = ["HEADER_ROWS", "Choice", "FieldModel", "block", "field_model"]
+__all__ = ["Choice", "FieldModel", "block", "field_model"]
