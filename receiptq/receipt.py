@@ -44,12 +44,24 @@ class Merchant(BaseModel):
     phone: str | None = None
 
 
+class Region(BaseModel):
+    """Where a field was read: a box on one page of the upload."""
+
+    page: int = Field(0, ge=0, description="0-based page index.")
+    box: tuple[int, int, int, int] = Field(
+        description="left, top, right, bottom, in pixels of the page as decoded from the"
+        " upload (EXIF orientation applied; PDF pages rendered at the pipeline's DPI): the"
+        " image GET /api/v3/receipts/{job_id}/pages/{page} serves."
+    )
+
+
 class Item(BaseModel):
     description: str
     quantity: str | None = None
     unit_price: str | None = None
     total_price: str | None = None
     category: str | None = None
+    region: Region | None = Field(None, description="The item's row on the page.")
 
 
 class Confidence(BaseModel):
@@ -80,3 +92,9 @@ class Receipt(BaseModel):
     language: str | None = None
     confidence: Confidence = Field(default_factory=Confidence)
     validation: Validation = Field(default_factory=Validation)
+    regions: dict[str, Region] = Field(
+        default_factory=dict,
+        description='Where each field was read, by field ("merchant.name",'
+        ' "merchant.address", "merchant.tax_id", "merchant.phone", "date", "time", "total",'
+        ' "subtotal", "tax"); a field whose place was not found has none.',
+    )

@@ -23,7 +23,7 @@ import numpy as np
 
 from receiptq.pipeline.engines import Engines
 from receiptq.pipeline.ocr import OcrEngine, OcrResult
-from receiptq.pipeline.preprocess import Preprocessor
+from receiptq.pipeline.preprocess import Preprocessor, Rendering
 from receiptq.pipeline.recognize import LineReader, Reading
 
 
@@ -102,8 +102,8 @@ class CachedPreprocessor:
     inner: Preprocessor
     store: ReadingsStore
 
-    def page(self, image: np.ndarray, second: bool = False) -> np.ndarray:
-        key = ("page", second, repr(self.inner), digest(image))
+    def page(self, image: np.ndarray, second: bool = False) -> Rendering:
+        key = ("rendering", second, repr(self.inner), digest(image))
         return self.store.get(key, lambda: self.inner.page(image, second))
 
 

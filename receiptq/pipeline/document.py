@@ -10,6 +10,7 @@ import numpy as np
 from receiptq.pipeline.analysis.layout import Layout
 from receiptq.pipeline.media import MediaInfo
 from receiptq.pipeline.ocr import OcrResult
+from receiptq.pipeline.preprocess import Rendering
 from receiptq.receipt import Receipt
 
 
@@ -31,8 +32,8 @@ class Document:
     pages: list[np.ndarray] = field(default_factory=list)
     #: What the decode step found the upload to be (type, page count).
     media: MediaInfo | None = None
-    #: The pages preprocessed for reading (first rendering).
-    images: list[np.ndarray] = field(default_factory=list)
+    #: The pages preprocessed for reading (first rendering), with the way back to the page.
+    renderings: list[Rendering] = field(default_factory=list)
     #: The reading of all pages, stacked into one tall page.
     ocr: OcrResult | None = None
     #: The layout of that reading (rows, language, header, item and summary spans).
@@ -44,6 +45,11 @@ class Document:
     band_ocr: OcrResult | None = None
     #: Per step that ran to its end, in order.
     timings: dict[str, Timing] = field(default_factory=dict)
+
+    @property
+    def images(self) -> list[np.ndarray]:
+        """The images of `renderings`: what OCR reads."""
+        return [r.image for r in self.renderings]
 
     @classmethod
     def from_image(cls, image: np.ndarray) -> Document:

@@ -122,15 +122,21 @@ def is_slanted(corners: np.ndarray) -> bool:
     return max(max(r, 1 / r) for r in ratios) > MAX_SIDE_RATIO
 
 
-def flatten_paper(gray: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """The quadrilateral ``corners`` of ``gray`` warped to an upright rectangle of its
-    own side lengths (white outside the photo)."""
+def paper_transform(corners: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """The perspective matrix that warps the quadrilateral ``corners`` to an upright
+    rectangle of its own side lengths, and that rectangle's (width, height)."""
     top, bottom, left, right = _sides(corners)
     width, height = round(max(top, bottom)), round(max(left, right))
     target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
-    matrix = cv2.getPerspectiveTransform(np.float32(corners), target)
+    return cv2.getPerspectiveTransform(np.float32(corners), target), (width, height)
+
+
+def flatten_paper(gray: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """The quadrilateral ``corners`` of ``gray`` warped to an upright rectangle of its
+    own side lengths (white outside the photo)."""
+    matrix, size = paper_transform(corners)
     return cv2.warpPerspective(
-        gray, matrix, (width, height), flags=cv2.INTER_LINEAR,
+        gray, matrix, size, flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT, borderValue=255,
     )  # fmt: skip
 

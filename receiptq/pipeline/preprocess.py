@@ -23,7 +23,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from receiptq.pipeline.paper import find_paper, flatten_paper, is_slanted
+from receiptq.pipeline.paper import find_paper, flatten_paper, is_slanted, paper_transform
 
 #: Target median height in px of a character's connected component after scaling.
 TARGET_CHAR_HEIGHT = 30.0
@@ -33,7 +33,31 @@ MAX_WORK_WIDTH = 2500
 MAX_PIXELS = 3_500_000
 
 
-def preprocess(
+@dataclass(frozen=True)
+class Rendering:
+    """A page rendered for reading, and where its pixels came from."""
+
+    image: np.ndarray
+    #: 3 x 3 projective matrix: a point (x, y, 1) of ``image`` to the page it was rendered from.
+    to_page: np.ndarray
+    #: The page's (height, width) in pixels.
+    page_size: tuple[int, int]
+
+
+def preprocess(image: np.ndarray, **switches) -> np.ndarray:
+    """`render` without the way back to the page: the image alone."""
+    return render(image, **switches).image
+
+
+def _scale(fx: float, fy: float) -> np.ndarray:
+    return np.diag([fx, fy, 1.0])
+
+
+def _affine(matrix: np.ndarray) -> np.ndarray:
+    return np.vstack([matrix, [0.0, 0.0, 1.0]])
+
+
+def render(
     image: np.ndarray,
     *,
     target_char_height: float = TARGET_CHAR_HEIGHT,
@@ -52,29 +76,37 @@ def preprocess(
     (punch holes).
 
     BGR or grayscale uint8 in, grayscale uint8 out. The keywords switch single steps on or
-    off for measurement; the defaults are the measured best first pass.
+    off for measurement; the defaults are the measured best first pass. The rendering
+    keeps the way back from its pixels to the page's (`Rendering.to_page`): the fields'
+    regions are given on the page as uploaded.
     """
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     gray = np.ascontiguousarray(gray, dtype=np.uint8)
+    page_size = (gray.shape[0], gray.shape[1])
+    to_page = np.eye(3)  # from the current image's pixels to the page's
     h, w = gray.shape[:2]
     if w > MAX_WORK_WIDTH:
         f = MAX_WORK_WIDTH / w
         gray = cv2.resize(
             gray, (MAX_WORK_WIDTH, max(1, round(h * f))), interpolation=cv2.INTER_AREA
         )
+        to_page = to_page @ _scale(w / gray.shape[1], h / gray.shape[0])
     if paper and (corners := find_paper(gray)) is not None and is_slanted(corners):
         # (deskewing still runs after it: it levels what the four corners left)
         gray = flatten_paper(gray, corners)
+        to_page = to_page @ np.linalg.inv(paper_transform(corners)[0])
     ink = ink_mask(gray)
     if deskew:
         angle = estimate_skew(ink)
         if angle:
             gray = rotate(gray, angle)
             ink = ink_mask(gray)
+            to_page = to_page @ np.linalg.inv(_affine(rotation(gray.shape, angle)))
     if crop:
         y0, y1, x0, x1 = text_bounds(ink)
         gray = gray[y0:y1, x0:x1]
         ink = ink[y0:y1, x0:x1]
+        to_page = to_page @ np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
     char_h = median_char_height(ink)
     scale = target_char_height / char_h if char_h else 1.0
     scale = min(max(scale, 0.25), 2.5)
@@ -86,6 +118,7 @@ def preprocess(
         gray = cv2.resize(
             gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp
         )
+        to_page = to_page @ _scale(w / gray.shape[1], h / gray.shape[0])
     if flatten:
         gray = flatten_background(gray, target_char_height)
     if clear_blobs:
@@ -105,7 +138,7 @@ def preprocess(
         gray = cv2.adaptiveThreshold(
             gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 15
         )
-    return gray
+    return Rendering(gray, to_page, page_size)
 
 
 #: The first reading's rendering (the measured best first pass)...
@@ -118,7 +151,7 @@ SECOND_PASS: Mapping[str, bool] = {"flatten": False, "thicken": True}
 class PageRenderer(Protocol):
     """Renders a page image for reading (`Preprocessor`, or a cache in front of it)."""
 
-    def page(self, image: np.ndarray, second: bool = False) -> np.ndarray: ...
+    def page(self, image: np.ndarray, second: bool = False) -> Rendering: ...
 
 
 @dataclass(frozen=True)
@@ -128,8 +161,8 @@ class Preprocessor:
 
     options: Mapping[str, object] = field(default_factory=dict)
 
-    def page(self, image: np.ndarray, second: bool = False) -> np.ndarray:
-        return preprocess(image, **{**(SECOND_PASS if second else FIRST_PASS), **self.options})
+    def page(self, image: np.ndarray, second: bool = False) -> Rendering:
+        return render(image, **{**(SECOND_PASS if second else FIRST_PASS), **self.options})
 
 
 #: A solid blob (punch hole, stain) is at least this many character heights across...
@@ -220,10 +253,16 @@ def estimate_skew(ink: np.ndarray) -> float:
     return round(best, 2)
 
 
+def rotation(shape: tuple[int, ...], angle: float) -> np.ndarray:
+    """The 2 x 3 matrix that `rotate` turns an image of ``shape`` by."""
+    h, w = shape[:2]
+    return cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+
+
 def rotate(image: np.ndarray, angle: float, border: int = 255) -> np.ndarray:
     """`image` rotated by `angle` degrees about its centre, same size, `border` outside."""
     h, w = image.shape[:2]
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    matrix = rotation(image.shape, angle)
     return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=border)  # fmt: skip
 

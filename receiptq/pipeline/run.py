@@ -27,6 +27,7 @@ from receiptq.pipeline.fields.model import FieldModel, field_model
 from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.pipeline.quality import check_quality
+from receiptq.pipeline.regions import locate_fields
 from receiptq.pipeline.reread import (
     HEADER_FIELDS,
     SECOND_PASS_MAX_PIXELS,
@@ -145,10 +146,10 @@ def preprocess(pipeline: Pipeline, doc: Document) -> None:
     reading may need."""
     render = pipeline.engines.preprocessor.page
     if doc.pages:
-        doc.images = [render(page) for page in doc.pages]
+        doc.renderings = [render(page) for page in doc.pages]
         return
     for page in media.iter_pages(doc.data or b"", doc.media, max_pixels=pipeline.max_pixels):
-        doc.images.append(render(page))
+        doc.renderings.append(render(page))
         if doc.media.pages == 1:
             doc.pages = [page]
         del page
@@ -178,7 +179,7 @@ def second_preprocess(pipeline: Pipeline, doc: Document) -> None:
         return
     # The second rendering crops and scales exactly as the first (only the ink treatment
     # differs), so the band is the same rows.
-    doc.band = pipeline.engines.preprocessor.page(doc.pages[0], second=True)[:cut]
+    doc.band = pipeline.engines.preprocessor.page(doc.pages[0], second=True).image[:cut]
 
 
 def second_ocr(pipeline: Pipeline, doc: Document) -> None:
@@ -200,6 +201,12 @@ def categorize(pipeline: Pipeline, doc: Document) -> None:
         doc.receipt.items = categorize_items(doc.receipt.items)
 
 
+def regions(pipeline: Pipeline, doc: Document) -> None:
+    """Each field's region on its page (`receiptq.pipeline.regions`)."""
+    if doc.layout is not None and doc.renderings:
+        doc.receipt = locate_fields(doc.receipt, doc.layout, doc.renderings)
+
+
 def validation(pipeline: Pipeline, doc: Document) -> None:
     doc.receipt.validation = validate(doc.receipt, today=pipeline.today)
 
@@ -216,6 +223,7 @@ STEPS: list[Step] = [
     Step("second_ocr", "ocr", second_ocr),
     Step("second_analysis", "analysis", second_analysis),
     Step("categorize", "analysis", categorize),
+    Step("regions", "analysis", regions),
     Step("validation", "validation", validation),
 ]
 #: The steps of the second reading (`--single-pass` in benchmarks/extraction.py skips them).

@@ -16,6 +16,7 @@ from receiptq.errors import Unprocessable, UnsupportedMediaType
 from receiptq.pipeline import media, run
 from receiptq.pipeline.document import Document
 from receiptq.pipeline.engines import Engines
+from receiptq.pipeline.preprocess import Rendering
 
 LIMITS = {"max_pixels": 40_000_000, "max_pdf_pages": 5}
 
@@ -167,11 +168,11 @@ class _KeepsWeakrefs:
         self.pages: list[weakref.ref] = []
         self.alive_before: list[int] = []
 
-    def page(self, image: np.ndarray, second: bool = False) -> np.ndarray:
+    def page(self, image: np.ndarray, second: bool = False) -> Rendering:
         gc.collect()
         self.alive_before.append(sum(ref() is not None for ref in self.pages))
         self.pages.append(weakref.ref(image))
-        return np.full((20, 20), 255, np.uint8)
+        return Rendering(np.full((20, 20), 255, np.uint8), np.eye(3), image.shape[:2])
 
 
 def test_the_pipeline_preprocesses_each_page_before_the_next_is_decoded():
