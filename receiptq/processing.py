@@ -23,6 +23,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from receiptq import indexing, logs, metrics, queueing, webhooks
 from receiptq.config import Settings
 from receiptq.context import Context
+from receiptq.corrections import service as corrections
 from receiptq.errors import Cancelled, ReceiptqError
 from receiptq.lifecycle import JobStatus
 from receiptq.pipeline.document import Document
@@ -121,7 +122,8 @@ def _run(ctx: Context, job_id: str) -> str:
                 ctx.pipeline.run(doc, on_stage=on_stage)
         finally:  # the steps that ran to their end, also when a later one failed the job
             metrics.pipeline_stages({s: t.wall for s, t in doc.stage_seconds().items()})
-        receipt = doc.receipt
+        # what the user taught about this shop (a corrected name) outranks the reading
+        receipt = corrections.apply_memory(ctx, row["user_id"], doc.receipt)
         on_stage("save", 90)
         if not receipt_store.save_receipt(ctx.pool, job_id, receipt):
             raise Cancelled
