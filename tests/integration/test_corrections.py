@@ -4,13 +4,12 @@ same shop (and nobody else's)."""
 
 from __future__ import annotations
 
-import io
 import uuid
 
 import pytest
-from factories import render_lines
+from factories import render_lines, user_headers
 from openapi_check import assert_documented
-from waiting import wait_for
+from waiting import submit, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -42,20 +41,9 @@ SAME_SHOP_ELSEWHERE = [
 TAUGHT = "Cahaya Books (Johor)"
 
 
-def _key(ctx, name: str) -> dict[str, str]:
-    from receiptq.store.keys import create_key
-
-    return {"Authorization": f"Bearer {create_key(ctx.pool, f'{name}-{uuid.uuid4().hex[:8]}')[1]}"}
-
-
 def _receipt(client, headers, lines: list[str]) -> dict:
     data = render_lines([*lines, f"TRANS {uuid.uuid4().hex[:8].upper()}"])
-    response = client.post(
-        "/api/v3/receipts/process", headers=headers,
-        data={"file": (io.BytesIO(data), "r.jpg")}, content_type="multipart/form-data",
-    )  # fmt: skip
-    assert response.status_code == 202, response.get_data(as_text=True)
-    job = wait_for(client, headers, response.get_json()["job_id"])
+    job = wait_for(client, headers, submit(client, headers, data))
     assert job["status"] == "completed", job
     return job
 
@@ -67,12 +55,12 @@ def client_module(app):
 
 @pytest.fixture(scope="module")
 def dana(ctx):
-    return _key(ctx, "dana")
+    return user_headers(ctx, "dana")
 
 
 @pytest.fixture(scope="module")
 def erin(ctx):
-    return _key(ctx, "erin")
+    return user_headers(ctx, "erin")
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from factories import receipt_jpeg
+from factories import receipt_jpeg, user_headers
 from openapi_check import assert_documented
 from PIL import Image
-from waiting import wait_for
+from waiting import submit, wait_for
 from webhook_receiver import Receiver
 
 pytestmark = pytest.mark.integration
@@ -26,15 +26,6 @@ def blank_png() -> bytes:
     out = io.BytesIO()
     Image.new("L", (600, 800 + uuid.uuid4().int % 200), 255).save(out, "PNG")
     return out.getvalue()
-
-
-def submit(client, headers, data: bytes, **form) -> str:
-    response = client.post(
-        "/api/v3/receipts/process", headers=headers,
-        data={"file": (io.BytesIO(data), "r.png"), **form}, content_type="multipart/form-data",
-    )  # fmt: skip
-    assert response.status_code == 202, response.get_data(as_text=True)
-    return response.get_json()["job_id"]
 
 
 class TaskEvents:
@@ -87,7 +78,7 @@ def task_events(celery_app) -> Iterator[TaskEvents]:
 
 def test_a_failed_job_is_a_failed_task_and_is_not_retried(client, alice, worker, ctx,
                                                           task_events):  # fmt: skip
-    job_id = submit(client, alice, blank_png())
+    job_id = submit(client, alice, blank_png(), "r.png")
     failed = task_events.wait(job_id, {"task-failed", "task-succeeded"})
     assert failed["type"] == "task-failed"
     assert "JobFailed" in failed["exception"] and "No receipt text" in failed["exception"]
@@ -150,9 +141,7 @@ def _value(text: str, name: str, **labels: str) -> float | None:
 
 
 def test_failure_reasons_and_webhook_attempts_are_counted(metrics_stack, ctx):
-    from receiptq.store.keys import create_key
-
-    headers = {"Authorization": f"Bearer {create_key(ctx.pool, f'ops-{uuid.uuid4().hex[:6]}')[1]}"}
+    headers = user_headers(ctx, "ops")
     receiver = Receiver([500, 200])
     try:
         with httpx.Client(base_url=metrics_stack.api_url, headers=headers, timeout=10) as api:

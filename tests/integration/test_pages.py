@@ -9,27 +9,12 @@ import uuid
 
 import numpy as np
 import pytest
-from factories import RECEIPT_LINES, render_lines
+from factories import RECEIPT_LINES, render_lines, user_headers
 from openapi_check import assert_documented
 from PIL import Image
-from waiting import wait_for
+from waiting import submit, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def _key(ctx, name: str) -> dict[str, str]:
-    from receiptq.store.keys import create_key
-
-    return {"Authorization": f"Bearer {create_key(ctx.pool, f'{name}-{uuid.uuid4().hex[:8]}')[1]}"}
-
-
-def _submit(client, headers, data: bytes, name: str = "r.jpg") -> str:
-    response = client.post(
-        "/api/v3/receipts/process", headers=headers,
-        data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data",
-    )  # fmt: skip
-    assert response.status_code == 202, response.get_data(as_text=True)
-    return response.get_json()["job_id"]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +24,7 @@ def client_module(app):
 
 @pytest.fixture(scope="module")
 def fran(ctx):
-    return _key(ctx, "fran")
+    return user_headers(ctx, "fran")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +36,7 @@ def sideways(client_module, fran, worker) -> tuple[str, Image.Image]:
     exif[0x0112] = 6  # rotate 90 clockwise to view
     out = io.BytesIO()
     upright.transpose(Image.Transpose.ROTATE_90).save(out, "JPEG", exif=exif, quality=95)
-    job_id = _submit(client_module, fran, out.getvalue())
+    job_id = submit(client_module, fran, out.getvalue())
     assert wait_for(client_module, fran, job_id)["status"] == "completed"
     return job_id, upright.convert("L")
 
@@ -74,7 +59,7 @@ def test_the_page_is_the_upright_image_as_png(app, client, fran, sideways):
 
 def test_another_user_and_a_missing_page_get_404(client, ctx, fran, sideways):
     job_id, _ = sideways
-    other = _key(ctx, "gus")
+    other = user_headers(ctx, "gus")
     for headers, path in [(other, "pages/0"), (fran, "pages/1"), (fran, "pages/0x")]:
         response = client.get(f"/api/v3/receipts/{job_id}/{path}", headers=headers)
         assert response.status_code == 404, path
@@ -82,7 +67,7 @@ def test_another_user_and_a_missing_page_get_404(client, ctx, fran, sideways):
 
 
 def test_a_deleted_jobs_page_is_gone(client, client_module, fran, worker):
-    job_id = _submit(client_module, fran, render_lines([*RECEIPT_LINES, uuid.uuid4().hex]))
+    job_id = submit(client_module, fran, render_lines([*RECEIPT_LINES, uuid.uuid4().hex]))
     wait_for(client_module, fran, job_id)
     assert client.delete(f"/api/v3/receipts/{job_id}", headers=fran).status_code == 200
     response = client.get(f"/api/v3/receipts/{job_id}/pages/0", headers=fran)
@@ -93,7 +78,7 @@ def test_a_deleted_jobs_page_is_gone(client, client_module, fran, worker):
 @pytest.fixture(scope="module")
 def hana(ctx, client_module, worker) -> tuple[dict[str, str], dict[str, str]]:
     """Hana's two receipts from two months and shops: job ids by shop."""
-    headers = _key(ctx, "hana")
+    headers = user_headers(ctx, "hana")
     shops = {
         "CORNER GROCER LTD": "DATE: 14/03/2024  TIME: 10:42",
         "HILLTOP BAKERY": "DATE: 02/04/2024  TIME: 09:10",
@@ -101,7 +86,7 @@ def hana(ctx, client_module, worker) -> tuple[dict[str, str], dict[str, str]]:
     ids = {}
     for shop, date in shops.items():
         lines = [shop, *RECEIPT_LINES[1:2], date, *RECEIPT_LINES[3:], uuid.uuid4().hex]
-        ids[shop] = _submit(client_module, headers, render_lines(lines))
+        ids[shop] = submit(client_module, headers, render_lines(lines))
     for job_id in ids.values():
         result = wait_for(client_module, headers, job_id)["result"]
         assert result["date"] in {"2024-03-14", "2024-04-02"}, result
