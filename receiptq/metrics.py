@@ -72,6 +72,30 @@ STAGE_DURATION = Histogram(
     ["stage"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600),
 )
+# Why jobs failed: a bounded set of codes (the domain errors' codes and the worker's own),
+# anything else counted as "other", so the label never grows with messages.
+FAILURE_REASONS = (
+    "poor-quality",  # the image was read but not well enough (retake it)
+    "unprocessable",  # not decodable, no text, not a receipt, over a limit
+    "unsupported-media-type",
+    "upload-missing",  # the stored original was purged before the job ran
+    "timeout",  # over the task's soft time limit
+    "service-unavailable",  # Redis or PostgreSQL away after every retry
+    "internal",  # a bug: the log has the traceback
+    "other",
+)
+JOBS_FAILED = Counter(
+    "receiptq_jobs_failed_total",
+    "Jobs that failed, by reason code (docs/observability.md lists them).",
+    ["reason"],
+)
+WEBHOOK_OUTCOMES = ("delivered", "gone", "retry", "failed", "dropped")
+WEBHOOK_ATTEMPTS = Counter(
+    "receiptq_webhook_attempts_total",
+    "Webhook delivery attempts, by outcome (retry: failed, to be tried again; failed: the"
+    " last attempt failed or the URL was refused; dropped: the job was deleted).",
+    ["outcome"],
+)
 OCR_CONFIDENCE = Histogram(
     "receiptq_ocr_confidence",
     "Mean Tesseract word confidence (0..1) of each extracted receipt.",
@@ -92,6 +116,14 @@ def job_submitted() -> None:
 
 def job_finished(status: str) -> None:
     JOBS_FINISHED.labels(status).inc()
+
+
+def job_failed(reason: str) -> None:
+    JOBS_FAILED.labels(reason if reason in FAILURE_REASONS else "other").inc()
+
+
+def webhook_attempt(outcome: str) -> None:
+    WEBHOOK_ATTEMPTS.labels(outcome if outcome in WEBHOOK_OUTCOMES else "failed").inc()
 
 
 def ocr_confidence(value: float) -> None:
@@ -274,6 +306,10 @@ def init_worker_series() -> None:
 
     for status in OUTCOMES:
         JOBS_FINISHED.labels(status)
+    for reason in FAILURE_REASONS:
+        JOBS_FAILED.labels(reason)
+    for outcome in WEBHOOK_OUTCOMES:
+        WEBHOOK_ATTEMPTS.labels(outcome)
     for stage in STAGES:
         STAGE_DURATION.labels(stage)
 

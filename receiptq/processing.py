@@ -23,6 +23,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from receiptq import indexing, logs, metrics, queueing, webhooks
 from receiptq.config import Settings
 from receiptq.context import Context
+from receiptq.corrections import service as corrections
 from receiptq.errors import Cancelled, ReceiptqError
 from receiptq.lifecycle import JobStatus
 from receiptq.pipeline.document import Document
@@ -98,7 +99,10 @@ def _run(ctx: Context, job_id: str) -> str:
 
     stored = job_store.get_upload_data(ctx.pool, job_id)
     if stored is None:
-        return fail_job(ctx, job_id, "The uploaded file is no longer stored: upload it again.")
+        return fail_job(
+            ctx, job_id, "The uploaded file is no longer stored: upload it again.",
+            reason="upload-missing",
+        )  # fmt: skip
     data, _media_type = stored
 
     timer = metrics.StageTimer()  # the task's own stages (save, cleanup)
@@ -121,7 +125,8 @@ def _run(ctx: Context, job_id: str) -> str:
                 ctx.pipeline.run(doc, on_stage=on_stage)
         finally:  # the steps that ran to their end, also when a later one failed the job
             metrics.pipeline_stages({s: t.wall for s, t in doc.stage_seconds().items()})
-        receipt = doc.receipt
+        # what the user taught about this shop (a corrected name) outranks the reading
+        receipt = corrections.apply_memory(ctx, row["user_id"], doc.receipt)
         on_stage("save", 90)
         if not receipt_store.save_receipt(ctx.pool, job_id, receipt):
             raise Cancelled
@@ -129,9 +134,10 @@ def _run(ctx: Context, job_id: str) -> str:
     except Cancelled:
         return _cancelled(ctx, job_id)
     except ReceiptqError as exc:
-        return fail_job(ctx, job_id, exc.message)
+        return fail_job(ctx, job_id, exc.message, reason=exc.code)
     except SoftTimeLimitExceeded:
-        return fail_job(ctx, job_id, "Processing took too long: try a smaller or clearer image.")
+        message = "Processing took too long: try a smaller or clearer image."
+        return fail_job(ctx, job_id, message, reason="timeout")
     except (psycopg.OperationalError, redis.ConnectionError, redis.TimeoutError):
         raise
     except Exception:
@@ -187,7 +193,9 @@ def _finished(ctx: Context, job_id: str) -> None:
     webhooks.notify_finished(ctx, job_id)
 
 
-def fail_job(ctx: Context, job_id: str, message: str) -> str:
+def fail_job(ctx: Context, job_id: str, message: str, reason: str = "internal") -> str:
+    """Record the job's failure (``reason``: a code of metrics.FAILURE_REASONS) and
+    return its status: 'failed', or the state it was already in."""
     row = job_store.transition(
         ctx.pool,
         job_id,
@@ -198,6 +206,7 @@ def fail_job(ctx: Context, job_id: str, message: str) -> str:
     _mirror(ctx, row)
     if row is not None:
         metrics.job_finished(JobStatus.FAILED)
+        metrics.job_failed(reason)
     _finished(ctx, job_id)
     if row is not None:
         return JobStatus.FAILED

@@ -67,6 +67,9 @@ class Item(BaseModel):
 class Confidence(BaseModel):
     ocr: float = 0.0
     fields: dict[str, float] = Field(default_factory=dict)
+    # Where a field's value came from when not from the page: "corrected" (the user set
+    # it) or "corrected_from_memory" (the name the user gave this shop before).
+    sources: dict[str, str] = Field(default_factory=dict)
 
 
 class ValidationIssue(BaseModel):

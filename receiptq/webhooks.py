@@ -39,7 +39,7 @@ import httpx
 from celery import Celery
 from celery import current_app as current_celery_app
 
-from receiptq import jobs
+from receiptq import jobs, metrics
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.errors import Unprocessable
@@ -325,6 +325,7 @@ def deliver(ctx: Context, message_id: str, *, last_attempt: bool) -> Outcome:
     if status is None or status["status"] == JobStatus.DELETED:
         # Deleted since (a privacy request): nothing about it is sent any more.
         webhook_store.record(ctx.pool, message_id, "dropped", attempted=False, error="deleted")
+        metrics.webhook_attempt("dropped")
         return "dropped"
     outcome, record = attempt(
         ctx.settings,
@@ -335,6 +336,7 @@ def deliver(ctx: Context, message_id: str, *, last_attempt: bool) -> Outcome:
         job_id=delivery["job_id"],
     )
     webhook_store.record(ctx.pool, message_id, **record)
+    metrics.webhook_attempt(outcome)
     return outcome
 
 

@@ -125,3 +125,10 @@ def blank_pdf(pages: int, side_pt: float) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def user_headers(ctx, name: str) -> dict[str, str]:
+    """The Authorization header of a new user of its own (`name` plus a random suffix)."""
+    from receiptq.store.keys import create_key
+
+    return {"Authorization": f"Bearer {create_key(ctx.pool, f'{name}-{uuid.uuid4().hex[:8]}')[1]}"}

@@ -9,7 +9,10 @@ from flask import Flask, request
 from flask_limiter import Limiter
 
 from receiptq.api import auth, events, guards, health, listing, openapi, problems, receipts, web
+from receiptq.api import corrections as api_corrections
+from receiptq.api import deliveries as api_deliveries
 from receiptq.api import metrics as api_metrics
+from receiptq.api import pages as api_pages
 from receiptq.api import similar as api_similar
 from receiptq.config import Settings
 from receiptq.context import Context
@@ -61,6 +64,9 @@ def create_app(
     app.register_blueprint(web.bp)
     app.register_blueprint(listing.bp)  # GET /api/v3/receipts, /export.csv
     app.register_blueprint(api_similar.bp)  # GET /api/v3/receipts/<id>/similar
+    app.register_blueprint(api_corrections.bp)  # PATCH /api/v3/receipts/<id>, /revisions
+    app.register_blueprint(api_pages.bp)  # GET /api/v3/receipts/<id>/pages/<n>
+    app.register_blueprint(api_deliveries.bp)  # GET /api/v3/receipts/<id>/webhooks
     app.register_blueprint(openapi.bp)  # /openapi.json, /docs
     submit = "receipts.submit"
     app.view_functions[submit] = limiter.limit(settings.rate_limit)(app.view_functions[submit])

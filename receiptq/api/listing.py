@@ -16,7 +16,14 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request, stream_with_context, url_for
 
 from receiptq.api.auth import require_user
-from receiptq.api.models import JOB_STATUSES, JobList, JobListItem, ListQuery, ReceiptSummary
+from receiptq.api.models import (
+    JOB_STATUSES,
+    ExportQuery,
+    JobList,
+    JobListItem,
+    ListQuery,
+    ReceiptSummary,
+)
 from receiptq.api.openapi import Body, documented
 from receiptq.csvcells import text_cell
 from receiptq.errors import ReceiptqError
@@ -70,6 +77,24 @@ def _statuses() -> list[str] | None:
     return list(dict.fromkeys(wanted)) or None
 
 
+def _date(name: str) -> dt.date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidParameter(f"{name} must be a date as YYYY-MM-DD.") from exc
+
+
+def _receipt_filter() -> listing_store.ReceiptFilter:
+    """date_from, date_to (the receipt's date, inclusive) and merchant (part of its name)."""
+    merchant = request.args.get("merchant", "").strip()
+    if len(merchant) > 200:
+        raise InvalidParameter("merchant must be at most 200 characters.")
+    return listing_store.ReceiptFilter(_date("date_from"), _date("date_to"), merchant or None)
+
+
 def _limit() -> int:
     value = request.args.get("limit", "").strip()
     if not value:
@@ -117,8 +142,9 @@ def list_jobs() -> Response:
     after = decode_cursor(cursor) if cursor else None
     ctx = current_app.extensions["receiptq"]
     rows = listing_store.list_jobs(
-        ctx.pool, g.user.id, statuses=_statuses(), limit=limit + 1, after=after
-    )
+        ctx.pool, g.user.id, statuses=_statuses(), limit=limit + 1, after=after,
+        receipts=_receipt_filter(),
+    )  # fmt: skip
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
@@ -130,12 +156,12 @@ def list_jobs() -> Response:
     return response
 
 
-def _csv_lines(user_id: str) -> Iterator[str]:
+def _csv_lines(user_id: str, receipts: listing_store.ReceiptFilter) -> Iterator[str]:
     ctx = current_app.extensions["receiptq"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for row in listing_store.export_rows(ctx.pool, user_id):
+    for row in listing_store.export_rows(ctx.pool, user_id, receipts=receipts):
         writer.writerow(
             [
                 row["job_id"],
@@ -165,10 +191,12 @@ def _csv_lines(user_id: str) -> Iterator[str]:
             description="Header row `" + ",".join(CSV_COLUMNS) + "`, newest first, UTF-8.",
         )
     },
+    errors=[400],
+    query=ExportQuery,
 )
 def export_csv() -> Response:
     """Streamed: rows are read in batches while the response is sent."""
-    lines = stream_with_context(_csv_lines(g.user.id))
+    lines = stream_with_context(_csv_lines(g.user.id, _receipt_filter()))
     response = Response(lines, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="receipts.csv"'
     response.headers["Cache-Control"] = "no-store"

@@ -127,7 +127,19 @@ class JobList(BaseModel):
     )
 
 
-class ListQuery(BaseModel):
+class ExportQuery(BaseModel):
+    date_from: dt.date | None = Field(
+        default=None, description="Only receipts dated on or after this day (YYYY-MM-DD)."
+    )
+    date_to: dt.date | None = Field(
+        default=None, description="Only receipts dated on or before this day (YYYY-MM-DD)."
+    )
+    merchant: str | None = Field(
+        default=None, max_length=200, description="Only merchants whose name contains this."
+    )
+
+
+class ListQuery(ExportQuery):
     status: list[JobStatusName] = Field(
         default_factory=list,
         description="Only these states: repeat the parameter or give a comma list.",

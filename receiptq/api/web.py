@@ -22,7 +22,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        "img-src 'self' data: blob:",  # blob: the receipt's pages, fetched with the key
         "connect-src 'self'",
         "form-action 'none'",
         "base-uri 'none'",

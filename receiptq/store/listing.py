@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -23,6 +24,31 @@ _LIST_COLUMNS = (
 Cursor = tuple[dt.datetime, str]
 
 
+@dataclass(frozen=True)
+class ReceiptFilter:
+    """Receipts dated within [date_from, date_to] and whose merchant name contains
+    `merchant` (any case); a job with no receipt matches only an empty filter."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    merchant: str | None = None
+
+    def sql(self, params: dict[str, Any]) -> list[str]:
+        """WHERE conditions on the receipts `r`, their values added to `params`."""
+        where = []
+        if self.date_from is not None:
+            where.append("r.receipt_date >= %(date_from)s")
+            params["date_from"] = self.date_from
+        if self.date_to is not None:
+            where.append("r.receipt_date <= %(date_to)s")
+            params["date_to"] = self.date_to
+        if self.merchant:
+            escaped = self.merchant.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("r.merchant_name ILIKE %(merchant)s")
+            params["merchant"] = f"%{escaped}%"
+        return where
+
+
 def list_jobs(
     pool: ConnectionPool,
     user_id: str,
@@ -30,6 +56,7 @@ def list_jobs(
     statuses: Sequence[str] | None,
     limit: int,
     after: Cursor | None,
+    receipts: ReceiptFilter = ReceiptFilter(),
 ) -> list[dict[str, Any]]:
     """Up to `limit` of the user's jobs, newest first, after the (created_at, id) cursor.
     Keyset, not OFFSET: each page is one probe of jobs_user_created_id."""
@@ -41,6 +68,7 @@ def list_jobs(
     if after is not None:
         where.append("(j.created_at, j.id) < (%(after_at)s, %(after_id)s::uuid)")
         params["after_at"], params["after_id"] = after
+    where += receipts.sql(params)
     with pool.connection() as conn:
         return conn.execute(
             f"SELECT {_LIST_COLUMNS} FROM jobs j LEFT JOIN receipts r ON r.job_id = j.id"
@@ -50,7 +78,9 @@ def list_jobs(
         ).fetchall()
 
 
-def export_rows(pool: ConnectionPool, user_id: str, batch: int = 500) -> Iterator[dict[str, Any]]:
+def export_rows(
+    pool: ConnectionPool, user_id: str, batch: int = 500, receipts: ReceiptFilter = ReceiptFilter()
+) -> Iterator[dict[str, Any]]:
     """Every completed receipt of the user, newest first, read in keyset batches: no
     connection or transaction is held while the response streams."""
     after: Cursor | None = None
@@ -58,9 +88,9 @@ def export_rows(pool: ConnectionPool, user_id: str, batch: int = 500) -> Iterato
         params: dict[str, Any] = {
             "user_id": user_id, "batch": batch, "completed": JobStatus.COMPLETED,
         }  # fmt: skip
-        keyset = ""
+        keyset = "".join(f" AND {condition}" for condition in receipts.sql(params))
         if after is not None:
-            keyset = " AND (j.created_at, j.id) < (%(after_at)s, %(after_id)s::uuid)"
+            keyset += " AND (j.created_at, j.id) < (%(after_at)s, %(after_id)s::uuid)"
             params["after_at"], params["after_id"] = after
         with pool.connection() as conn:
             rows = conn.execute(

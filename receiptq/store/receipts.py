@@ -26,7 +26,6 @@ def save_receipt(pool: ConnectionPool, job_id: str, receipt: Receipt) -> bool:
     stage). Upserts by job_id, so a redelivered task never duplicates rows. Returns False,
     writing nothing, when the job is no longer processing (cancelled or deleted meanwhile).
     The job becomes 'completed' only in `complete_job`, after the cleanup stage."""
-    data = receipt.model_dump(mode="json")
     with pool.connection() as conn, conn.transaction():
         job = conn.execute(
             "SELECT status, user_id FROM jobs WHERE id = %s FOR UPDATE", (job_id,)
@@ -35,43 +34,51 @@ def save_receipt(pool: ConnectionPool, job_id: str, receipt: Receipt) -> bool:
             raise LookupError(job_id)
         if job["status"] != JobStatus.PROCESSING:
             return False
-        conn.execute(
-            "INSERT INTO receipts (job_id, user_id, merchant_name, merchant_address,"
-            " receipt_date, total, currency, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (job_id) DO UPDATE SET merchant_name = EXCLUDED.merchant_name,"
-            " merchant_address = EXCLUDED.merchant_address, receipt_date ="
-            " EXCLUDED.receipt_date, total = EXCLUDED.total, currency = EXCLUDED.currency,"
-            " data = EXCLUDED.data, updated_at = now()",
-            (
-                job_id,
-                job["user_id"],
-                receipt.merchant.name,
-                receipt.merchant.address,
-                _date(receipt.date),
-                to_decimal(receipt.total),
-                receipt.currency,
-                Jsonb(data),
-            ),
-        )
-        conn.execute("DELETE FROM receipt_items WHERE job_id = %s", (job_id,))
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO receipt_items (job_id, position, description, quantity,"
-                " unit_price, total_price, category) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [
-                    (
-                        job_id,
-                        position,
-                        item.description,
-                        to_decimal(item.quantity),
-                        to_decimal(item.unit_price),
-                        to_decimal(item.total_price),
-                        item.category,
-                    )
-                    for position, item in enumerate(receipt.items)
-                ],
-            )
+        write_receipt(conn, job_id, job["user_id"], receipt)
     return True
+
+
+def write_receipt(
+    conn: Connection, job_id: str, user_id: str, receipt: Receipt, data: dict | None = None
+) -> None:
+    """Upsert the receipt row and replace its items. ``data`` is the JSON kept as the
+    result when it holds more than the model does (a corrected receipt's stored JSON)."""
+    conn.execute(
+        "INSERT INTO receipts (job_id, user_id, merchant_name, merchant_address,"
+        " receipt_date, total, currency, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (job_id) DO UPDATE SET merchant_name = EXCLUDED.merchant_name,"
+        " merchant_address = EXCLUDED.merchant_address, receipt_date ="
+        " EXCLUDED.receipt_date, total = EXCLUDED.total, currency = EXCLUDED.currency,"
+        " data = EXCLUDED.data, updated_at = now()",
+        (
+            job_id,
+            user_id,
+            receipt.merchant.name,
+            receipt.merchant.address,
+            _date(receipt.date),
+            to_decimal(receipt.total),
+            receipt.currency,
+            Jsonb(receipt.model_dump(mode="json") if data is None else data),
+        ),
+    )
+    conn.execute("DELETE FROM receipt_items WHERE job_id = %s", (job_id,))
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO receipt_items (job_id, position, description, quantity,"
+            " unit_price, total_price, category) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    job_id,
+                    position,
+                    item.description,
+                    to_decimal(item.quantity),
+                    to_decimal(item.unit_price),
+                    to_decimal(item.total_price),
+                    item.category,
+                )
+                for position, item in enumerate(receipt.items)
+            ],
+        )
 
 
 def discard_receipt(conn: Connection, job_id: str) -> None:

@@ -50,7 +50,8 @@ def for_job(pool: ConnectionPool, job_id: str) -> list[dict[str, Any]]:
     with pool.connection() as conn:
         return conn.execute(
             "SELECT message_id, url, event, state, attempts, last_status, last_error,"
-            " delivered_at FROM webhook_deliveries WHERE job_id = %s ORDER BY created_at",
+            " created_at, updated_at, delivered_at FROM webhook_deliveries WHERE job_id = %s"
+            " ORDER BY created_at",
             (job_id,),
         ).fetchall()
 

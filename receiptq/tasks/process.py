@@ -1,4 +1,6 @@
-"""The processing task: one job id in, stages run, result saved."""
+"""The processing task: one job id in, stages run, result saved. A job that fails ends
+the task in FAILURE (after the failure is recorded), so Flower and Celery's events count
+it; it is never retried."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ import redis
 from celery import Task, shared_task
 
 from receiptq import queueing
+from receiptq.lifecycle import JobStatus
 from receiptq.processing import fail_job, process_job
+from receiptq.store import jobs as job_store
 from receiptq.worker.celery_app import PROCESS_TASK
 from receiptq.worker.context import worker_context
 
@@ -22,15 +26,22 @@ TRANSIENT = (psycopg.OperationalError, redis.ConnectionError, redis.TimeoutError
 MAX_RETRIES = 3
 
 
+class JobFailed(Exception):
+    """The job failed and its failure is recorded: raised so the task ends in FAILURE."""
+
+
 class ProcessTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         """Retries exhausted or an unexpected crash: the job must not stay 'processing'."""
+        if isinstance(exc, JobFailed):
+            return  # recorded already
         job_id = args[0] if args else kwargs.get("job_id")
         try:
             fail_job(
                 worker_context(),
                 job_id,
                 "Processing failed because a service was unavailable: submit the receipt again.",
+                reason="service-unavailable",
             )
         except Exception:  # the services may still be down; the sweeper will see the job
             log.exception("could not mark job failed", extra={"job_id": job_id})
@@ -42,11 +53,14 @@ def retry_countdown(base: float, retries: int) -> float:
     return delay * random.uniform(0.5, 1.0)
 
 
-@shared_task(name=PROCESS_TASK, base=ProcessTask, bind=True, max_retries=MAX_RETRIES)
+# throws: an expected failure, logged without a traceback (still a FAILURE).
+@shared_task(
+    name=PROCESS_TASK, base=ProcessTask, bind=True, max_retries=MAX_RETRIES, throws=(JobFailed,)
+)
 def process_receipt(self: Task, job_id: str) -> str:
     ctx = worker_context()
     try:
-        return process_job(ctx, job_id)
+        status = process_job(ctx, job_id)
     except TRANSIENT as exc:
         if self.request.retries >= MAX_RETRIES:
             raise
@@ -56,3 +70,7 @@ def process_receipt(self: Task, job_id: str) -> str:
         with contextlib.suppress(redis.RedisError):  # the sweeper: a message is on its way
             queueing.mark_enqueued(ctx.redis, job_id, ctx.settings.job_ttl_seconds)
         raise self.retry(exc=exc, countdown=countdown) from exc
+    if status == JobStatus.FAILED:
+        error = (job_store.get_job(ctx.pool, job_id) or {}).get("error")
+        raise JobFailed(f"job {job_id} failed: {error}")
+    return status

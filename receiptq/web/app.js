@@ -1,5 +1,5 @@
 // receiptq web page: upload receipts, follow each job over Server-Sent Events, show the
-// result. Plain JavaScript, no dependencies. The API key stays in localStorage and is only
+// result; review.js lists, opens and corrects them. Plain JavaScript, no dependencies. The API key stays in localStorage and is only
 // ever sent in the Authorization header (fetch() streaming, not EventSource, so the key
 // never appears in a URL or an access log).
 "use strict";
@@ -45,7 +45,8 @@
   keyInput.value = (storage && storage.getItem(KEY_STORAGE)) || "";
   setKeyState(keyInput.value ? "Key loaded from this browser." : "Paste your key to start.");
 
-  $("#key-form").addEventListener("submit", (event) => {
+  // A key is saved only once an authenticated call accepts it.
+  $("#key-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const key = apiKey();
     if (!key) {
@@ -53,8 +54,23 @@
       keyInput.focus();
       return;
     }
+    setKeyState("Checking the key…");
+    let response;
+    try {
+      response = await fetch(`${API}?limit=1`, { headers: authHeaders(), cache: "no-store" });
+    } catch {
+      setKeyState("The server could not be reached: the key was not checked or saved.", "error");
+      return;
+    }
+    if (!response.ok) {
+      const error = await problemFrom(response);
+      setKeyState(`Key not saved: ${error.message}`, "error");
+      keyInput.focus();
+      return;
+    }
     if (storage) storage.setItem(KEY_STORAGE, key);
-    setKeyState(storage ? "Key saved in this browser." : "Key kept for this page only.", "ok");
+    setKeyState(storage ? "Key checked and saved in this browser." : "Key checked, kept for this page only.", "ok");
+    document.dispatchEvent(new CustomEvent("receiptq:key"));
   });
 
   $("#forget-key").addEventListener("click", () => {
@@ -90,6 +106,22 @@
     return new ApiError(response.status, detail, Number.isFinite(retry) ? retry : null);
   }
 
+  // An authenticated request; a problem+json answer becomes an ApiError.
+  async function api(path, options = {}) {
+    let response;
+    try {
+      response = await fetch(path, {
+        cache: "no-store",
+        ...options,
+        headers: authHeaders(options.headers || {}),
+      });
+    } catch {
+      throw new ApiError(0, "The server could not be reached. Check your connection.");
+    }
+    if (!response.ok) throw await problemFrom(response);
+    return response;
+  }
+
   const sleep = (ms, signal) =>
     new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
@@ -121,6 +153,8 @@
         name: $(".job-name", this.node),
         badge: $(".badge", this.node),
         cancel: $(".cancel", this.node),
+        open: $(".open", this.node),
+        retry: $(".retry", this.node),
         progress: $("progress", this.node),
         message: $(".job-message", this.node),
         error: $(".job-error", this.node),
@@ -130,6 +164,8 @@
       this.el.progress.setAttribute("aria-label", `Progress of ${this.el.name.textContent}`);
       this.el.cancel.setAttribute("aria-label", `Cancel ${this.el.name.textContent}`);
       this.el.cancel.addEventListener("click", () => this.cancel());
+      this.el.open.addEventListener("click", () => window.receiptq.open(this.id));
+      this.el.retry.addEventListener("click", () => this.retry());
       this.setState("waiting", "Waiting to upload");
       this.el.progress.removeAttribute("value"); // indeterminate until the job exists
     }
@@ -141,6 +177,8 @@
       if (message !== undefined) this.el.message.textContent = message || "";
       const running = !TERMINAL.has(state) && state !== "error";
       this.el.cancel.hidden = !running || this.id === null || state === "cancelling";
+      this.el.open.hidden = state !== "completed";
+      this.el.retry.hidden = state !== "failed" || this.id === null;
       updateToolbar();
     }
 
@@ -192,7 +230,10 @@
       this.setState(event.status, message);
       if (event.status === "failed" && event.error) this.showError(event.error);
       if (event.status === "completed" && event.result) this.showResult(event.result);
-      if (TERMINAL.has(event.status)) announce(`${this.file.name}: ${labels[event.status]}`);
+      if (TERMINAL.has(event.status)) {
+        announce(`${this.file.name}: ${labels[event.status]}`);
+        document.dispatchEvent(new CustomEvent("receiptq:changed"));
+      }
     }
 
     // Reads the job's event stream until a terminal status; reconnects when the stream
@@ -250,13 +291,32 @@
       }
     }
 
+    // A failed job runs again on its stored original (reprocess), followed on this card.
+    async retry() {
+      this.el.retry.disabled = true;
+      try {
+        const response = await api(`${API}/${this.id}/reprocess`, { method: "POST" });
+        const job = await response.json();
+        this.id = job.job_id;
+        this.node.dataset.jobId = job.job_id;
+        this.el.error.hidden = true;
+        this.apply(job);
+        this.follow();
+      } catch (error) {
+        this.showError(error.message);
+      } finally {
+        this.el.retry.disabled = false;
+      }
+    }
+
     showResult(receipt) {
       const text = (selector, value) => {
         $(selector, this.node).textContent = value === null || value === undefined || value === ""
           ? "—" : String(value);
       };
       const merchant = receipt.merchant || {};
-      text(".r-merchant", [merchant.name, merchant.address].filter(Boolean).join(", "));
+      text(".r-merchant", merchant.name);
+      text(".r-address", merchant.address);
       text(".r-date", [receipt.date, receipt.time].filter(Boolean).join(" "));
       text(".r-total", receipt.total);
       text(".r-currency", receipt.currency);
@@ -416,5 +476,18 @@
     fileInput.focus();
   });
 
-  window.receiptq = { addFiles }; // for scripting and tests
+  // A card for a job that already exists (reprocess from the review panel), followed live.
+  function track(jobId, name) {
+    const job = new Job({ name });
+    job.id = jobId;
+    job.node.dataset.jobId = jobId;
+    jobs.add(job);
+    jobList.prepend(job.node);
+    job.setState("queued", "Waiting for a worker");
+    job.follow();
+    return job;
+  }
+
+  // Shared with review.js (and handy for scripting and tests); review.js adds `open`.
+  window.receiptq = { addFiles, api, track, API, ApiError, apiKey, sleep, labels, TERMINAL };
 })();

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from browsing import job_card, screenshot
 from conftest import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 SAMPLE = ROOT / "samples" / "uk_till_2024_003.png"
-
-
-def job_card(name: str) -> str:
-    """A JS expression: the list item of the job for file `name`."""
-    return (
-        "[...document.querySelectorAll('#jobs .job')]"
-        f".find(li => li.querySelector('.job-name').textContent === {json.dumps(name)})"
-    )
-
-
-def screenshot(browser, tmp_path: Path, name: str) -> Path:
-    """Kept in the test's temp dir, or in RECEIPTQ_E2E_SCREENSHOTS to look at."""
-    folder = Path(os.environ.get("RECEIPTQ_E2E_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return browser.screenshot(folder / name)
 
 
 def test_upload_shows_progress_and_the_extracted_receipt(
@@ -45,6 +30,8 @@ def test_upload_shows_progress_and_the_extracted_receipt(
 
     browser.type_into("#api-key", key)
     browser.evaluate("document.querySelector('#key-form button[type=submit]').click()")
+    # Saved once an authenticated call accepted it.
+    browser.wait_for("document.querySelector('#key-state').dataset.kind === 'ok'")
     stored = browser.evaluate("localStorage.getItem('receiptq.apiKey')")
     assert stored == key
 

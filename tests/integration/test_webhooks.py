@@ -8,61 +8,17 @@ import hashlib
 import hmac
 import io
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from factories import long_receipt_jpeg, receipt_jpeg
 from waiting import wait_for
+from webhook_receiver import Receiver
 
 from receiptq.store import webhooks as webhook_store
 
 pytestmark = pytest.mark.integration
-
-
-class Receiver:
-    """Records every request; answers with the next status of `script` (then the last)."""
-
-    def __init__(self, script: list[int]) -> None:
-        self.script = list(script)
-        self.requests: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append(
-                    {"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
-                     "path": self.path, "at": time.monotonic()}
-                )  # fmt: skip
-                code = receiver.script.pop(0) if len(receiver.script) > 1 else receiver.script[0]
-                self.send_response(code)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook?src=receiptq"
-
-    def wait_for_requests(self, count: int, timeout: float = 60) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.requests) < count:
-            time.sleep(0.05)
-        assert len(self.requests) >= count, f"{len(self.requests)} requests, wanted {count}"
-        return self.requests
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

@@ -79,7 +79,9 @@ def test_schemas_come_from_the_models(document):
     assert form["multipart/form-data"]["schema"] == {"$ref": "#/components/schemas/SubmitForm"}
     assert "callback_url" in schemas["SubmitForm"]["properties"]
     listing = document["paths"]["/api/v3/receipts"]["get"]["parameters"]
-    assert {p["name"] for p in listing} == {"status", "limit", "cursor"}
+    assert {p["name"] for p in listing} == {
+        "status", "limit", "cursor", "date_from", "date_to", "merchant"
+    }  # fmt: skip
 
 
 def test_docs_page_uses_only_bundled_assets(app):
