@@ -13,12 +13,10 @@ from pathlib import Path
 import pytest
 from browsing import job_card, screenshot
 from conftest import ROOT
-from psycopg.types.json import Jsonb
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 SAMPLE = ROOT / "samples" / "uk_till_2024_003.png"
-TOTAL_BOX = [100, 200, 300, 240]  # left, top, right, bottom in the page's pixels
 
 
 def _save_key(browser, key: str) -> str:
@@ -31,16 +29,15 @@ def _save_key(browser, key: str) -> str:
     )
 
 
-def _give_regions(ctx, job_id: str) -> None:
-    """The receipt as a pipeline with field geometry stores it (GEOMETRY.md)."""
+def _stored_regions(ctx, job_id: str) -> dict:
+    """The field regions the pipeline stored with the receipt."""
     with ctx.pool.connection() as conn:
-        conn.execute(
-            "UPDATE receipts SET data = jsonb_set(jsonb_set(data, '{regions}', %s),"
-            " '{items,0,region}', %s) WHERE job_id = %s",
-            (Jsonb({"total": {"page": 0, "box": TOTAL_BOX}}),
-             Jsonb({"page": 0, "box": [40, 300, 500, 330]}), job_id),
-        )  # fmt: skip
-    ctx.redis.delete(f"receiptq:job:{job_id}")  # the status is read from PostgreSQL again
+        row = conn.execute(
+            "SELECT data->'regions' AS regions, jsonb_path_query_array(data, '$.items[*].region')"
+            " AS items FROM receipts WHERE job_id = %s",
+            (job_id,),
+        ).fetchone()
+    return {**row["regions"], **{f"items[{i}]": r for i, r in enumerate(row["items"]) if r}}
 
 
 def _downloads(browser, folder: Path) -> None:
@@ -82,7 +79,8 @@ def test_find_open_correct_reload_and_export(browser, live_api, ctx, tmp_path: P
     )
     assert browser.evaluate(f"{card}.querySelector('.r-address').textContent")
     job_id = browser.evaluate(f"{card}.dataset.jobId")
-    _give_regions(ctx, job_id)
+    regions = _stored_regions(ctx, job_id)  # as the pipeline found them on the page
+    assert {"merchant.name", "date", "total", "items[0]"} <= set(regions)
 
     # Found in the list (refreshed when the job finished), then opened.
     row = f"document.querySelector('#history-rows tr[data-job-id=\"{job_id}\"]')"
@@ -101,10 +99,10 @@ def test_find_open_correct_reload_and_export(browser, live_api, ctx, tmp_path: P
     boxes = browser.evaluate(
         "[...document.querySelectorAll('#review-pages .box')].map(b => b.dataset.field)"
     )
-    assert sorted(boxes) == ["items[0]", "total"]
+    assert sorted(boxes) == sorted(regions)
     width = browser.evaluate(f"{image}.naturalWidth")
     left = browser.evaluate("document.querySelector('.box[data-field=total]').style.left")
-    assert abs(float(left.rstrip("%")) - 100 * TOTAL_BOX[0] / width) < 0.01
+    assert abs(float(left.rstrip("%")) - 100 * regions["total"]["box"][0] / width) < 0.01
     confidence = browser.evaluate(
         "document.querySelector('#field-total').parentElement.querySelector('.confidence')"
         ".textContent"
