@@ -9,9 +9,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import redis
-from psycopg_pool import ConnectionPool
 
 from receiptq.lifecycle import JobStatus
+from receiptq.store.db import Pool
 from receiptq.store.jobstate import job_key
 
 _LIST_COLUMNS = (
@@ -24,7 +24,7 @@ Cursor = tuple[dt.datetime, str]
 
 
 def list_jobs(
-    pool: ConnectionPool,
+    pool: Pool,
     user_id: str,
     *,
     statuses: Sequence[str] | None,
@@ -50,7 +50,7 @@ def list_jobs(
         ).fetchall()
 
 
-def export_rows(pool: ConnectionPool, user_id: str, batch: int = 500) -> Iterator[dict[str, Any]]:
+def export_rows(pool: Pool, user_id: str, batch: int = 500) -> Iterator[dict[str, Any]]:
     """Every completed receipt of the user, newest first, read in keyset batches: no
     connection or transaction is held while the response streams."""
     after: Cursor | None = None
@@ -78,7 +78,7 @@ def export_rows(pool: ConnectionPool, user_id: str, batch: int = 500) -> Iterato
         after = (rows[-1]["created_at"], rows[-1]["job_id"])
 
 
-def links(pool: ConnectionPool, job_id: str) -> dict[str, Any]:
+def links(pool: Pool, job_id: str) -> dict[str, Any]:
     """{'reprocessed_from': parent id} and/or {'reprocessed_as': [child ids, oldest
     first]}; only the keys that apply."""
     with pool.connection() as conn:
