@@ -10,10 +10,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import redis
-from psycopg_pool import ConnectionPool
 
 from receiptq.config import Settings
-from receiptq.store.db import create_pool, ensure_open
+from receiptq.store.db import Pool, create_pool, ensure_open
 
 if TYPE_CHECKING:
     from receiptq.pipeline.run import Pipeline
@@ -26,11 +25,11 @@ class Context:
     redis_options: dict = field(default_factory=dict)
 
     @cached_property
-    def _pool(self) -> ConnectionPool:
+    def _pool(self) -> Pool:
         return create_pool(self.settings.database_url, self.settings.db_pool_max)
 
     @property
-    def pool(self) -> ConnectionPool:
+    def pool(self) -> Pool:
         return ensure_open(self._pool)
 
     @cached_property

@@ -23,7 +23,7 @@ import numpy as np
 
 from receiptq.pipeline.engines import Engines
 from receiptq.pipeline.ocr import OcrEngine, OcrResult
-from receiptq.pipeline.preprocess import Preprocessor, Rendering
+from receiptq.pipeline.preprocess import PageRenderer, Rendering
 from receiptq.pipeline.recognize import LineReader, Reading
 
 
@@ -92,14 +92,15 @@ class CachedLines:
         return self.inner.alphabet
 
     def read(self, crops: list[np.ndarray]) -> list[Reading]:
-        return [
-            self.store.get(("line", digest(c)), lambda c=c: self.inner.read([c])[0]) for c in crops
-        ]
+        return [self._read(crop) for crop in crops]
+
+    def _read(self, crop: np.ndarray) -> Reading:
+        return self.store.get(("line", digest(crop)), lambda: self.inner.read([crop])[0])
 
 
 @dataclass(frozen=True)
 class CachedPreprocessor:
-    inner: Preprocessor
+    inner: PageRenderer
     store: ReadingsStore
 
     def page(self, image: np.ndarray, second: bool = False) -> Rendering:

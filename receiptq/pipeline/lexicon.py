@@ -90,8 +90,8 @@ class Lexicon:
         i = int(np.searchsorted(self._hashes, h))
         return i if i < len(self._hashes) and self._hashes[i] == h else None
 
-    def __contains__(self, word: str) -> bool:
-        return self._index(word) is not None
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self._index(word) is not None
 
     def forms(self, word: str) -> int:
         """How many case forms of ``word`` the list holds (0: not a word). Tesseract's
@@ -109,9 +109,11 @@ def unpack_words(traineddata: Path, workdir: Path) -> list[str]:
     lang = traineddata.name.removesuffix(".traineddata")
     dawg, unicharset = workdir / f"{lang}.lstm-word-dawg", workdir / f"{lang}.lstm-unicharset"
     words = workdir / f"{lang}.words"
-    run = dict(check=True, capture_output=True, timeout=60)
-    subprocess.run(["combine_tessdata", "-e", str(traineddata), str(dawg), str(unicharset)], **run)
-    subprocess.run(["dawg2wordlist", str(unicharset), str(dawg), str(words)], **run)
+    for command in (
+        ["combine_tessdata", "-e", str(traineddata), str(dawg), str(unicharset)],
+        ["dawg2wordlist", str(unicharset), str(dawg), str(words)],
+    ):
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
     return words.read_text(encoding="utf-8").split()
 
 

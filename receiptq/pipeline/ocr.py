@@ -91,7 +91,8 @@ def default_engine() -> str:
 class OcrEngine(Protocol):
     """Reads a page or a crop: words with boxes and confidences."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def read(self, image: np.ndarray, psm: int = 4) -> OcrResult: ...
 

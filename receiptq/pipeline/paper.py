@@ -127,8 +127,10 @@ def paper_transform(corners: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     rectangle of its own side lengths, and that rectangle's (width, height)."""
     top, bottom, left, right = _sides(corners)
     width, height = round(max(top, bottom)), round(max(left, right))
-    target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
-    return cv2.getPerspectiveTransform(np.float32(corners), target), (width, height)
+    target = np.array(
+        [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32
+    )
+    return cv2.getPerspectiveTransform(np.array(corners, np.float32), target), (width, height)
 
 
 def flatten_paper(gray: np.ndarray, corners: np.ndarray) -> np.ndarray:
@@ -144,7 +146,10 @@ def flatten_paper(gray: np.ndarray, corners: np.ndarray) -> np.ndarray:
 def _sides(corners: np.ndarray) -> tuple[float, float, float, float]:
     """Lengths of the top, bottom, left and right sides of ordered ``corners``."""
     tl, tr, br, bl = corners
-    return tuple(float(np.linalg.norm(b - a)) for a, b in ((tl, tr), (bl, br), (tl, bl), (tr, br)))
+    top, bottom, left, right = (
+        float(np.linalg.norm(b - a)) for a, b in ((tl, tr), (bl, br), (tl, bl), (tr, br))
+    )
+    return top, bottom, left, right
 
 
 def _area_in_frame(corners: np.ndarray, shape: tuple[int, ...]) -> float:
@@ -158,11 +163,12 @@ def _ordered(points: np.ndarray) -> np.ndarray:
     """Four points as top-left, top-right, bottom-right, bottom-left."""
     by_sum = points.sum(axis=1)
     by_diff = np.diff(points, axis=1).ravel()  # y - x
-    return np.float32(
+    return np.array(
         [
             points[np.argmin(by_sum)],
             points[np.argmin(by_diff)],
             points[np.argmax(by_sum)],
             points[np.argmax(by_diff)],
-        ]
+        ],
+        np.float32,
     )

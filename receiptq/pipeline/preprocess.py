@@ -16,9 +16,8 @@ re-measured.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 import cv2
 import numpy as np
@@ -44,7 +43,22 @@ class Rendering:
     page_size: tuple[int, int]
 
 
-def preprocess(image: np.ndarray, **switches) -> np.ndarray:
+class Switches(TypedDict, total=False):
+    """`render`'s keywords, for callers that pass them on (`preprocess`, `Preprocessor`)."""
+
+    target_char_height: float
+    crop: bool
+    paper: bool
+    deskew: bool
+    binarize: bool
+    flatten: bool
+    sharpen: float
+    thicken: bool
+    stretch: bool
+    clear_blobs: bool
+
+
+def preprocess(image: np.ndarray, **switches: Unpack[Switches]) -> np.ndarray:
     """`render` without the way back to the page: the image alone."""
     return render(image, **switches).image
 
@@ -70,7 +84,7 @@ def render(
     thicken: bool = False,
     stretch: bool = False,
     clear_blobs: bool = True,
-) -> np.ndarray:
+) -> Rendering:
     """Grayscale, flatten a photographed receipt to its paper (`receiptq.pipeline.paper`),
     crop to the text, scale it to a good height, flatten the background, clear solid blobs
     (punch holes).
@@ -142,10 +156,10 @@ def render(
 
 
 #: The first reading's rendering (the measured best first pass)...
-FIRST_PASS: Mapping[str, bool] = {"flatten": True, "thicken": False}
+FIRST_PASS: Switches = {"flatten": True, "thicken": False}
 #: ...and the second reading's: strokes thickened instead of the background flattened
 #: (faint thermal print that breaks up after flattening often survives thickening).
-SECOND_PASS: Mapping[str, bool] = {"flatten": False, "thicken": True}
+SECOND_PASS: Switches = {"flatten": False, "thicken": True}
 
 
 class PageRenderer(Protocol):
@@ -159,10 +173,11 @@ class Preprocessor:
     """The renderings of a page the pipeline reads: `preprocess` with the first or the
     second reading's switches, each updated with ``options`` (``{"deskew": False}``)."""
 
-    options: Mapping[str, object] = field(default_factory=dict)
+    options: Switches = field(default_factory=Switches)
 
     def page(self, image: np.ndarray, second: bool = False) -> Rendering:
-        return render(image, **{**(SECOND_PASS if second else FIRST_PASS), **self.options})
+        switches: Switches = {**(SECOND_PASS if second else FIRST_PASS), **self.options}
+        return render(image, **switches)
 
 
 #: A solid blob (punch hole, stain) is at least this many character heights across...

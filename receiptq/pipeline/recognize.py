@@ -45,8 +45,9 @@ class Reading:
 class LineReader(Protocol):
     """Reads crops of single printed rows (`LineRecognizer`, or a cache in front of it)."""
 
-    #: What a reading can contain.
-    alphabet: frozenset[str]
+    @property
+    def alphabet(self) -> frozenset[str]:
+        """What a reading can contain."""
 
     def read(self, crops: list[np.ndarray]) -> list[Reading]: ...
 

@@ -116,9 +116,9 @@ def refine(
     known = lexicon()
     replaced: dict[int, list[Word]] = {}
     for seg, reading in zip(segments, readings, strict=True):
-        words = merge_segment(seg, reading, known)
-        if words != seg:  # new text, or the confidence both engines agree on
-            replaced[id(seg[0])] = words
+        merged = merge_segment(seg, reading, known)
+        if merged != seg:  # new text, or the confidence both engines agree on
+            replaced[id(seg[0])] = merged
     if not replaced:
         return ocr
     words: list[Word] = []
@@ -154,7 +154,9 @@ def readable(text: str, alphabet: frozenset[str]) -> bool:
             continue
         kind = unicodedata.category(c)
         if kind[0] == "L":
-            word = re.search(r"\S*$", text[:i])[0] + re.match(r"\S*", text[i + 1 :])[0]
+            # the word around the letter (both patterns match, if only the empty string)
+            before, after = re.search(r"\S*$", text[:i]), re.match(r"\S*", text[i + 1 :])
+            word = (before[0] if before else "") + (after[0] if after else "")
             if sum(ch.isdigit() for ch in word) >= 3:
                 continue
             return False
@@ -203,6 +205,7 @@ def merge_segment(
     that settles disagreements, or None."""
     if not reading.text:
         return seg
+    pairs: list[tuple[Word, tuple[str, float] | None]] | None
     if len(reading.words) == len(seg):
         pairs = list(zip(seg, reading.words, strict=True))
     else:

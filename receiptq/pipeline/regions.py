@@ -182,8 +182,10 @@ def item_rows(layout: Layout, receipt: Receipt) -> list[list[Line]]:
             continue
         index = best[1]
         priced = price is None or any(v == price for v, _, _ in find_amounts(rows[index].text))
-        if not priced and index + 1 < len(rows) and any(
-            v == price for v, _, _ in find_amounts(rows[index + 1].text)
+        if (
+            not priced
+            and index + 1 < len(rows)
+            and any(v == price for v, _, _ in find_amounts(rows[index + 1].text))
         ):  # the quantity x price row under the description ("1 x4,69 4,69 C")
             out.append([rows[index], rows[index + 1]])
             cursor = index + 2
@@ -228,7 +230,9 @@ def locate_fields(receipt: Receipt, layout: Layout, renderings: Sequence[Renderi
     lines = layout.lines
     head = lines[:HEADER_ROWS]
     boxes: dict[str, Box | None] = {
-        "merchant.name": _rows_box(text_rows(head, receipt.merchant.name, MAX_RUN["merchant.name"])),
+        "merchant.name": _rows_box(
+            text_rows(head, receipt.merchant.name, MAX_RUN["merchant.name"])
+        ),
         "merchant.address": _rows_box(
             text_rows(head, receipt.merchant.address, MAX_RUN["merchant.address"])
         ),

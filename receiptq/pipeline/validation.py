@@ -41,11 +41,12 @@ def validate(receipt: Receipt, today: dt.date | None = None) -> Validation:
                 )
 
     item_totals = [to_decimal(item.total_price) for item in receipt.items]
-    if total is not None and item_totals and all(v is not None for v in item_totals):
-        items_sum = sum(item_totals, Decimal(0))
+    prices = [v for v in item_totals if v is not None]
+    if total is not None and item_totals and len(prices) == len(item_totals):
+        items_sum = sum(prices, Decimal(0))
         subtotal = to_decimal(receipt.subtotal)
-        tax = to_decimal(receipt.tax) or Decimal(0)
-        targets = [total, total - tax] + ([subtotal] if subtotal is not None else [])
+        tax_or_zero = to_decimal(receipt.tax) or Decimal(0)
+        targets = [total, total - tax_or_zero] + ([subtotal] if subtotal is not None else [])
         if all(abs(items_sum - t) > TOLERANCE for t in targets):
             issues.append(
                 ValidationIssue(

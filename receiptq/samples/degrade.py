@@ -119,9 +119,9 @@ def _photo(gray: np.ndarray, p: DegradeParams, np_rng: np.random.Generator) -> n
     h, w = gray.shape
     mx, my = int(w * 0.12), int(h * 0.05)
     cw, ch = w + 2 * mx, h + 2 * my
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     jitter = np_rng.uniform(-p.perspective, p.perspective, (4, 2)) * w
-    offset = np.float32([mx, my])
+    offset = np.array([mx, my], np.float32)
     dst = (src + offset + jitter).astype(np.float32)
     matrix = _rotation(cw, ch, p.angle) @ cv2.getPerspectiveTransform(src, dst)
     paper = _warp(gray, matrix, (cw, ch), 0.0)

@@ -114,7 +114,9 @@ def encode(image: Image.Image, noise: int, quality: int | None) -> tuple[bytes, 
         if quality > 50:
             quality -= 10
         else:
-            image = image.resize((image.width * 9 // 10, image.height * 9 // 10), Image.LANCZOS)
+            image = image.resize(
+                (image.width * 9 // 10, image.height * 9 // 10), Image.Resampling.LANCZOS
+            )
 
 
 def plan(index: int, lang: str, noise: int | None) -> tuple[str, int]:

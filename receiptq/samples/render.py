@@ -120,9 +120,12 @@ def _draw_line(
 ) -> None:
     stroke = 1 if line.bold and not true_bold else 0
     inner = width - 2 * margin
-    kw = {"font": font, "fill": 0, "anchor": "ls", "stroke_width": stroke, "stroke_fill": 0}
+
+    def put(x: float, text: str) -> None:
+        draw.text((x, y), text, font=font, fill=0, anchor="ls", stroke_width=stroke, stroke_fill=0)
+
     if line.rule:
-        draw.text((margin, y), line.rule * cols, **kw)
+        put(margin, line.rule * cols)
         return
     right_w = font.getlength(line.right) if line.right else 0.0
     left = line.left
@@ -130,8 +133,8 @@ def _draw_line(
     while left and font.getlength(left) > room:
         left = left[:-1]
     if line.center:
-        draw.text(((width - font.getlength(left)) / 2, y), left, **kw)
+        put((width - font.getlength(left)) / 2, left)
     elif left:
-        draw.text((margin, y), left, **kw)
+        put(margin, left)
     if line.right:
-        draw.text((width - margin - right_w, y), line.right, **kw)
+        put(width - margin - right_w, line.right)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from psycopg_pool import ConnectionPool
+from receiptq.store.db import Pool
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Claim:
     same_request: bool = True  # False: the key was used for different content
 
 
-def claim(pool: ConnectionPool, user_id: str, key: str, request_sha256: bytes) -> Claim:
+def claim(pool: Pool, user_id: str, key: str, request_sha256: bytes) -> Claim:
     with pool.connection() as conn, conn.transaction():
         conn.execute(
             "DELETE FROM idempotency_keys WHERE user_id = %s AND key = %s AND"
@@ -49,7 +49,7 @@ def claim(pool: ConnectionPool, user_id: str, key: str, request_sha256: bytes) -
     )
 
 
-def attach(pool: ConnectionPool, user_id: str, key: str, job_id: str) -> None:
+def attach(pool: Pool, user_id: str, key: str, job_id: str) -> None:
     with pool.connection() as conn:
         conn.execute(
             "UPDATE idempotency_keys SET job_id = %s WHERE user_id = %s AND key = %s",
@@ -57,7 +57,7 @@ def attach(pool: ConnectionPool, user_id: str, key: str, job_id: str) -> None:
         )
 
 
-def release(pool: ConnectionPool, user_id: str, key: str) -> None:
+def release(pool: Pool, user_id: str, key: str) -> None:
     """The request that claimed the key failed: let the client retry with it."""
     with pool.connection() as conn:
         conn.execute(

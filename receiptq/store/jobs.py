@@ -13,11 +13,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg import Connection
-from psycopg_pool import ConnectionPool
-
 from receiptq import lifecycle
 from receiptq.lifecycle import TERMINAL, UNFINISHED, JobStatus
+from receiptq.store.db import DictConnection, Pool, required
 
 _JOB_COLUMNS = (
     "j.id::text AS job_id, j.user_id::text AS user_id, j.status, j.progress, j.stage,"
@@ -44,7 +42,7 @@ class NewUpload:
 
 
 def create_job(
-    pool: ConnectionPool,
+    pool: Pool,
     job_id: str,
     upload: NewUpload,
     *,
@@ -72,29 +70,31 @@ def create_job(
                 (upload.user_id, upload.sha256, [*UNFINISHED, JobStatus.COMPLETED]),
             ).fetchone()
             if existing:
-                return _get(conn, existing["id"]), False
-        upload_id = conn.execute(
-            "INSERT INTO uploads (user_id, sha256, media_type, size_bytes, filename, data)"
-            " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-            (
-                upload.user_id,
-                upload.sha256,
-                upload.media_type,
-                len(upload.data),
-                upload.filename,
-                upload.data,
-            ),
-        ).fetchone()["id"]
+                return required(_get(conn, existing["id"])), False
+        upload_id = required(
+            conn.execute(
+                "INSERT INTO uploads (user_id, sha256, media_type, size_bytes, filename, data)"
+                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                (
+                    upload.user_id,
+                    upload.sha256,
+                    upload.media_type,
+                    len(upload.data),
+                    upload.filename,
+                    upload.data,
+                ),
+            ).fetchone()
+        )["id"]
         conn.execute(
             "INSERT INTO jobs (id, user_id, upload_id, status, progress, stage, message,"
             " delete_upload_after, callback_url)"
             " VALUES (%s, %s, %s, %s, 0, %s, %s, %s, %s)",
             (job_id, upload.user_id, upload_id, *_NEW_JOB, delete_upload_after, callback_url),
         )
-        return _get(conn, job_id), True
+        return required(_get(conn, job_id)), True
 
 
-def delete_job(pool: ConnectionPool, job_id: str) -> None:
+def delete_job(pool: Pool, job_id: str) -> None:
     """Undo create_job when the job could not be queued (the client got an error)."""
     with pool.connection() as conn, conn.transaction():
         row = conn.execute(
@@ -104,12 +104,12 @@ def delete_job(pool: ConnectionPool, job_id: str) -> None:
             conn.execute("DELETE FROM uploads WHERE id = %s", (row["upload_id"],))
 
 
-def get_job(pool: ConnectionPool, job_id: str) -> dict[str, Any] | None:
+def get_job(pool: Pool, job_id: str) -> dict[str, Any] | None:
     with pool.connection() as conn:
         return _get(conn, job_id)
 
 
-def _get(conn: Connection, job_id: str) -> dict[str, Any] | None:
+def _get(conn: DictConnection, job_id: str) -> dict[str, Any] | None:
     row = conn.execute(
         f"SELECT {_JOB_COLUMNS}, r.data AS result FROM jobs j"
         " LEFT JOIN receipts r ON r.job_id = j.id WHERE j.id = %s",
@@ -118,7 +118,7 @@ def _get(conn: Connection, job_id: str) -> dict[str, Any] | None:
     return row
 
 
-def get_upload_data(pool: ConnectionPool, job_id: str) -> tuple[bytes, str] | None:
+def get_upload_data(pool: Pool, job_id: str) -> tuple[bytes, str] | None:
     with pool.connection() as conn:
         row = conn.execute(
             "SELECT u.data, u.media_type FROM jobs j JOIN uploads u ON u.id = j.upload_id"
@@ -131,7 +131,7 @@ def get_upload_data(pool: ConnectionPool, job_id: str) -> tuple[bytes, str] | No
 
 
 def transition(
-    pool: ConnectionPool,
+    pool: Pool,
     job_id: str,
     to: str,
     from_: tuple[str, ...] | None = None,
@@ -144,7 +144,7 @@ def transition(
 
 
 def transition_in(
-    conn: Connection,
+    conn: DictConnection,
     job_id: str,
     to: str,
     from_: tuple[str, ...] | None = None,
@@ -182,7 +182,7 @@ def transition_in(
 
 
 def set_progress(
-    pool: ConnectionPool, job_id: str, progress: int, stage: str, message: str
+    pool: Pool, job_id: str, progress: int, stage: str, message: str
 ) -> dict[str, Any] | None:
     """Record stage progress of a running job; return the job row, changed or not (a job
     that is no longer 'processing', e.g. 'cancelling', is returned unchanged)."""
@@ -195,7 +195,7 @@ def set_progress(
         return row or _get(conn, job_id)
 
 
-def purge_old_uploads(pool: ConnectionPool, older_than: dt.timedelta) -> int:
+def purge_old_uploads(pool: Pool, older_than: dt.timedelta) -> int:
     """Drop the bytes of finished jobs' uploads created before the retention window (the
     `expires_at` every status carries)."""
     with pool.connection() as conn:
@@ -208,7 +208,7 @@ def purge_old_uploads(pool: ConnectionPool, older_than: dt.timedelta) -> int:
         return cur.rowcount
 
 
-def delete_job_data(pool: ConnectionPool, job_id: str) -> dict[str, Any] | None:
+def delete_job_data(pool: Pool, job_id: str) -> dict[str, Any] | None:
     """A privacy request: purge the stored image and the result, keep a 'deleted'
     tombstone. Works in any state: a worker still running the job sees 'deleted' at its
     next stage boundary and saves nothing."""
@@ -224,7 +224,7 @@ def delete_job_data(pool: ConnectionPool, job_id: str) -> dict[str, Any] | None:
         return _get(conn, job_id)
 
 
-def purge_upload_if_requested(conn: Connection, job_id: str) -> None:
+def purge_upload_if_requested(conn: DictConnection, job_id: str) -> None:
     """For jobs submitted with delete_after_processing: drop the image once finished."""
     conn.execute(
         "UPDATE uploads u SET data = NULL, purged_at = now() FROM jobs j"
@@ -233,7 +233,7 @@ def purge_upload_if_requested(conn: Connection, job_id: str) -> None:
     )
 
 
-def stale_jobs(pool: ConnectionPool, idle_seconds: float) -> list[dict[str, Any]]:
+def stale_jobs(pool: Pool, idle_seconds: float) -> list[dict[str, Any]]:
     """Unfinished jobs with no state change for `idle_seconds`: candidates for the sweeper
     (a running job changes state at every stage; its lease says whether it is alive)."""
     with pool.connection() as conn:
@@ -250,7 +250,7 @@ def stale_jobs(pool: ConnectionPool, idle_seconds: float) -> list[dict[str, Any]
 
 
 def create_job_on_upload(
-    pool: ConnectionPool, job_id: str, parent_job_id: str, *, callback_url: str | None = None
+    pool: Pool, job_id: str, parent_job_id: str, *, callback_url: str | None = None
 ) -> dict[str, Any] | None:
     """A queued job on the upload of `parent_job_id`, linked to it; no new upload row, no
     duplicate check. None when the upload's bytes were purged (retention, a privacy delete
@@ -272,7 +272,7 @@ def create_job_on_upload(
         return _get(conn, job_id)
 
 
-def delete_job_only(pool: ConnectionPool, job_id: str) -> None:
+def delete_job_only(pool: Pool, job_id: str) -> None:
     """Undo create_job_on_upload when the job could not be queued: the upload stays (it
     belongs to the parent job too)."""
     with pool.connection() as conn:

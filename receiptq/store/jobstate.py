@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -105,7 +105,9 @@ def write(client: redis.Redis, row: dict[str, Any], ttl: int) -> dict[str, Any]:
 
 def read(client: redis.Redis, job_id: str) -> dict[str, Any] | None:
     """The job as Redis has it (with user_id), or None when Redis lost or never had it."""
-    return parse(client.hgetall(job_key(job_id)))
+    # redis-py types every reply as `Awaitable | value` (sync and async share the methods,
+    # redis/redis-py#2399); a sync client's HGETALL is the dict.
+    return parse(cast("dict[bytes, bytes]", client.hgetall(job_key(job_id))))
 
 
 def read_for(client: redis.Redis, user_id: str, job_id: str) -> tuple[dict[str, Any] | None, bool]:

@@ -8,7 +8,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from psycopg_pool import ConnectionPool
+from receiptq.store.db import Pool, required
 
 KEY_PREFIX = "rq_"
 
@@ -27,15 +27,17 @@ def new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-def create_key(pool: ConnectionPool, user_name: str) -> tuple[User, str]:
+def create_key(pool: Pool, user_name: str) -> tuple[User, str]:
     """Create the user if needed and a new key for it; return the user and the plain key."""
     key = new_key()
     with pool.connection() as conn:
-        row = conn.execute(
-            "INSERT INTO users (name) VALUES (%s) ON CONFLICT (name) DO UPDATE SET name ="
-            " EXCLUDED.name RETURNING id::text, name",
-            (user_name,),
-        ).fetchone()
+        row = required(
+            conn.execute(
+                "INSERT INTO users (name) VALUES (%s) ON CONFLICT (name) DO UPDATE SET name ="
+                " EXCLUDED.name RETURNING id::text, name",
+                (user_name,),
+            ).fetchone()
+        )
         conn.execute(
             "INSERT INTO api_keys (user_id, key_hash, prefix) VALUES (%s, %s, %s)",
             (row["id"], hash_key(key), key[:10]),
@@ -43,7 +45,7 @@ def create_key(pool: ConnectionPool, user_name: str) -> tuple[User, str]:
     return User(row["id"], row["name"]), key
 
 
-def revoke_key(pool: ConnectionPool, key_or_prefix: str) -> int:
+def revoke_key(pool: Pool, key_or_prefix: str) -> int:
     """Revoke a key given in full or by its printed prefix; returns how many were revoked."""
     with pool.connection() as conn:
         cur = conn.execute(
@@ -54,7 +56,7 @@ def revoke_key(pool: ConnectionPool, key_or_prefix: str) -> int:
         return cur.rowcount
 
 
-def user_for_key(pool: ConnectionPool, key: str) -> User | None:
+def user_for_key(pool: Pool, key: str) -> User | None:
     digest = hash_key(key)
     with pool.connection() as conn:
         row = conn.execute(

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from psycopg_pool import ConnectionPool
 
 from receiptq.lifecycle import JobStatus
+from receiptq.store.db import Pool
 from receiptq.store.jobstate import job_key
 
 _LIST_COLUMNS = (
@@ -50,7 +50,7 @@ class ReceiptFilter:
 
 
 def list_jobs(
-    pool: ConnectionPool,
+    pool: Pool,
     user_id: str,
     *,
     statuses: Sequence[str] | None,
@@ -79,7 +79,7 @@ def list_jobs(
 
 
 def export_rows(
-    pool: ConnectionPool, user_id: str, batch: int = 500, receipts: ReceiptFilter = ReceiptFilter()
+    pool: Pool, user_id: str, batch: int = 500, receipts: ReceiptFilter = ReceiptFilter()
 ) -> Iterator[dict[str, Any]]:
     """Every completed receipt of the user, newest first, read in keyset batches: no
     connection or transaction is held while the response streams."""
@@ -108,7 +108,7 @@ def export_rows(
         after = (rows[-1]["created_at"], rows[-1]["job_id"])
 
 
-def links(pool: ConnectionPool, job_id: str) -> dict[str, Any]:
+def links(pool: Pool, job_id: str) -> dict[str, Any]:
     """{'reprocessed_from': parent id} and/or {'reprocessed_as': [child ids, oldest
     first]}; only the keys that apply."""
     with pool.connection() as conn:

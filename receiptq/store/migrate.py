@@ -40,7 +40,7 @@ def ensure_database(database_url: str) -> bool:
     admin = make_conninfo(database_url, dbname="postgres")
     with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
         try:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(str(name))))
         except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
             return False
     return True

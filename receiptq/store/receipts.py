@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from psycopg import Connection
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
 
 from receiptq.lifecycle import JobStatus
 from receiptq.receipt import Receipt, to_decimal
+from receiptq.store.db import DictConnection, Pool, required
 from receiptq.store.jobs import transition_in
 
 
@@ -21,7 +20,7 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def save_receipt(pool: ConnectionPool, job_id: str, receipt: Receipt) -> bool:
+def save_receipt(pool: Pool, job_id: str, receipt: Receipt) -> bool:
     """Write the receipt and its items while the job is still 'processing' (the save
     stage). Upserts by job_id, so a redelivered task never duplicates rows. Returns False,
     writing nothing, when the job is no longer processing (cancelled or deleted meanwhile).
@@ -39,7 +38,7 @@ def save_receipt(pool: ConnectionPool, job_id: str, receipt: Receipt) -> bool:
 
 
 def write_receipt(
-    conn: Connection, job_id: str, user_id: str, receipt: Receipt, data: dict | None = None
+    conn: DictConnection, job_id: str, user_id: str, receipt: Receipt, data: dict | None = None
 ) -> None:
     """Upsert the receipt row and replace its items. ``data`` is the JSON kept as the
     result when it holds more than the model does (a corrected receipt's stored JSON)."""
@@ -81,13 +80,13 @@ def write_receipt(
         )
 
 
-def discard_receipt(conn: Connection, job_id: str) -> None:
+def discard_receipt(conn: DictConnection, job_id: str) -> None:
     """Remove what `save_receipt` wrote (a job cancelled after its save stage)."""
     conn.execute("DELETE FROM receipt_items WHERE job_id = %s", (job_id,))
     conn.execute("DELETE FROM receipts WHERE job_id = %s", (job_id,))
 
 
-def complete_job(pool: ConnectionPool, job_id: str) -> dict[str, Any]:
+def complete_job(pool: Pool, job_id: str) -> dict[str, Any]:
     """Mark a saved job completed, unless it was cancelled meanwhile: then what was saved
     is removed and the job ends 'cancelled' (a cancelled job saves nothing). Returns the
     job's final status and progress."""
@@ -97,23 +96,25 @@ def complete_job(pool: ConnectionPool, job_id: str) -> dict[str, Any]:
             raise LookupError(job_id)
         if job["status"] == JobStatus.CANCELLING:
             discard_receipt(conn, job_id)
-            return transition_in(conn, job_id, JobStatus.CANCELLED, (JobStatus.CANCELLING,))
+            return required(
+                transition_in(conn, job_id, JobStatus.CANCELLED, (JobStatus.CANCELLING,))
+            )
         if job["status"] != JobStatus.PROCESSING:
             if job["status"] != JobStatus.COMPLETED:
                 discard_receipt(conn, job_id)
             return {"status": job["status"]}
-        return transition_in(
-            conn, job_id, JobStatus.COMPLETED, (JobStatus.PROCESSING,), progress=100
+        return required(
+            transition_in(conn, job_id, JobStatus.COMPLETED, (JobStatus.PROCESSING,), progress=100)
         )
 
 
-def count_for_job(pool: ConnectionPool, job_id: str) -> tuple[int, int]:
+def count_for_job(pool: Pool, job_id: str) -> tuple[int, int]:
     """(receipt rows, item rows) for a job: what a redelivery must never duplicate."""
     with pool.connection() as conn:
         receipts = conn.execute(
             "SELECT count(*) AS n FROM receipts WHERE job_id = %s", (job_id,)
-        ).fetchone()["n"]
+        ).fetchone()
         items = conn.execute(
             "SELECT count(*) AS n FROM receipt_items WHERE job_id = %s", (job_id,)
-        ).fetchone()["n"]
-    return receipts, items
+        ).fetchone()
+    return required(receipts)["n"], required(items)["n"]

@@ -24,7 +24,13 @@ from receiptq.pipeline.analysis.amounts import (
     find_amounts,
     label_text,
 )
-from receiptq.pipeline.analysis.dates import _DATE_LABEL, _NOT_PURCHASE, parse_dates, parse_time
+from receiptq.pipeline.analysis.dates import (
+    _DATE_LABEL,
+    _NOT_PURCHASE,
+    DateCandidate,
+    parse_dates,
+    parse_time,
+)
 from receiptq.pipeline.analysis.keywords import LABELS, classify, squash
 from receiptq.pipeline.analysis.lines import Line
 
@@ -284,7 +290,7 @@ def date_candidates(
 ) -> list[DateCandidateRow]:
     """Every date parsed on the reading's lines (in the receipt country's order) with
     `DATE_FEATURES`."""
-    found: list[tuple[int, object, str]] = []
+    found: list[tuple[int, DateCandidate, str]] = []
     for i, line in enumerate(lines):
         for c in parse_dates(line.text, month_first):
             found.append((i, c, line.text))

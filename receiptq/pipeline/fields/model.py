@@ -15,6 +15,7 @@ import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from receiptq.pipeline.fields.features import (
     date_candidates,
     row_features,
 )
+
+if TYPE_CHECKING:
+    import lightgbm  # imported where the models are loaded: most processes never need it
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "fields"
 #: The models, one file each: rows of the name, rows of the address, the total, the date.
@@ -56,7 +60,7 @@ class Choice:
 class FieldModel:
     """The four boosters; `choose` scores a reading's candidates with them."""
 
-    def __init__(self, boosters: dict[str, object], use_rules: bool = True) -> None:
+    def __init__(self, boosters: dict[str, lightgbm.Booster], use_rules: bool = True) -> None:
         self.boosters = boosters
         self.use_rules = use_rules  # trained with the rules' picks among the features
 
