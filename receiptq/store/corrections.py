@@ -7,19 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from psycopg import Connection
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
 
 from receiptq.lifecycle import JobStatus
 from receiptq.receipt import Receipt
+from receiptq.store.db import DictConnection, Pool
 from receiptq.store.receipts import write_receipt
 
 # The order a shop is recognised in: a tax id names one business, a phone one branch.
 KINDS = ("tax_id", "phone", "address")
 
 
-def lock_receipt(conn: Connection, user_id: str, job_id: str) -> dict[str, Any] | None:
+def lock_receipt(conn: DictConnection, user_id: str, job_id: str) -> dict[str, Any] | None:
     """The job's status and, when completed, its receipt (data, original), locked for the
     transaction; None when the user has no such job."""
     return conn.execute(
@@ -31,7 +30,7 @@ def lock_receipt(conn: Connection, user_id: str, job_id: str) -> dict[str, Any] 
 
 
 def save_correction(
-    conn: Connection,
+    conn: DictConnection,
     user_id: str,
     job_id: str,
     data: dict[str, Any],
@@ -53,7 +52,7 @@ def save_correction(
         )
 
 
-def revisions(pool: ConnectionPool, user_id: str, job_id: str) -> list[dict[str, Any]] | None:
+def revisions(pool: Pool, user_id: str, job_id: str) -> list[dict[str, Any]] | None:
     """The job's revisions, oldest first, with who made them; None when the user has no
     such job."""
     with pool.connection() as conn:
@@ -70,7 +69,7 @@ def revisions(pool: ConnectionPool, user_id: str, job_id: str) -> list[dict[str,
         ).fetchall()
 
 
-def original(pool: ConnectionPool, job_id: str) -> dict[str, Any] | None:
+def original(pool: Pool, job_id: str) -> dict[str, Any] | None:
     """The pipeline's reading of a corrected receipt (None if never corrected)."""
     with pool.connection() as conn:
         row = conn.execute("SELECT original FROM receipts WHERE job_id = %s", (job_id,)).fetchone()
@@ -78,7 +77,7 @@ def original(pool: ConnectionPool, job_id: str) -> dict[str, Any] | None:
 
 
 def remember_name(
-    conn: Connection, user_id: str, keys: Sequence[tuple[str, str]], name: str, job_id: str
+    conn: DictConnection, user_id: str, keys: Sequence[tuple[str, str]], name: str, job_id: str
 ) -> None:
     """The user's name for the shop known by each (kind, key); a later correction wins."""
     with conn.cursor() as cur:
@@ -91,7 +90,7 @@ def remember_name(
         )
 
 
-def recall_name(pool: ConnectionPool, user_id: str, keys: Sequence[tuple[str, str]]) -> str | None:
+def recall_name(pool: Pool, user_id: str, keys: Sequence[tuple[str, str]]) -> str | None:
     """The name this user gave the shop, by the first of tax id, phone, address that
     they taught; None when none is known."""
     if not keys:
