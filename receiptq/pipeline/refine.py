@@ -112,7 +112,7 @@ def refine(
     if not segments:
         return ocr
     segments = [seg for seg in segments if readable(_text(seg), engine.alphabet)]
-    readings = engine.read([_crop(page, seg) for seg in segments])
+    readings = engine.read([crop_segment(page, seg) for seg in segments])
     known = lexicon()
     replaced: dict[int, list[Word]] = {}
     for seg, reading in zip(segments, readings, strict=True):
@@ -141,7 +141,7 @@ def reread_segment(page: np.ndarray, seg: list[Word], engine: LineReader | None)
     recognizer or where Tesseract read a sign the model cannot write (`readable`)."""
     if engine is None or not seg or not readable(_text(seg), engine.alphabet):
         return seg
-    return merge_segment(seg, engine.read([_crop(page, seg)])[0], lexicon())
+    return merge_segment(seg, engine.read([crop_segment(page, seg)])[0], lexicon())
 
 
 def readable(text: str, alphabet: frozenset[str]) -> bool:
@@ -183,7 +183,7 @@ def segment_box(seg: list[Word]) -> tuple[int, int, int, int]:
     )
 
 
-def _crop(page: np.ndarray, seg: list[Word]) -> np.ndarray:
+def crop_segment(page: np.ndarray, seg: list[Word]) -> np.ndarray:
     x0, y0, x1, y1 = segment_box(seg)
     pad = max(3, (y1 - y0) // 4)
     return page[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]

@@ -21,6 +21,7 @@ from receiptq.config import Settings
 from receiptq.pipeline import media
 from receiptq.pipeline.analysis import analyze
 from receiptq.pipeline.analysis.layout import reading_layout
+from receiptq.pipeline.analysis.taxids import nip_valid
 from receiptq.pipeline.document import Document, Timing
 from receiptq.pipeline.engines import Engines
 from receiptq.pipeline.fields.model import FieldModel, field_model
@@ -35,6 +36,7 @@ from receiptq.pipeline.reread import (
     needs_second_pass,
     read_page,
 )
+from receiptq.pipeline.taxrow import reread_nip
 from receiptq.pipeline.validation import validate
 from receiptq.receipt import Receipt
 
@@ -193,6 +195,17 @@ def second_analysis(pipeline: Pipeline, doc: Document) -> None:
         doc.receipt = merge_readings(doc.receipt, second, fields=HEADER_FIELDS, known=lexicon())
 
 
+def tax_id(pipeline: Pipeline, doc: Document) -> None:
+    """A NIP that fails its check digit: its row of a one-page document read again
+    (`taxrow`), and the merchant known from a chain's NIP (`analysis.chains`)."""
+    merchant = doc.receipt.merchant
+    if len(doc.images) != 1 or not merchant.tax_id or nip_valid(merchant.tax_id):
+        return
+    engines = pipeline.engines
+    if number := reread_nip(doc.images[0], doc.layout.lines, engines.ocr, engines.lines):
+        merchant.tax_id = number
+
+
 def categorize(pipeline: Pipeline, doc: Document) -> None:
     if doc.receipt.items:
         from receiptq.pipeline.categorize import categorize_items
@@ -215,6 +228,7 @@ STEPS: list[Step] = [
     Step("second_preprocess", "preprocess", second_preprocess),
     Step("second_ocr", "ocr", second_ocr),
     Step("second_analysis", "analysis", second_analysis),
+    Step("tax_id", "analysis", tax_id),
     Step("categorize", "analysis", categorize),
     Step("validation", "validation", validation),
 ]
