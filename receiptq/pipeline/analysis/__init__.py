@@ -26,6 +26,13 @@ from receiptq.pipeline.analysis.language import (
 from receiptq.pipeline.analysis.layout import Layout, page_layout, reading_layout
 from receiptq.pipeline.analysis.lines import Line
 from receiptq.pipeline.analysis.merchant import find_merchant
+from receiptq.pipeline.analysis.paragon import (
+    Sale,
+    as_items,
+    choose_values,
+    read_sales,
+    sale_rows,
+)
 from receiptq.pipeline.fields.choice import apply_choice
 from receiptq.pipeline.fields.features import RulePicks
 from receiptq.pipeline.fields.model import FieldModel
@@ -48,10 +55,25 @@ def analyze(
 
 
 def items_and_currency(layout: Layout) -> tuple[list[ParsedItem], str | None]:
-    """The item rows between the header and the summary, and the receipt's currency."""
-    items = extract_items(layout.lines, *layout.items)
+    """The item rows between the header and the summary, and the receipt's currency. A
+    Polish paragon's sales and discounts are read as its printers print them
+    (`paragon`), each at its value as read."""
+    sales = polish_sales(layout)
+    if sales:
+        items = as_items(sales, [s.values[0] for s in sales])
+    else:
+        items = extract_items(layout.lines, *layout.items)
     full = "\n".join(ln.text for ln in layout.lines)
     return items, detect_currency(full, layout.language)
+
+
+def polish_sales(layout: Layout) -> list[Sale]:
+    """The sales of a Polish receipt printed as a paragon's (a quantity times a price on
+    every sale row), else none."""
+    if layout.language != "pl":
+        return []
+    sales = read_sales(sale_rows([ln.text for ln in layout.lines], layout.items[0]))
+    return sales if any(s.quantity is not None for s in sales) else []
 
 
 def month_first(currency: str | None) -> bool:
@@ -77,6 +99,8 @@ def analyze_lines(
     texts = [ln.text for ln in lines]
     parsed_items, currency = items_and_currency(layout)
     totals = extract_totals(lines, item_sum(parsed_items))
+    if sales := polish_sales(layout):  # the values that add up to SUMA PLN
+        parsed_items = as_items(sales, choose_values(sales, totals.total))
     merchant = find_merchant(lines, known, layout.header)
     date, time, date_conf = pick_date(texts, month_first=month_first(currency))
     total, total_conf = totals.total, totals.confidence
