@@ -27,6 +27,11 @@ from receiptq.pipeline.engines import Engines
 from receiptq.pipeline.fields.model import FieldModel, field_model
 from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrResult
+from receiptq.pipeline.orientation import (
+    confident_words,
+    may_be_turned,
+    upright_candidates,
+)
 from receiptq.pipeline.quality import check_quality
 from receiptq.pipeline.reread import (
     HEADER_FIELDS,
@@ -161,6 +166,20 @@ def ocr(pipeline: Pipeline, doc: Document) -> None:
     doc.ocr = merge_pages([read_page(image, engines.ocr, engines.lines) for image in doc.images])
 
 
+def upright(pipeline: Pipeline, doc: Document) -> None:
+    """A one-page photo that read as nearly nothing, or unsurely, may lie turned on the
+    table: it is turned to level its text rows both ways up (`orientation`), and the
+    reading with the most confident words is kept, with its page and rendering."""
+    if len(doc.pages) != 1 or not may_be_turned(doc.ocr):
+        return
+    engines = pipeline.engines
+    for page in upright_candidates(doc.pages[0]):
+        image = engines.preprocessor.page(page)
+        reading = read_page(image, engines.ocr, engines.lines)
+        if confident_words(reading) > confident_words(doc.ocr):
+            doc.pages, doc.images, doc.ocr = [page], [image], reading
+
+
 def quality(pipeline: Pipeline, doc: Document) -> None:
     check_quality(doc.ocr)
 
@@ -221,6 +240,7 @@ STEPS: list[Step] = [
     Step("decode", "preprocess", decode),
     Step("preprocess", "preprocess", preprocess),
     Step("ocr", "ocr", ocr),
+    Step("upright", "ocr", upright),
     Step("quality", "quality", quality),
     Step("analysis", "analysis", analysis),
     # the second reading of a weak header: its rendering, OCR and analysis count in those
