@@ -29,9 +29,11 @@ from receiptq.pipeline.analysis.merchant import find_merchant
 from receiptq.pipeline.analysis.paragon import (
     Sale,
     as_items,
+    as_sales,
     choose_values,
     read_sales,
     sale_rows,
+    settle_total,
 )
 from receiptq.pipeline.fields.choice import apply_choice
 from receiptq.pipeline.fields.features import RulePicks
@@ -99,8 +101,11 @@ def analyze_lines(
     texts = [ln.text for ln in lines]
     parsed_items, currency = items_and_currency(layout)
     totals = extract_totals(lines, item_sum(parsed_items))
-    if sales := polish_sales(layout):  # the values that add up to SUMA PLN
-        parsed_items = as_items(sales, choose_values(sales, totals.total))
+    if language == "pl":  # SUMA PLN as the sales and payments agree
+        sales = polish_sales(layout)
+        totals.total = settle_total(sales or as_sales(parsed_items), totals.amounts, totals.total)
+        if sales:
+            parsed_items = as_items(sales, choose_values(sales, totals.total))
     merchant = find_merchant(lines, known, layout.header)
     date, time, date_conf = pick_date(texts, month_first=month_first(currency))
     total, total_conf = totals.total, totals.confidence

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from receiptq.pipeline.analysis.amounts import format_amount
+from receiptq.pipeline.analysis.amounts import Amount, format_amount
 from receiptq.pipeline.analysis.items import ParsedItem, parse_item_line
 from receiptq.pipeline.analysis.keywords import classify, has_word, squash
 
@@ -231,9 +231,48 @@ def as_items(sales: list[Sale], values: list[Decimal]) -> list[ParsedItem]:
     ]
 
 
+def as_sales(items: list[ParsedItem]) -> list[Sale]:
+    """Items read some other way, as sales of one value each."""
+    return [
+        Sale(i.description, None, None, [Decimal(i.total_price)]) for i in items if i.total_price
+    ]
+
+
 def _plain(quantity: Decimal | None) -> str | None:
     """A quantity as printed without trailing zeros ("1,000" -> "1", "0,638" -> "0.638")."""
     if quantity is None:
         return None
     text = f"{quantity:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def makes(sales: list[Sale], total: Decimal) -> bool:
+    """Whether the sales' candidate values can add up to ``total``."""
+    return sum(choose_values(sales, total)) == total
+
+
+def settle_total(sales: list[Sale], amounts: list[Amount], total: Decimal | None) -> Decimal | None:
+    """The paragon's total where what it prints disagrees: SUMA PLN, the amount paid by
+    card (or in cash less the change), the sum of the rate block (SPRZEDAŻ OPODATKOWANA)
+    and the sales are four readings of one sum. The value most of them agree on wins
+    (``total``, the rules' choice, when none is read twice; SUMA PLN before the amount
+    paid before ``total`` among equals)."""
+    suma = {a.value for a in amounts if a.label == "total" and a.right and not a.cut}
+    cash = [a.value for a in amounts if a.label == "cash" and a.right]
+    change = [a.value for a in amounts if a.label == "change" and a.right and a.value > 0]
+    paid = {a.value for a in amounts if a.label == "card" and a.right}
+    paid |= {c - change[-1] for c in cash} if change else set(cash)
+    rates = [a.value for a in amounts if a.label == "rate_sales" and a.right]
+    rate_sum = sum(rates) if rates else None
+    candidates = (suma | paid | {total}) - {None}
+    if len(candidates) < 2:
+        return total
+
+    def support(value: Decimal) -> tuple[int, int]:
+        agree = (value in suma) + (value in paid) + (value == rate_sum) + makes(sales, value)
+        return agree, 2 * (value in suma) + (value in paid)
+
+    best = max(sorted(candidates), key=support)
+    if total is not None and support(best)[0] <= support(total)[0]:
+        return total
+    return best

@@ -114,3 +114,24 @@ def test_a_paragon_read_whole():
         ("JABŁKA LUZ", "1.5", "4.49"),
         ("Rabat JABŁKA LUZ", None, "-0.45"),
     ]
+
+
+def total_of(text: str) -> str | None:
+    return analyze_lines(lines_from_text(text)).total
+
+
+def test_suma_misread_is_outvoted_by_the_payment_and_the_sales():
+    """SUMA PLN read wrong; the card payment and the sales agree on another sum."""
+    receipt = PARAGON.replace("SUMA PLN 13,00", "SUMA PLN 18,00") + "Karta płatnicza 13,00\n"
+    assert total_of(receipt) == "13.00"
+
+
+def test_suma_unreadable_the_amount_paid_is_the_total():
+    receipt = PARAGON.replace("SUMA PLN 13,00", "SUMA PLN SAO , 3Z") + "Karta 13,00 PLN\n"
+    assert total_of(receipt) == "13.00"
+
+
+def test_cash_less_change_is_the_amount_paid():
+    receipt = PARAGON.replace("SUMA PLN 13,00", "SUMA PLN 18,00")
+    assert total_of(receipt + "Gotówka 20,00\nReszta 7,00\n") == "13.00"
+    assert total_of(receipt) == "18.00"  # nothing else read: SUMA as printed
