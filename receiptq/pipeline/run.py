@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from receiptq.config import Settings
 from receiptq.pipeline import media
-from receiptq.pipeline.analysis import analyze
+from receiptq.pipeline.analysis import analyze, name_from_chain
 from receiptq.pipeline.analysis.layout import reading_layout
 from receiptq.pipeline.analysis.taxids import nip_valid
 from receiptq.pipeline.document import Document, Timing
@@ -223,6 +223,7 @@ def tax_id(pipeline: Pipeline, doc: Document) -> None:
     engines = pipeline.engines
     if number := reread_nip(doc.images[0], doc.layout.lines, engines.ocr, engines.lines):
         merchant.tax_id = number
+        name_from_chain(merchant)
 
 
 def categorize(pipeline: Pipeline, doc: Document) -> None:

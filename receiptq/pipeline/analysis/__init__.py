@@ -25,7 +25,7 @@ from receiptq.pipeline.analysis.language import (
 )
 from receiptq.pipeline.analysis.layout import Layout, page_layout, reading_layout
 from receiptq.pipeline.analysis.lines import Line
-from receiptq.pipeline.analysis.merchant import find_merchant
+from receiptq.pipeline.analysis.merchant import MerchantInfo, find_merchant, has_legal_suffix
 from receiptq.pipeline.analysis.paragon import (
     Sale,
     as_items,
@@ -35,6 +35,8 @@ from receiptq.pipeline.analysis.paragon import (
     sale_rows,
     settle_total,
 )
+from receiptq.pipeline.analysis.polish_names import chain_name
+from receiptq.pipeline.analysis.taxids import nip_valid
 from receiptq.pipeline.fields.choice import apply_choice
 from receiptq.pipeline.fields.features import RulePicks
 from receiptq.pipeline.fields.model import FieldModel
@@ -42,7 +44,7 @@ from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.receipt import Confidence, Item, Merchant, Receipt
 
-__all__ = ["analyze", "analyze_lines"]
+__all__ = ["analyze", "analyze_lines", "name_from_chain"]
 
 
 def analyze(
@@ -78,6 +80,16 @@ def polish_sales(layout: Layout) -> list[Sale]:
     return sales if any(s.quantity is not None for s in sales) else []
 
 
+def name_from_chain(merchant: Merchant | MerchantInfo) -> None:
+    """A big chain's registered name for a merchant whose valid NIP is the chain's, where
+    the name read is a logo's noise or a misreading of it (`polish_names`)."""
+    if merchant.tax_id and nip_valid(merchant.tax_id):
+        read = merchant.name
+        chain = chain_name(merchant.tax_id, read, bool(read) and has_legal_suffix(read))
+        if chain is not None:
+            merchant.name = chain
+
+
 def month_first(currency: str | None) -> bool:
     """Whether dates print month first: US receipts do (04/05/2023 is April 5th)."""
     return currency == "USD"
@@ -107,6 +119,7 @@ def analyze_lines(
         if sales:
             parsed_items = as_items(sales, choose_values(sales, totals.total))
     merchant = find_merchant(lines, known, layout.header)
+    name_from_chain(merchant)
     date, time, date_conf = pick_date(texts, month_first=month_first(currency))
     total, total_conf = totals.total, totals.confidence
     if model is not None:

@@ -19,6 +19,7 @@ from receiptq.pipeline.analysis.amounts import find_amounts
 from receiptq.pipeline.analysis.dates import parse_dates
 from receiptq.pipeline.analysis.keywords import squash
 from receiptq.pipeline.analysis.lines import Line
+from receiptq.pipeline.analysis.polish_names import normalize_polish_forms
 from receiptq.pipeline.analysis.taxids import find_tax_id
 from receiptq.pipeline.analysis.vocabulary import (
     STREET_WORDS,
@@ -233,7 +234,9 @@ _BHD = re.compile(r"^[B8GP3R][HN][DO0]\.?$|^B[A-Z]{1,2}[D0O]\.?$|^[A-Z8]?HD\.?$"
 
 
 def normalize_legal_forms(text: str) -> str:
-    """Repair OCR'd legal forms: "SON 8HD" -> "SDN BHD", "5/B" -> "S/B"."""
+    """Repair OCR'd legal forms: "SON 8HD" -> "SDN BHD", "5/B" -> "S/B", "Sp, Z 0,0" ->
+    "Sp. z o.o." (`polish_names`)."""
+    text = normalize_polish_forms(text)
     toks = re.sub(r"\)(?=[A-Za-z])", ") ", text).split()  # "(KL )SDN BHD"
     for i in range(len(toks) - 1):
         if _SDN.match(toks[i]) and _BHD.match(toks[i + 1]):
