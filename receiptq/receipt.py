@@ -7,6 +7,7 @@ extractor, PostgreSQL and clients. An unknown field is null, never absent.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -67,6 +68,14 @@ class Validation(BaseModel):
     issues: list[ValidationIssue] = Field(default_factory=list)
 
 
+class PageSource(BaseModel):
+    page: int = Field(description="The page's number in the upload, from 1.")
+    source: Literal["text_layer", "ocr"] = Field(
+        description="Where the page's text came from: a PDF page's own text layer, or OCR "
+        "of its image."
+    )
+
+
 class Receipt(BaseModel):
     merchant: Merchant = Field(default_factory=Merchant)
     date: str | None = None
@@ -80,3 +89,8 @@ class Receipt(BaseModel):
     language: str | None = None
     confidence: Confidence = Field(default_factory=Confidence)
     validation: Validation = Field(default_factory=Validation)
+    pages: list[PageSource] = Field(
+        default_factory=list,
+        description="How each page of the upload was read: a PDF page that carries its "
+        "text from that text layer, any other page by OCR.",
+    )

@@ -42,8 +42,9 @@ from receiptq.pipeline.reread import (
     read_page,
 )
 from receiptq.pipeline.taxrow import reread_nip
+from receiptq.pipeline.textlayer import pdf_text_readings
 from receiptq.pipeline.validation import validate
-from receiptq.receipt import Receipt
+from receiptq.receipt import PageSource, Receipt
 
 # Progress (percent) reported as each stage starts. save 90 and cleanup 100 belong to the
 # task, which owns the database.
@@ -146,15 +147,26 @@ def decode(pipeline: Pipeline, doc: Document) -> None:
         )
 
 
+def text_layer(pipeline: Pipeline, doc: Document) -> None:
+    """A PDF's pages that carry their text are read from it (`textlayer`), not by OCR."""
+    if not doc.pages and doc.media.media_type == "application/pdf":
+        doc.text_readings = pdf_text_readings(doc.data or b"")
+
+
 def preprocess(pipeline: Pipeline, doc: Document) -> None:
     """The pages preprocessed; an upload's pages are decoded one at a time and kept only
     as their (smaller, gray) preprocessed image, but for a single page, which a second
-    reading may need."""
+    reading may need. A page read from its text layer is not rendered."""
     render = pipeline.engines.preprocessor.page
     if doc.pages:
         doc.images = [render(page) for page in doc.pages]
         return
-    for page in media.iter_pages(doc.data or b"", doc.media, max_pixels=pipeline.max_pixels):
+    if doc.text_readings and all(r is not None for r in doc.text_readings):
+        return
+    pages = media.iter_pages(doc.data or b"", doc.media, max_pixels=pipeline.max_pixels)
+    for index, page in enumerate(pages):
+        if index < len(doc.text_readings) and doc.text_readings[index] is not None:
+            continue
         doc.images.append(render(page))
         if doc.media.pages == 1:
             doc.pages = [page]
@@ -162,8 +174,20 @@ def preprocess(pipeline: Pipeline, doc: Document) -> None:
 
 
 def ocr(pipeline: Pipeline, doc: Document) -> None:
+    """Each page's reading: its text layer's, or OCR of its rendering."""
     engines = pipeline.engines
-    doc.ocr = merge_pages([read_page(image, engines.ocr, engines.lines) for image in doc.images])
+    images = iter(doc.images)
+    layers = doc.text_readings or [None] * len(doc.images)
+    doc.ocr = merge_pages(
+        [layer or read_page(next(images), engines.ocr, engines.lines) for layer in layers]
+    )
+
+
+def page_sources(doc: Document) -> list[PageSource]:
+    """How each page of ``doc`` was read."""
+    layers = doc.text_readings or [None] * len(doc.images)
+    return [PageSource(page=number, source="ocr" if layer is None else "text_layer")
+            for number, layer in enumerate(layers, 1)]  # fmt: skip
 
 
 def upright(pipeline: Pipeline, doc: Document) -> None:
@@ -187,6 +211,7 @@ def quality(pipeline: Pipeline, doc: Document) -> None:
 def analysis(pipeline: Pipeline, doc: Document) -> None:
     doc.layout = reading_layout(doc.ocr)
     doc.receipt = analyze(doc.ocr, doc.layout, model=pipeline.fields)
+    doc.receipt.pages = page_sources(doc)
 
 
 def second_preprocess(pipeline: Pipeline, doc: Document) -> None:
@@ -218,7 +243,9 @@ def tax_id(pipeline: Pipeline, doc: Document) -> None:
     """A NIP that fails its check digit: its row of a one-page document read again
     (`taxrow`), and the merchant known from a chain's NIP (`analysis.chains`)."""
     merchant = doc.receipt.merchant
-    if len(doc.images) != 1 or not merchant.tax_id or nip_valid(merchant.tax_id):
+    if len(doc.images) != 1 or any(doc.text_readings):  # the rows are not all its rows
+        return
+    if not merchant.tax_id or nip_valid(merchant.tax_id):
         return
     engines = pipeline.engines
     if number := reread_nip(doc.images[0], doc.layout.lines, engines.ocr, engines.lines):
@@ -239,6 +266,7 @@ def validation(pipeline: Pipeline, doc: Document) -> None:
 
 STEPS: list[Step] = [
     Step("decode", "preprocess", decode),
+    Step("text_layer", "preprocess", text_layer),
     Step("preprocess", "preprocess", preprocess),
     Step("ocr", "ocr", ocr),
     Step("upright", "ocr", upright),

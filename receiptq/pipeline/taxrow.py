@@ -35,7 +35,9 @@ def reread_nip(
     rows = nip_rows(lines)
     if not rows:
         return None
-    crops = [crop_segment(page, row.words) for row in rows]
+    crops = [crop for row in rows if (crop := crop_segment(page, row.words)).size]
+    if not crops:
+        return None
     texts: list[str] = []
     if reader is not None:
         texts += [reading.text for reading in reader.read(crops)]
