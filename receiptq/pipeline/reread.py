@@ -141,8 +141,9 @@ def _read_page(page: np.ndarray, ocr: OcrEngine, lines: LineReader | None) -> Oc
     if layout.language == "pl":
         # the quantity rows Tesseract's layout analysis drops on Polish fiscal receipts,
         # read alone (`receiptq.pipeline.coverage`); the line model has no Polish letters,
-        # so `refine` leaves a Polish reading as it is
-        return read_uncovered(page, reading, ocr, lines)
+        # so `refine` re-reads only the amounts of the summary rows
+        reading = read_uncovered(page, reading, ocr, lines)
+        return refine(page, reading, lines)
     return refine(page, reading, lines, layout)
 
 

@@ -36,7 +36,7 @@ _NUMBER = r"\d{1,5}\s?[.,]\s?\d{2}"
 #: "2 szt x 3,99", "1 «19,99", "3% 0,99", "1+6,99", "2*16,99".
 QTY_TIMES_PRICE = re.compile(
     r"(?<![\d,.])(?P<qty>\d{1,3}(?:[.,]\d{1,3})?)\s?(?:szt\.?|kg|op\.?)?\s?"
-    r"(?:[x×X*«+%]|\+\*)\s?(?P<unit>" + _NUMBER + r")(?![\d])",
+    r"(?:[x×X*«+%#]|\+\*)\s?(?P<unit>" + _NUMBER + r")(?![\d])",
     re.IGNORECASE,
 )
 #: The line's value at the end of a row, and its rate letter (maybe read as a digit).
@@ -169,23 +169,33 @@ def read_sales(texts: list[str]) -> list[Sale]:
     return sales
 
 
-#: At most this many rows with two candidate values are tried in every combination.
-MAX_UNSURE = 10
+#: At most this many rows take another of their candidate values to make SUMA PLN: more
+#: changes than that would fit about any sum.
+MAX_CHANGES = 3
 
 
 def choose_values(sales: list[Sale], total: Decimal | None) -> list[Decimal]:
-    """One value per sale: the combination of candidates that adds up to ``total`` (SUMA
-    PLN) when there is one, else each row's first candidate."""
+    """One value per sale: each row's first candidate, or, when those do not add up to
+    ``total`` (SUMA PLN), the fewest rows changed to another of their candidates that
+    make it (when exactly one such change of that size does)."""
     first = [s.values[0] for s in sales]
-    unsure = [i for i, s in enumerate(sales) if len(s.values) > 1]
-    if total is None or not unsure or len(unsure) > MAX_UNSURE or sum(first) == total:
+    if total is None or sum(first) == total:
         return first
-    for choice in itertools.product(*(sales[i].values for i in unsure)):
-        values = list(first)
-        for i, v in zip(unsure, choice, strict=True):
-            values[i] = v
-        if sum(values) == total:
+    missing = total - sum(first)
+    swaps = [(i, v - s.values[0], v) for i, s in enumerate(sales) for v in s.values[1:]]
+    for size in range(1, MAX_CHANGES + 1):
+        fits = [
+            combo
+            for combo in itertools.combinations(swaps, size)
+            if len({i for i, _, _ in combo}) == size and sum(d for _, d, _ in combo) == missing
+        ]
+        if len(fits) == 1:
+            values = list(first)
+            for i, _, v in fits[0]:
+                values[i] = v
             return values
+        if fits:
+            break  # several changes fit alike: no guess
     return first
 
 
