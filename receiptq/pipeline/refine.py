@@ -237,7 +237,7 @@ def merge_segment(
         ]
     kept = len(_alnum(reading.text)) >= MIN_KEPT * len(_alnum(_text(seg)))
     if reading.conf >= MIN_CONFIDENCE and kept:
-        return _words(seg, reading)
+        return spread_words(seg, reading)
     return seg
 
 
@@ -371,7 +371,7 @@ def _aligned(
     return pairs
 
 
-def _words(seg: list[Word], reading: Reading) -> list[Word]:
+def spread_words(seg: list[Word], reading: Reading) -> list[Word]:
     """The reading as words spread over the segment's box in proportion to their length
     (the recognizer gives no word positions; only order and column matter downstream)."""
     x0, y0, x1, y1 = segment_box(seg)

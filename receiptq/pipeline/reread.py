@@ -24,6 +24,7 @@ from receiptq.pipeline.ocr import OcrEngine, OcrResult
 from receiptq.pipeline.preprocess import binarize_below_paper
 from receiptq.pipeline.recognize import LineReader
 from receiptq.pipeline.refine import refine
+from receiptq.pipeline.salerows import reread_sale_rows
 from receiptq.receipt import Receipt
 
 #: A second pass runs when any key field's confidence is below this (higher gates let
@@ -143,7 +144,7 @@ def _read_page(page: np.ndarray, ocr: OcrEngine, lines: LineReader | None) -> Oc
         # read alone (`receiptq.pipeline.coverage`); the line model has no Polish letters,
         # so `refine` re-reads only the amounts of the summary rows
         reading = read_uncovered(page, reading, ocr, lines)
-        return refine(page, reading, lines)
+        return reread_sale_rows(page, refine(page, reading, lines), lines)
     return refine(page, reading, lines, layout)
 
 

@@ -212,20 +212,22 @@ def is_paragon_summary(text: str) -> bool:
     return label is not None and score >= 6
 
 
-def sale_rows(texts: list[str], start: int) -> list[str]:
-    """The rows of sales and discounts from under the PARAGON FISKALNY title (or from
-    ``start``, the first row below the header, without one) to the rate block; Podsuma
-    rows (a subtotal between the sales and their discounts) left out."""
+def sale_rows_span(texts: list[str], start: int) -> tuple[int, int]:
+    """Where the sales and discounts are: from under the PARAGON FISKALNY title (or from
+    ``start``, the first row below the header, without one) to the rate block."""
     titles = [i for i, t in enumerate(texts) if has_word(t, "PARAGONFISKALNY")]
     start = titles[0] + 1 if titles else start
-    rows = []
-    for text in texts[start:]:
-        if is_paragon_summary(text):
-            if "PODSUM" in squash(text):
-                continue
-            break
-        rows.append(text)
-    return rows
+    for end in range(start, len(texts)):
+        if is_paragon_summary(texts[end]) and "PODSUM" not in squash(texts[end]):
+            return start, end
+    return start, len(texts)
+
+
+def sale_rows(texts: list[str], start: int) -> list[str]:
+    """The rows of sales and discounts (`sale_rows_span`); Podsuma rows (a subtotal
+    between the sales and their discounts) left out."""
+    first, end = sale_rows_span(texts, start)
+    return [t for t in texts[first:end] if "PODSUM" not in squash(t)]
 
 
 def as_items(sales: list[Sale], values: list[Decimal]) -> list[ParsedItem]:
