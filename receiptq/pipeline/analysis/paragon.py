@@ -26,8 +26,6 @@ from receiptq.pipeline.analysis.amounts import Amount, format_amount
 from receiptq.pipeline.analysis.items import ParsedItem, parse_item_line
 from receiptq.pipeline.analysis.keywords import classify, has_word, squash
 
-#: The rate letters of PTU (VAT) on a fiscal printout.
-RATE_LETTERS = "ABCDEFG"
 #: How OCR reads a rate letter printed right after the value's grosze.
 _LETTER_AS_DIGIT = {"4": "A", "8": "B", "0": "C", "6": "C", "9": "D"}
 
@@ -39,7 +37,8 @@ QTY_TIMES_PRICE = re.compile(
     r"(?:[x×X*«+%#]|\+\*)\s?(?P<unit>" + _NUMBER + r")(?![\d])",
     re.IGNORECASE,
 )
-#: The line's value at the end of a row, and its rate letter (maybe read as a digit).
+#: The line's value at the end of a row, and its PTU rate letter A-G (maybe read as a
+#: digit).
 VALUE_AT_END = re.compile(
     r"(?P<neg>-\s?)?(?P<int>\d{1,5})\s?[.,]\s?(?P<dec>\d{2})(?P<extra>\d)?\s?"
     r"(?P<rate>[A-G])?[\W_]{0,3}$"
