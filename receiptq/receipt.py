@@ -69,7 +69,7 @@ class Validation(BaseModel):
 
 
 class PageSource(BaseModel):
-    page: int = Field(description="The page's number in the upload, from 1.")
+    page: int = Field(ge=0, description="0-based page index in the upload.")
     source: Literal["text_layer", "ocr"] = Field(
         description="Where the page's text came from: a PDF page's own text layer, or OCR "
         "of its image."

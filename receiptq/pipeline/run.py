@@ -186,8 +186,8 @@ def ocr(pipeline: Pipeline, doc: Document) -> None:
 def page_sources(doc: Document) -> list[PageSource]:
     """How each page of ``doc`` was read."""
     layers = doc.text_readings or [None] * len(doc.images)
-    return [PageSource(page=number, source="ocr" if layer is None else "text_layer")
-            for number, layer in enumerate(layers, 1)]  # fmt: skip
+    return [PageSource(page=index, source="ocr" if layer is None else "text_layer")
+            for index, layer in enumerate(layers)]  # fmt: skip
 
 
 def upright(pipeline: Pipeline, doc: Document) -> None:

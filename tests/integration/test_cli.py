@@ -174,7 +174,7 @@ def test_pdf_receipt_through_real_http(live_api, ctx):
         time.sleep(0.1)
     assert job["status"] == "completed", job
     assert job["result"]["total"] == "3.60"
-    assert job["result"]["pages"] == [{"page": 1, "source": "ocr"}]  # an image, no text
+    assert job["result"]["pages"] == [{"page": 0, "source": "ocr"}]  # an image, no text
 
 
 def test_a_pdf_with_a_text_layer_through_real_http_is_read_from_its_text(live_api, ctx):
@@ -197,7 +197,7 @@ def test_a_pdf_with_a_text_layer_through_real_http_is_read_from_its_text(live_ap
         time.sleep(0.1)
     assert job["status"] == "completed", job
     result = job["result"]
-    assert result["pages"] == [{"page": 1, "source": "text_layer"}]
+    assert result["pages"] == [{"page": 0, "source": "text_layer"}]
     assert (result["total"], result["date"], result["merchant"]["tax_id"]) == (
         "6.38", "2024-03-05", "1234563218")  # fmt: skip
 

@@ -61,7 +61,7 @@ def test_a_text_pdf_is_read_without_ocr(engines):
         ("Chleb razowy", "3.49"),
         ("Mleko 2%", "5.98"),
     ]
-    assert [p.model_dump() for p in receipt.pages] == [{"page": 1, "source": "text_layer"}]
+    assert [p.model_dump() for p in receipt.pages] == [{"page": 0, "source": "text_layer"}]
 
 
 def test_a_scanned_page_beside_a_text_page_is_read_by_ocr(engines):
@@ -76,4 +76,4 @@ def test_an_image_is_read_by_ocr(engines):
 
     _ok, png = cv2.imencode(".png", render_text(POLISH_TEXT))
     receipt = Pipeline(engines).extract(png.tobytes())
-    assert [p.model_dump() for p in receipt.pages] == [{"page": 1, "source": "ocr"}]
+    assert [p.model_dump() for p in receipt.pages] == [{"page": 0, "source": "ocr"}]
