@@ -9,8 +9,10 @@ import pytest
 from factories import FONT
 from factories import POLISH_TEXT as POLISH
 from factories import render_text as render
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from receiptq.pipeline.orientation import rotate_bound, text_angle
+from receiptq.pipeline.orientation import rotate_bound, text_angle, upright_candidates
 
 pytestmark = pytest.mark.skipif(
     shutil.which("tesseract") is None or not FONT.is_file(),
@@ -48,3 +50,26 @@ def test_a_turned_photo_is_read_upright(read, angle):
     assert receipt.total == "9.47"
     assert receipt.date == "2024-05-12"
     assert receipt.merchant.name == "SKLEP SPOŻYWCZY ANNA Sp. z o.o."
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.tuples(st.integers(1, 300), st.integers(1, 300)),
+    st.sampled_from(["white", "black", "noise", "bars", "dots"]),
+    st.integers(0, 2**16),
+)
+def test_no_page_makes_the_turn_raise(size, content, seed):
+    """Tiny, blank, noisy or striped pages: an angle or None, and candidates of the page."""
+    rng = np.random.default_rng(seed)
+    if content == "noise":
+        image = rng.integers(0, 256, size, dtype=np.uint8)
+    else:
+        image = np.full(size, 0 if content == "black" else 255, np.uint8)
+        if content == "bars":
+            image[1::4] = 0
+        if content == "dots":
+            image[::5, ::5] = 0
+    angle = text_angle(image)
+    assert angle is None or -90.0 <= angle < 90.0
+    for candidate in upright_candidates(image):
+        assert candidate.ndim == 2 and candidate.size > 0
