@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from receiptq.pipeline.ocr import OcrResult
+from receiptq.pipeline.ocr import OcrEngine, OcrResult
 from receiptq.pipeline.preprocess import character_stats, ink_mask
 
 #: The angle is searched on a copy whose longer side is this (px)...
@@ -35,6 +35,18 @@ CONFIDENT = 60
 #: upside down, about 0.6), may be of a page turned: it is read turned too.
 MIN_CONFIDENT_WORDS = 20
 MIN_MEAN_CONFIDENCE = 0.7
+
+
+#: The band of a rendering read to tell which way up it reads better: this share of its
+#: height, about its middle (a receipt's middle is its item rows).
+PROBE_BAND = 0.3
+
+
+def probe(image: np.ndarray, ocr: OcrEngine) -> int:
+    """Confident words Tesseract reads in the middle band of the rendering ``image``."""
+    h = image.shape[0]
+    band = image[round(h * (0.5 - PROBE_BAND / 2)) : round(h * (0.5 + PROBE_BAND / 2))]
+    return confident_words(ocr.read(band)) if band.size else 0
 
 
 def may_be_turned(ocr: OcrResult) -> bool:

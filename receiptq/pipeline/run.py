@@ -30,6 +30,7 @@ from receiptq.pipeline.ocr import OcrResult
 from receiptq.pipeline.orientation import (
     confident_words,
     may_be_turned,
+    probe,
     upright_candidates,
 )
 from receiptq.pipeline.quality import check_quality
@@ -192,16 +193,23 @@ def page_sources(doc: Document) -> list[PageSource]:
 
 def upright(pipeline: Pipeline, doc: Document) -> None:
     """A one-page photo that read as nearly nothing, or unsurely, may lie turned on the
-    table: it is turned to level its text rows both ways up (`orientation`), and the
-    reading with the most confident words is kept, with its page and rendering."""
+    table: it is turned to level its text rows both ways up (`orientation`). A band of
+    each turned rendering is read first (`orientation.probe`); the one whose band reads
+    more confidently than the page's own is read whole, and kept, with its page and
+    rendering, when its reading has more confident words."""
     if len(doc.pages) != 1 or not may_be_turned(doc.ocr):
         return
     engines = pipeline.engines
-    for page in upright_candidates(doc.pages[0]):
-        image = engines.preprocessor.page(page)
-        reading = read_page(image, engines.ocr, engines.lines)
-        if confident_words(reading) > confident_words(doc.ocr):
-            doc.pages, doc.images, doc.ocr = [page], [image], reading
+    turned = [(page, engines.preprocessor.page(page)) for page in upright_candidates(doc.pages[0])]
+    if not turned:
+        return
+    score, page, image = max(((probe(image, engines.ocr), page, image) for page, image in turned),
+                             key=lambda t: t[0])  # fmt: skip
+    if score <= probe(doc.images[0], engines.ocr):
+        return
+    reading = read_page(image, engines.ocr, engines.lines)
+    if confident_words(reading) > confident_words(doc.ocr):
+        doc.pages, doc.images, doc.ocr = [page], [image], reading
 
 
 def quality(pipeline: Pipeline, doc: Document) -> None:
