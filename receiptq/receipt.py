@@ -7,6 +7,7 @@ extractor, PostgreSQL and clients. An unknown field is null, never absent.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -82,6 +83,14 @@ class Validation(BaseModel):
     issues: list[ValidationIssue] = Field(default_factory=list)
 
 
+class PageSource(BaseModel):
+    page: int = Field(ge=0, description="0-based page index in the upload.")
+    source: Literal["text_layer", "ocr"] = Field(
+        description="Where the page's text came from: a PDF page's own text layer, or OCR "
+        "of its image."
+    )
+
+
 class Receipt(BaseModel):
     merchant: Merchant = Field(default_factory=Merchant)
     date: str | None = None
@@ -100,4 +109,9 @@ class Receipt(BaseModel):
         description='Where each field was read, by field ("merchant.name",'
         ' "merchant.address", "merchant.tax_id", "merchant.phone", "date", "time", "total",'
         ' "subtotal", "tax"); a field whose place was not found has none.',
+    )
+    pages: list[PageSource] = Field(
+        default_factory=list,
+        description="How each page of the upload was read: a PDF page that carries its "
+        "text from that text layer, any other page by OCR.",
     )

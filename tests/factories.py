@@ -6,6 +6,7 @@ import io
 import uuid
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -132,3 +133,55 @@ def user_headers(ctx, name: str) -> dict[str, str]:
     from receiptq.store.keys import create_key
 
     return {"Authorization": f"Bearer {create_key(ctx.pool, f'{name}-{uuid.uuid4().hex[:8]}')[1]}"}
+
+
+def text_pdf(text: str, size: float = 10.0) -> bytes:
+    """A one-page PDF that prints ``text`` (ASCII) in Courier as text, line by line, the
+    way a shop's e-receipt carries its text layer."""
+    lines = text.splitlines()
+    width = 40 + size * 0.6 * max(len(x) for x in lines)
+    height = 40 + size * 1.4 * len(lines)
+    ops = [f"BT /F1 {size} Tf {size * 1.4} TL 20 {height - 20 - size} Td"]
+    for line in lines:
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        ops.append(f"({escaped}) Tj T*")
+    ops.append("ET")
+    stream = "\n".join(ops).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width:.0f} {height:.0f}] "
+        f"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(objects) + 1, xref))  # fmt: skip
+    return out.getvalue()
+
+
+def with_scanned_page(pdf: bytes, image: np.ndarray) -> bytes:
+    """``pdf`` with a page added that holds only ``image`` (grayscale): a scan, no text."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    h, w = image.shape[:2]
+    page = document.new_page(w * 72 / 150, h * 72 / 150)
+    picture = pdfium.PdfImage.new(document)
+    _ok, jpeg = cv2.imencode(".jpg", image)
+    picture.load_jpeg(io.BytesIO(jpeg.tobytes()), inline=True)
+    picture.set_matrix(pdfium.PdfMatrix().scale(w * 72 / 150, h * 72 / 150))
+    page.insert_obj(picture)
+    page.gen_content()
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -32,7 +32,10 @@ class Document:
     pages: list[np.ndarray] = field(default_factory=list)
     #: What the decode step found the upload to be (type, page count).
     media: MediaInfo | None = None
-    #: The pages preprocessed for reading (first rendering), with the way back to the page.
+    #: Per page of a PDF, the reading of its text layer, or None where it has none.
+    text_readings: list[OcrResult | None] = field(default_factory=list)
+    #: The pages preprocessed for reading (first rendering), with the way back to the page;
+    #: a page read from its text layer has none.
     renderings: list[Rendering] = field(default_factory=list)
     #: The reading of all pages, stacked into one tall page.
     ocr: OcrResult | None = None

@@ -9,8 +9,10 @@ every row twice would cost too much CPU, so only these are re-read:
 - below the header, in the lower 60 % of the page, the segments that hold an amount
   (totals, cash, change; item prices come along, which the arithmetic checks use).
 
-Polish receipts are left to Tesseract's Polish model: the line recognizer's alphabet has
-no Polish letters (nor £ or €: a segment where Tesseract read one keeps its reading).
+Polish receipts are left to Tesseract's Polish model (the line recognizer's alphabet has
+no Polish letters, nor £ or €: a segment where Tesseract read one keeps its reading), but
+for the amounts of their summary rows (the rate block, SUMA PLN, the payment), digits the
+line model reads better (`summary_segments`).
 What it gains and costs: docs/extraction.md.
 """
 
@@ -24,9 +26,11 @@ from collections.abc import Container
 
 import numpy as np
 
+from receiptq.pipeline.analysis.keywords import classify
 from receiptq.pipeline.analysis.layout import Layout, page_layout
 from receiptq.pipeline.analysis.lines import Line, build_lines
 from receiptq.pipeline.analysis.merchant import header_lines
+from receiptq.pipeline.analysis.paragon import is_paragon_summary
 from receiptq.pipeline.lexicon import all_known, lexicon
 from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.pipeline.recognize import LineReader, Reading
@@ -95,6 +99,21 @@ def chosen_segments(lines: list[Line], head: list[Line] | None = None) -> list[l
     return chosen
 
 
+def is_summary(text: str) -> bool:
+    label, score = classify(text, ("total", "cash", "card", "change", "rate_sales", "tax"))
+    return is_paragon_summary(text) or (label is not None and score >= 4)
+
+
+def summary_segments(lines: list[Line], head: list[Line]) -> list[list[Word]]:
+    """The segments that hold an amount on a Polish receipt's summary rows (the rate
+    block, SUMA PLN, the payment), where the line model reads digits better than
+    Tesseract; item rows keep Tesseract's reading (the line model drops the spaces between
+    their numbers)."""
+    head_end = head[-1].index if head else -1
+    return [seg for line in lines if line.index > head_end and is_summary(line.text)
+            for seg in line.segments if _AMOUNT.search(_text(seg))]  # fmt: skip
+
+
 def refine(
     page: np.ndarray, ocr: OcrResult, engine: LineReader | None, layout: Layout | None = None
 ) -> OcrResult:
@@ -105,14 +124,15 @@ def refine(
     if engine is None or not ocr.words:
         return ocr
     layout = layout or page_layout(build_lines(ocr), restore=False)
-    if layout.language == "pl":
-        return ocr
     lines = layout.lines
-    segments = chosen_segments(lines, layout.header)
+    if layout.language == "pl":
+        segments = summary_segments(lines, layout.header)
+    else:
+        segments = chosen_segments(lines, layout.header)
     if not segments:
         return ocr
     segments = [seg for seg in segments if readable(_text(seg), engine.alphabet)]
-    readings = engine.read([_crop(page, seg) for seg in segments])
+    readings = engine.read([crop_segment(page, seg) for seg in segments])
     known = lexicon()
     replaced: dict[int, list[Word]] = {}
     for seg, reading in zip(segments, readings, strict=True):
@@ -141,7 +161,7 @@ def reread_segment(page: np.ndarray, seg: list[Word], engine: LineReader | None)
     recognizer or where Tesseract read a sign the model cannot write (`readable`)."""
     if engine is None or not seg or not readable(_text(seg), engine.alphabet):
         return seg
-    return merge_segment(seg, engine.read([_crop(page, seg)])[0], lexicon())
+    return merge_segment(seg, engine.read([crop_segment(page, seg)])[0], lexicon())
 
 
 def readable(text: str, alphabet: frozenset[str]) -> bool:
@@ -185,7 +205,7 @@ def segment_box(seg: list[Word]) -> tuple[int, int, int, int]:
     )
 
 
-def _crop(page: np.ndarray, seg: list[Word]) -> np.ndarray:
+def crop_segment(page: np.ndarray, seg: list[Word]) -> np.ndarray:
     x0, y0, x1, y1 = segment_box(seg)
     pad = max(3, (y1 - y0) // 4)
     return page[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]
@@ -220,7 +240,7 @@ def merge_segment(
         ]
     kept = len(_alnum(reading.text)) >= MIN_KEPT * len(_alnum(_text(seg)))
     if reading.conf >= MIN_CONFIDENCE and kept:
-        return _words(seg, reading)
+        return spread_words(seg, reading)
     return seg
 
 
@@ -354,7 +374,7 @@ def _aligned(
     return pairs
 
 
-def _words(seg: list[Word], reading: Reading) -> list[Word]:
+def spread_words(seg: list[Word], reading: Reading) -> list[Word]:
     """The reading as words spread over the segment's box in proportion to their length
     (the recognizer gives no word positions; only order and column matter downstream)."""
     x0, y0, x1, y1 = segment_box(seg)

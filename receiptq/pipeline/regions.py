@@ -7,9 +7,10 @@ whose label says so, each item's row. A field that cannot be found there (a valu
 analysis composed, or took from the second reading and the first reads differently) gets
 no region rather than a guess.
 
-Boxes are mapped back through each page's rendering (`Rendering.to_page`: the crop, scale,
-deskew and paper warp undone) to the pixels of the page as the upload decodes
-(`receiptq.pipeline.media`: EXIF orientation applied, PDF pages rendered).
+Boxes are mapped back through each page's `Placement` (a rendering's `to_page`: the crop,
+scale, deskew, paper warp and any turn undone; a PDF text layer's words are already in
+place) to the pixels of the page as the upload decodes (`receiptq.pipeline.media`: EXIF
+orientation applied, PDF pages rendered).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,10 +28,18 @@ from receiptq.pipeline.analysis.keywords import classify
 from receiptq.pipeline.analysis.layout import Layout
 from receiptq.pipeline.analysis.lines import Line
 from receiptq.pipeline.ocr import Word
-from receiptq.pipeline.preprocess import Rendering
 from receiptq.receipt import Receipt, Region
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom
+
+
+class Placement(NamedTuple):
+    """Where one page of a reading lies on its page of the upload."""
+
+    height: int  # of the page in the reading (pages are stacked one under another)
+    to_page: np.ndarray  # 3 x 3: a point of the reading's page to the upload's page
+    page_size: tuple[int, int]  # the upload's page (height, width)
+
 
 #: A run of rows is the name's or the address's when its letters and digits are at least
 #: this alike (difflib ratio) to the value's.
@@ -195,25 +205,24 @@ def item_rows(layout: Layout, receipt: Receipt) -> list[list[Line]]:
     return out
 
 
-def page_region(box: Box | None, renderings: Sequence[Rendering]) -> Region | None:
+def page_region(box: Box | None, placements: Sequence[Placement]) -> Region | None:
     """``box`` of the stacked reading (pages one under another, as `run.merge_pages`
     stacks them) as a region of the page it lies on, in that page's own pixels."""
-    if box is None or not renderings:
+    if box is None or not placements:
         return None
     left, top, right, bottom = box
     offset = 0
-    for index, rendering in enumerate(renderings):
-        height = rendering.image.shape[0]
-        if top < offset + height or index == len(renderings) - 1:
+    for index, placement in enumerate(placements):
+        if top < offset + placement.height or index == len(placements) - 1:
             break
-        offset += height
+        offset += placement.height
     corners = np.array(
         [[left, top - offset, 1], [right, top - offset, 1],
          [right, bottom - offset, 1], [left, bottom - offset, 1]], dtype=np.float64,
     ).T  # fmt: skip
-    mapped = rendering.to_page @ corners
+    mapped = placement.to_page @ corners
     xs, ys = mapped[0] / mapped[2], mapped[1] / mapped[2]
-    page_h, page_w = rendering.page_size
+    page_h, page_w = placement.page_size
     x0, x1 = int(np.clip(np.floor(xs.min()), 0, page_w)), int(np.clip(np.ceil(xs.max()), 0, page_w))
     y0, y1 = int(np.clip(np.floor(ys.min()), 0, page_h)), int(np.clip(np.ceil(ys.max()), 0, page_h))
     if x1 <= x0 or y1 <= y0:
@@ -225,7 +234,7 @@ def _rows_box(rows: Iterable[Line]) -> Box | None:
     return words_box(w for row in rows for w in row.words)
 
 
-def locate_fields(receipt: Receipt, layout: Layout, renderings: Sequence[Rendering]) -> Receipt:
+def locate_fields(receipt: Receipt, layout: Layout, placements: Sequence[Placement]) -> Receipt:
     """``receipt`` with the region of each field and item that could be found."""
     lines = layout.lines
     head = lines[:HEADER_ROWS]
@@ -246,10 +255,10 @@ def locate_fields(receipt: Receipt, layout: Layout, renderings: Sequence[Renderi
     regions = {
         name: region
         for name, box in boxes.items()
-        if (region := page_region(box, renderings)) is not None
+        if (region := page_region(box, placements)) is not None
     }
     items = [
-        item.model_copy(update={"region": page_region(_rows_box(rows), renderings)})
+        item.model_copy(update={"region": page_region(_rows_box(rows), placements)})
         for item, rows in zip(receipt.items, item_rows(layout, receipt), strict=True)
     ]
     return receipt.model_copy(update={"regions": regions, "items": items})

@@ -24,6 +24,7 @@ from receiptq.pipeline.ocr import OcrEngine, OcrResult
 from receiptq.pipeline.preprocess import binarize_below_paper
 from receiptq.pipeline.recognize import LineReader
 from receiptq.pipeline.refine import refine
+from receiptq.pipeline.salerows import reread_sale_rows
 from receiptq.receipt import Receipt
 
 #: A second pass runs when any key field's confidence is below this (higher gates let
@@ -141,8 +142,9 @@ def _read_page(page: np.ndarray, ocr: OcrEngine, lines: LineReader | None) -> Oc
     if layout.language == "pl":
         # the quantity rows Tesseract's layout analysis drops on Polish fiscal receipts,
         # read alone (`receiptq.pipeline.coverage`); the line model has no Polish letters,
-        # so `refine` leaves a Polish reading as it is
-        return read_uncovered(page, reading, ocr, lines)
+        # so `refine` re-reads only the amounts of the summary rows
+        reading = read_uncovered(page, reading, ocr, lines)
+        return reread_sale_rows(page, refine(page, reading, lines), lines)
     return refine(page, reading, lines, layout)
 
 

@@ -17,17 +17,26 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+import numpy as np
+
 from receiptq.config import Settings
 from receiptq.pipeline import media
-from receiptq.pipeline.analysis import analyze
+from receiptq.pipeline.analysis import analyze, name_from_chain
 from receiptq.pipeline.analysis.layout import reading_layout
+from receiptq.pipeline.analysis.taxids import nip_valid
 from receiptq.pipeline.document import Document, Timing
 from receiptq.pipeline.engines import Engines
 from receiptq.pipeline.fields.model import FieldModel, field_model
 from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrResult
+from receiptq.pipeline.orientation import (
+    confident_words,
+    may_be_turned,
+    probe,
+    upright_candidates,
+)
 from receiptq.pipeline.quality import check_quality
-from receiptq.pipeline.regions import locate_fields
+from receiptq.pipeline.regions import Placement, locate_fields
 from receiptq.pipeline.reread import (
     HEADER_FIELDS,
     SECOND_PASS_MAX_PIXELS,
@@ -36,8 +45,10 @@ from receiptq.pipeline.reread import (
     needs_second_pass,
     read_page,
 )
+from receiptq.pipeline.taxrow import reread_nip
+from receiptq.pipeline.textlayer import pdf_text_readings
 from receiptq.pipeline.validation import validate
-from receiptq.receipt import Receipt
+from receiptq.receipt import PageSource, Receipt
 
 # Progress (percent) reported as each stage starts. save 90 and cleanup 100 belong to the
 # task, which owns the database.
@@ -140,15 +151,26 @@ def decode(pipeline: Pipeline, doc: Document) -> None:
         )
 
 
+def text_layer(pipeline: Pipeline, doc: Document) -> None:
+    """A PDF's pages that carry their text are read from it (`textlayer`), not by OCR."""
+    if not doc.pages and doc.media.media_type == "application/pdf":
+        doc.text_readings = pdf_text_readings(doc.data or b"")
+
+
 def preprocess(pipeline: Pipeline, doc: Document) -> None:
     """The pages preprocessed; an upload's pages are decoded one at a time and kept only
     as their (smaller, gray) preprocessed image, but for a single page, which a second
-    reading may need."""
+    reading may need. A page read from its text layer is not rendered."""
     render = pipeline.engines.preprocessor.page
     if doc.pages:
         doc.renderings = [render(page) for page in doc.pages]
         return
-    for page in media.iter_pages(doc.data or b"", doc.media, max_pixels=pipeline.max_pixels):
+    if doc.text_readings and all(r is not None for r in doc.text_readings):
+        return
+    pages = media.iter_pages(doc.data or b"", doc.media, max_pixels=pipeline.max_pixels)
+    for index, page in enumerate(pages):
+        if index < len(doc.text_readings) and doc.text_readings[index] is not None:
+            continue
         doc.renderings.append(render(page))
         if doc.media.pages == 1:
             doc.pages = [page]
@@ -156,8 +178,49 @@ def preprocess(pipeline: Pipeline, doc: Document) -> None:
 
 
 def ocr(pipeline: Pipeline, doc: Document) -> None:
+    """Each page's reading: its text layer's, or OCR of its rendering."""
     engines = pipeline.engines
-    doc.ocr = merge_pages([read_page(image, engines.ocr, engines.lines) for image in doc.images])
+    images = iter(doc.images)
+    layers = doc.text_readings or [None] * len(doc.images)
+    doc.ocr = merge_pages(
+        [layer or read_page(next(images), engines.ocr, engines.lines) for layer in layers]
+    )
+
+
+def page_sources(doc: Document) -> list[PageSource]:
+    """How each page of ``doc`` was read."""
+    layers = doc.text_readings or [None] * len(doc.images)
+    return [PageSource(page=index, source="ocr" if layer is None else "text_layer")
+            for index, layer in enumerate(layers)]  # fmt: skip
+
+
+def upright(pipeline: Pipeline, doc: Document) -> None:
+    """A one-page photo that read as nearly nothing, or unsurely, may lie turned on the
+    table: it is turned to level its text rows both ways up (`orientation`). A band of
+    each turned rendering is read first (`orientation.probe`); the one whose band reads
+    more confidently than the page's own is read whole, and kept, with its page and
+    rendering, when its reading has more confident words."""
+    if len(doc.pages) != 1 or not may_be_turned(doc.ocr):
+        return
+    engines = pipeline.engines
+    original = doc.renderings[0]
+    turned = []
+    for page, back in upright_candidates(doc.pages[0]):
+        rendering = engines.preprocessor.page(page)
+        # its regions are given on the page as uploaded, not as turned
+        turned.append((page, dataclasses.replace(
+            rendering, to_page=back @ rendering.to_page, page_size=original.page_size
+        )))  # fmt: skip
+    if not turned:
+        return
+    score, page, rendering = max(
+        ((probe(r.image, engines.ocr), page, r) for page, r in turned), key=lambda t: t[0]
+    )
+    if score <= probe(original.image, engines.ocr):
+        return
+    reading = read_page(rendering.image, engines.ocr, engines.lines)
+    if confident_words(reading) > confident_words(doc.ocr):
+        doc.pages, doc.renderings, doc.ocr = [page], [rendering], reading
 
 
 def quality(pipeline: Pipeline, doc: Document) -> None:
@@ -167,6 +230,7 @@ def quality(pipeline: Pipeline, doc: Document) -> None:
 def analysis(pipeline: Pipeline, doc: Document) -> None:
     doc.layout = reading_layout(doc.ocr)
     doc.receipt = analyze(doc.ocr, doc.layout, model=pipeline.fields)
+    doc.receipt.pages = page_sources(doc)
 
 
 def second_preprocess(pipeline: Pipeline, doc: Document) -> None:
@@ -194,6 +258,20 @@ def second_analysis(pipeline: Pipeline, doc: Document) -> None:
         doc.receipt = merge_readings(doc.receipt, second, fields=HEADER_FIELDS, known=lexicon())
 
 
+def tax_id(pipeline: Pipeline, doc: Document) -> None:
+    """A NIP that fails its check digit: its row of a one-page document read again
+    (`taxrow`), and the merchant known from a chain's NIP (`analysis.chains`)."""
+    merchant = doc.receipt.merchant
+    if len(doc.images) != 1 or any(doc.text_readings):  # the rows are not all its rows
+        return
+    if not merchant.tax_id or nip_valid(merchant.tax_id):
+        return
+    engines = pipeline.engines
+    if number := reread_nip(doc.images[0], doc.layout.lines, engines.ocr, engines.lines):
+        merchant.tax_id = number
+        name_from_chain(merchant)
+
+
 def categorize(pipeline: Pipeline, doc: Document) -> None:
     if doc.receipt.items:
         from receiptq.pipeline.categorize import categorize_items
@@ -203,8 +281,23 @@ def categorize(pipeline: Pipeline, doc: Document) -> None:
 
 def regions(pipeline: Pipeline, doc: Document) -> None:
     """Each field's region on its page (`receiptq.pipeline.regions`)."""
-    if doc.layout is not None and doc.renderings:
-        doc.receipt = locate_fields(doc.receipt, doc.layout, doc.renderings)
+    if doc.layout is not None and (doc.renderings or doc.text_readings):
+        doc.receipt = locate_fields(doc.receipt, doc.layout, placements(doc))
+
+
+def placements(doc: Document) -> list[Placement]:
+    """Where each page of the stacked reading lies on its page of the upload: a rendered
+    page through its rendering; a text layer's words are already in the pixels of the
+    page as rendered (`media.PDF_DPI`)."""
+    rendered = iter(doc.renderings)
+    out = []
+    for layer in doc.text_readings or [None] * len(doc.renderings):
+        if layer is None:
+            r = next(rendered)
+            out.append(Placement(r.image.shape[0], r.to_page, r.page_size))
+        else:
+            out.append(Placement(layer.height, np.eye(3), (layer.height, layer.width)))
+    return out
 
 
 def validation(pipeline: Pipeline, doc: Document) -> None:
@@ -213,8 +306,10 @@ def validation(pipeline: Pipeline, doc: Document) -> None:
 
 STEPS: list[Step] = [
     Step("decode", "preprocess", decode),
+    Step("text_layer", "preprocess", text_layer),
     Step("preprocess", "preprocess", preprocess),
     Step("ocr", "ocr", ocr),
+    Step("upright", "ocr", upright),
     Step("quality", "quality", quality),
     Step("analysis", "analysis", analysis),
     # the second reading of a weak header: its rendering, OCR and analysis count in those
@@ -222,6 +317,7 @@ STEPS: list[Step] = [
     Step("second_preprocess", "preprocess", second_preprocess),
     Step("second_ocr", "ocr", second_ocr),
     Step("second_analysis", "analysis", second_analysis),
+    Step("tax_id", "analysis", tax_id),
     Step("categorize", "analysis", categorize),
     Step("regions", "analysis", regions),
     Step("validation", "validation", validation),

@@ -174,6 +174,32 @@ def test_pdf_receipt_through_real_http(live_api, ctx):
         time.sleep(0.1)
     assert job["status"] == "completed", job
     assert job["result"]["total"] == "3.60"
+    assert job["result"]["pages"] == [{"page": 0, "source": "ocr"}]  # an image, no text
+
+
+def test_a_pdf_with_a_text_layer_through_real_http_is_read_from_its_text(live_api, ctx):
+    """An e-receipt PDF carries its text: the job reads it from there (issue 21)."""
+    from factories import text_pdf
+
+    from receiptq.store.keys import create_key
+
+    key = create_key(ctx.pool, "hela")[1]
+    headers = {"Authorization": f"Bearer {key}"}
+    pdf = text_pdf("SKLEP Sp. z o.o.\nNIP 123-456-32-18\n2024-03-05 12:01\n"
+                   "PARAGON FISKALNY\nMLEKO 2 x3,19 6,38D\nSUMA PLN 6,38")  # fmt: skip
+    files = {"file": ("e-paragon.pdf", pdf, "application/pdf")}
+    response = httpx.post(f"{live_api}/api/v3/receipts/process", headers=headers, files=files)
+    assert response.status_code == 202, response.text
+    for _ in range(300):
+        job = httpx.get(response.headers["Location"], headers=headers).json()
+        if job["status"] in {"completed", "failed", "cancelled"}:
+            break
+        time.sleep(0.1)
+    assert job["status"] == "completed", job
+    result = job["result"]
+    assert result["pages"] == [{"page": 0, "source": "text_layer"}]
+    assert (result["total"], result["date"], result["merchant"]["tax_id"]) == (
+        "6.38", "2024-03-05", "1234563218")  # fmt: skip
 
 
 def test_api_leaves_no_gunicorn_control_socket_in_home(settings, tmp_path):

@@ -97,3 +97,11 @@ def test_docs_page_uses_only_bundled_assets(app):
         assert asset.get_data(), src
     assert client.get("/docs/assets/../../config.py").status_code == 404
     assert client.get("/docs/assets/swagger-editor-bundle.js").status_code == 404
+
+
+def test_a_receipt_says_how_each_page_was_read(document):
+    """The result's `pages`: per page, its text layer or OCR (issue 21)."""
+    schemas = document["components"]["schemas"]
+    pages = schemas["Receipt"]["properties"]["pages"]
+    assert pages["items"]["$ref"].endswith("/PageSource")
+    assert schemas["PageSource"]["properties"]["source"]["enum"] == ["text_layer", "ocr"]

@@ -25,7 +25,18 @@ from receiptq.pipeline.analysis.language import (
 )
 from receiptq.pipeline.analysis.layout import Layout, page_layout, reading_layout
 from receiptq.pipeline.analysis.lines import Line
-from receiptq.pipeline.analysis.merchant import find_merchant
+from receiptq.pipeline.analysis.merchant import MerchantInfo, find_merchant, has_legal_suffix
+from receiptq.pipeline.analysis.paragon import (
+    Sale,
+    as_items,
+    as_sales,
+    choose_values,
+    read_sales,
+    sale_rows,
+    settle_total,
+)
+from receiptq.pipeline.analysis.polish_names import chain_name
+from receiptq.pipeline.analysis.taxids import nip_valid
 from receiptq.pipeline.fields.choice import apply_choice
 from receiptq.pipeline.fields.features import RulePicks
 from receiptq.pipeline.fields.model import FieldModel
@@ -33,7 +44,7 @@ from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.receipt import Confidence, Item, Merchant, Receipt
 
-__all__ = ["analyze", "analyze_lines"]
+__all__ = ["analyze", "analyze_lines", "name_from_chain"]
 
 
 def analyze(
@@ -48,10 +59,35 @@ def analyze(
 
 
 def items_and_currency(layout: Layout) -> tuple[list[ParsedItem], str | None]:
-    """The item rows between the header and the summary, and the receipt's currency."""
-    items = extract_items(layout.lines, *layout.items)
+    """The item rows between the header and the summary, and the receipt's currency. A
+    Polish paragon's sales and discounts are read as its printers print them
+    (`paragon`), each at its value as read."""
+    sales = polish_sales(layout)
+    if sales:
+        items = as_items(sales, [s.values[0] for s in sales])
+    else:
+        items = extract_items(layout.lines, *layout.items)
     full = "\n".join(ln.text for ln in layout.lines)
     return items, detect_currency(full, layout.language)
+
+
+def polish_sales(layout: Layout) -> list[Sale]:
+    """The sales of a Polish receipt printed as a paragon's (a quantity times a price on
+    every sale row), else none."""
+    if layout.language != "pl":
+        return []
+    sales = read_sales(sale_rows([ln.text for ln in layout.lines], layout.items[0]))
+    return sales if any(s.quantity is not None for s in sales) else []
+
+
+def name_from_chain(merchant: Merchant | MerchantInfo) -> None:
+    """A big chain's registered name for a merchant whose valid NIP is the chain's, where
+    the name read is a logo's noise or a misreading of it (`polish_names`)."""
+    if merchant.tax_id and nip_valid(merchant.tax_id):
+        read = merchant.name
+        chain = chain_name(merchant.tax_id, read, bool(read) and has_legal_suffix(read))
+        if chain is not None:
+            merchant.name = chain
 
 
 def month_first(currency: str | None) -> bool:
@@ -77,7 +113,13 @@ def analyze_lines(
     texts = [ln.text for ln in lines]
     parsed_items, currency = items_and_currency(layout)
     totals = extract_totals(lines, item_sum(parsed_items))
+    if language == "pl":  # SUMA PLN as the sales and payments agree
+        sales = polish_sales(layout)
+        totals.total = settle_total(sales or as_sales(parsed_items), totals.amounts, totals.total)
+        if sales:
+            parsed_items = as_items(sales, choose_values(sales, totals.total))
     merchant = find_merchant(lines, known, layout.header)
+    name_from_chain(merchant)
     date, time, date_conf = pick_date(texts, month_first=month_first(currency))
     total, total_conf = totals.total, totals.confidence
     if model is not None:

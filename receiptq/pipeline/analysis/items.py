@@ -123,12 +123,18 @@ def parse_item_line(text: str, pending: str | None = None) -> ParsedItem | None:
     return ParsedItem(desc, qty, format_amount(unit), format_amount(total))
 
 
+def _label_text(text: str) -> str:
+    """What of a row may be a label: not its amounts, nor a quantity times a price, whose
+    digits read as letters would make words ("INSTANT .A 2 x1,29": "TAX")."""
+    return AMOUNT_RE.sub(" ", _QTY_PRICE.sub(" ", text))
+
+
 def is_summary_row(text: str, labels: tuple[str, ...]) -> bool:
     """Whether a row with an amount is a summary row (a label of ``labels``) rather than
     an item. A label a letter off (score < `MIN_LABEL_SCORE`) on a row priced as
     quantity x unit price is chance inside a product's name ("Śmietana 18% 400g 1 x4,49":
     TANAI, a letter from TUNAI, cash), not a misread "TOTAI"."""
-    label, score = classify(AMOUNT_RE.sub(" ", text), labels)
+    label, score = classify(_label_text(text), labels)
     if label is None:
         return False
     return score >= MIN_LABEL_SCORE or _QTY_PRICE.search(text) is None
@@ -140,7 +146,7 @@ def extract_items(lines: list[Line], start: int, end: int) -> list[ParsedItem]:
     pending: str | None = None
     for line in lines[start:end]:
         text = line.text
-        label, score = classify(AMOUNT_RE.sub(" ", text), _NON_ITEM_LABELS)
+        label, score = classify(_label_text(text), _NON_ITEM_LABELS)
         if label is not None and score >= MIN_LABEL_SCORE:
             pending = None
             continue

@@ -19,6 +19,8 @@ from receiptq.pipeline.analysis.amounts import find_amounts
 from receiptq.pipeline.analysis.dates import parse_dates
 from receiptq.pipeline.analysis.keywords import squash
 from receiptq.pipeline.analysis.lines import Line
+from receiptq.pipeline.analysis.polish_names import normalize_polish_forms
+from receiptq.pipeline.analysis.taxids import find_tax_id
 from receiptq.pipeline.analysis.vocabulary import (
     STREET_WORDS,
     one_edit,
@@ -106,14 +108,6 @@ _BUILDING_WORDS = re.compile(
 _POSTCODE = re.compile(
     r"(?<![\dA-Za-z])(?:\d{5}|\d{2}-\d{3})(?!\d)"  # Malaysia, US ZIP, Poland
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"  # UK: BS1 6WH
-)
-_NIP = re.compile(
-    r"\bNIP\W{0,3}((?:PL)?\s?\d{3}[- ]?\d{2,3}[- ]?\d{2}[- ]?\d{2,3})\b", re.IGNORECASE
-)
-_GST = re.compile(
-    r"\b(?:GST|SST|TAX)\s*(?:REG(?:ISTRATION)?\.?)?\s*(?:ID|NO)?\.?\s*[:#.]?\s*"
-    r"([A-Z]?\d[\d\s-]{8,16}\d)",
-    re.IGNORECASE,
 )
 _PHONE = re.compile(
     r"\b(?:TEL|TELEFON|PHONE|PH|HP|H/P|MOBILE|T)\.?\s*(?:NO)?\.?\s*[:.]?\s*"
@@ -240,7 +234,9 @@ _BHD = re.compile(r"^[B8GP3R][HN][DO0]\.?$|^B[A-Z]{1,2}[D0O]\.?$|^[A-Z8]?HD\.?$"
 
 
 def normalize_legal_forms(text: str) -> str:
-    """Repair OCR'd legal forms: "SON 8HD" -> "SDN BHD", "5/B" -> "S/B"."""
+    """Repair OCR'd legal forms: "SON 8HD" -> "SDN BHD", "5/B" -> "S/B", "Sp, Z 0,0" ->
+    "Sp. z o.o." (`polish_names`)."""
+    text = normalize_polish_forms(text)
     toks = re.sub(r"\)(?=[A-Za-z])", ") ", text).split()  # "(KL )SDN BHD"
     for i in range(len(toks) - 1):
         if _SDN.match(toks[i]) and _BHD.match(toks[i + 1]):
@@ -711,17 +707,6 @@ def _trim_specks(address: str) -> str:
     if specks and "".join(c for w in words if w not in specks for c in w if c.isalpha()).isupper():
         address = " ".join(w for w in words if w not in specks)
     return address
-
-
-def find_tax_id(texts: list[str]) -> str | None:
-    """NIP (Polish tax id, digits only) or a GST/SST registration number."""
-    for t in texts:
-        if m := _NIP.search(t):
-            return re.sub(r"[^\dA-Z]", "", m[1].upper())
-    for t in texts:
-        if m := _GST.search(t):
-            return re.sub(r"[\s-]", "", m[1])
-    return None
 
 
 def find_phone(texts: list[str]) -> str | None:

@@ -15,7 +15,7 @@ from receiptq.pipeline.document import Document
 from receiptq.pipeline.ocr import TesseractEngine
 from receiptq.pipeline.preprocess import render
 from receiptq.pipeline.regions import locate_fields
-from receiptq.pipeline.run import Pipeline
+from receiptq.pipeline.run import Pipeline, placements
 from receiptq.receipt import Merchant
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
@@ -98,6 +98,6 @@ def test_a_value_no_row_reads_like_gets_no_region(pipeline):
     other = doc.receipt.model_copy(
         update={"merchant": Merchant(name="ZEPHYR QUANTUM BAKERY"), "total": "987.65"}
     )
-    regions = locate_fields(other, doc.layout, doc.renderings).regions
+    regions = locate_fields(other, doc.layout, placements(doc)).regions
     assert "merchant.name" not in regions and "total" not in regions
     assert regions["date"] == doc.receipt.regions["date"]  # the rest still found

@@ -81,7 +81,8 @@ def test_the_first_steps_decode_an_upload_and_render_its_page():
     cv2.putText(image, "TOTAL 9.00", (10, 150), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
     ok, png = cv2.imencode(".png", image)
     assert ok
-    pipeline = Pipeline(ENGINES, steps=STEPS[:2])
+    first = ("decode", "text_layer", "preprocess")
+    pipeline = Pipeline(ENGINES, steps=[step for step in STEPS if step.name in first])
     doc = pipeline.run(Document(data=png.tobytes()))
     assert len(doc.pages) == 1 and (doc.pages[0] == image).all()
     assert doc.images[0].ndim == 2  # grayscale, cropped and scaled for reading

@@ -1,0 +1,142 @@
+"""A page photographed turned any way: the angle of its text rows, and the page turned
+upright both ways along them.
+
+Deskewing (`preprocess.estimate_skew`) levels a page turned a few degrees. A receipt
+photographed lying across the table (30 degrees, 120 degrees) reads as no text at all.
+Its rows still print as parallel bands of ink, so the angle that makes them horizontal
+is the one whose row profile is sharpest, searched over a half turn; whether the page
+is then upright or upside down only a reading can tell, so both are read
+(`run.upright`) and the one with more confident words is kept.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from receiptq.pipeline.ocr import OcrEngine, OcrResult
+from receiptq.pipeline.preprocess import character_stats, ink_mask
+
+#: The angle is searched on a copy whose longer side is this (px)...
+WORK_SIZE = 1200
+#: Fewer character-sized blobs than this tell no angle.
+MIN_CHARACTERS = 40
+#: At most this many characters are compared (each with each).
+MAX_CHARACTERS = 1500
+#: Below this turn (degrees) the page is level enough for deskewing: no turn is tried.
+MIN_TURN = 8.0
+
+
+#: A word read with at least this confidence (0-100) counts as read: a page upside down
+#: or turned reads as many words, few of them confidently.
+CONFIDENT = 60
+#: A reading with fewer confident words than this, or a mean confidence below
+#: MIN_MEAN_CONFIDENCE (an upright receipt reads above 0.7 but for 5 % of photos; one
+#: upside down, about 0.6), may be of a page turned: it is read turned too.
+MIN_CONFIDENT_WORDS = 20
+MIN_MEAN_CONFIDENCE = 0.7
+
+
+#: The band of a rendering read to tell which way up it reads better: this share of its
+#: height, about its middle (a receipt's middle is its item rows).
+PROBE_BAND = 0.3
+
+
+def probe(image: np.ndarray, ocr: OcrEngine) -> int:
+    """Confident words Tesseract reads in the middle band of the rendering ``image``."""
+    h = image.shape[0]
+    band = image[round(h * (0.5 - PROBE_BAND / 2)) : round(h * (0.5 + PROBE_BAND / 2))]
+    return confident_words(ocr.read(band)) if band.size else 0
+
+
+def may_be_turned(ocr: OcrResult) -> bool:
+    return confident_words(ocr) < MIN_CONFIDENT_WORDS or ocr.mean_confidence < MIN_MEAN_CONFIDENCE
+
+
+def confident_words(ocr: OcrResult) -> int:
+    """Words of a reading that hold a letter or digit and were read confidently."""
+    return sum(1 for w in ocr.words if w.conf >= CONFIDENT and any(c.isalnum() for c in w.text))
+
+
+def text_angle(gray: np.ndarray) -> float | None:
+    """The turn (degrees counter-clockwise, in [-90, 90)) that makes the text rows of
+    ``gray`` horizontal; None when there are too few characters to tell.
+
+    Each character's nearest neighbour is mostly the next letter of its row (letters sit
+    closer together than rows), so the most common direction from a character to its
+    nearest neighbour is the rows' (O'Gorman's docstrum). Fixed-pitch printing lines its
+    letters up in columns too, which is why the profile of the rows cannot tell the rows
+    from the columns.
+    """
+    h, w = gray.shape[:2]
+    f = min(1.0, WORK_SIZE / max(h, w))
+    small = cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))),
+                       interpolation=cv2.INTER_AREA)  # fmt: skip
+    stats = character_stats(ink_mask(small))
+    if len(stats) < MIN_CHARACTERS:
+        return None
+    if len(stats) > MAX_CHARACTERS:
+        stats = stats[np.random.default_rng(0).choice(len(stats), MAX_CHARACTERS, replace=False)]
+    points = (stats[:, :2] + stats[:, 2:4] / 2.0).astype(np.float64)
+    diff = points[None, :, :] - points[:, None, :]
+    dist = np.hypot(diff[..., 0], diff[..., 1])
+    np.fill_diagonal(dist, np.inf)
+    nearest = diff[np.arange(len(points)), dist.argmin(axis=1)]
+    directions = np.degrees(np.arctan2(nearest[:, 1], nearest[:, 0])) % 180.0
+    counts = np.bincount(directions.astype(np.int64) % 180, minlength=180).astype(np.float64)
+    # smoothed around the circle of directions, so that a peak at 179/0 degrees is one
+    smooth = np.convolve(np.concatenate([counts[-3:], counts, counts[:3]]), np.ones(7), "valid")
+    peak = float(smooth.argmax())
+    # ...then to a quarter degree: the turn about it that packs the centres into the
+    # sharpest rows (this near the rows, the columns are no rival)
+    band = max(1.5, float(np.median(stats[:, cv2.CC_STAT_HEIGHT])) / 3)
+    fine = np.arange(peak - 3.0, peak + 3.01, 0.25)
+    angle = float(max(fine, key=lambda a: row_sharpness(points, a, band)))
+    return ((angle + 90.0) % 180.0) - 90.0
+
+
+def row_sharpness(points: np.ndarray, direction: float, band: float) -> float:
+    """How sharply ``points`` fall into rows ``band`` high that run in ``direction``
+    (degrees, image axes): the sum of the squared counts a row."""
+    t = np.deg2rad(direction)
+    across = points[:, 1] * np.cos(t) - points[:, 0] * np.sin(t)
+    counts = np.bincount(((across - across.min()) / band).astype(np.int64))
+    return float(np.square(counts.astype(np.float64)).sum())
+
+
+def rotate_bound(image: np.ndarray, angle: float, border: int = 255) -> np.ndarray:
+    """``image`` turned by ``angle`` degrees counter-clockwise on a canvas that holds all
+    of it, ``border`` outside."""
+    matrix, size = bound_rotation(image.shape, angle)
+    value = border if image.ndim == 2 else (border,) * image.shape[2]
+    return cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=value)  # fmt: skip
+
+
+def bound_rotation(shape: tuple[int, ...], angle: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The 2 x 3 matrix `rotate_bound` turns an image of ``shape`` by, and the canvas'
+    (width, height)."""
+    h, w = shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
+    matrix[0, 2] += nw / 2 - w / 2
+    matrix[1, 2] += nh / 2 - h / 2
+    return matrix, (nw, nh)
+
+
+def upright_candidates(image: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``image`` turned so that its text rows are level, both ways up (none when they
+    nearly are already; then only the upside-down page), each with the 3 x 3 matrix that
+    takes its pixels back to ``image``'s."""
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    angle = text_angle(gray)
+    if angle is None or abs(angle) < MIN_TURN:
+        h, w = image.shape[:2]
+        back = np.array([[-1.0, 0.0, w - 1], [0.0, -1.0, h - 1], [0.0, 0.0, 1.0]])
+        return [(cv2.rotate(image, cv2.ROTATE_180), back)]
+    return [
+        (rotate_bound(image, turn), np.linalg.inv(np.vstack([bound_rotation(image.shape, turn)[0],
+                                                              [0.0, 0.0, 1.0]])))
+        for turn in (angle, angle + 180.0)
+    ]  # fmt: skip

@@ -1,0 +1,83 @@
+"""A Polish receipt's sale rows that Tesseract garbled, read again by the line model.
+
+On thermal print Tesseract often reads a sale row's numbers as noise ("2 x3A5O=/UER" for
+"2 x3,59 7,18B"); the line model (`receiptq.pipeline.recognize`) reads digits far better,
+though it has no Polish letters and drops spaces. So a row of the sales (between the
+PARAGON FISKALNY title and the rate block) that does not read as a sale is read again,
+and its new reading replaces it only when that is a sale whose quantity times unit price
+is the value it prints: numbers that check themselves.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+from receiptq.pipeline.analysis.layout import page_layout
+from receiptq.pipeline.analysis.lines import Line, build_lines
+from receiptq.pipeline.analysis.paragon import (
+    QTY_TIMES_PRICE,
+    parse_discount,
+    parse_sale,
+    row_value,
+    sale_rows_span,
+)
+from receiptq.pipeline.ocr import OcrResult, Word
+from receiptq.pipeline.recognize import LineReader
+from receiptq.pipeline.refine import crop_segment, spread_words
+
+
+def garbled_rows(lines: list[Line], start: int) -> list[Line]:
+    """Rows among the sales (``start``: the first row below the header) that hold digits
+    but read as no sale nor discount."""
+    start, end = sale_rows_span([ln.text for ln in lines], start)
+    return [
+        ln
+        for ln in lines[start:end]
+        if any(c.isdigit() for c in ln.text)
+        and parse_sale(ln.text, pending="name") is None
+        and parse_discount(ln.text) is None
+    ]
+
+
+def checks_itself(text: str) -> bool:
+    """Whether ``text`` is a sale row whose quantity times unit price is the value printed
+    after them."""
+    sale = parse_sale(text)
+    times = QTY_TIMES_PRICE.search(text)
+    if sale is None or times is None or sale.quantity is None or sale.unit is None:
+        return False
+    end = row_value(text[times.end() :])
+    return end is not None and end[0] == (sale.quantity * sale.unit).quantize(Decimal("0.01"))
+
+
+def reread_sale_rows(page: np.ndarray, ocr: OcrResult, reader: LineReader | None) -> OcrResult:
+    """``ocr`` (a Polish page's reading of ``page``) with its garbled sale rows replaced by
+    the line model's reading where that checks itself (`checks_itself`)."""
+    if reader is None or not ocr.words:
+        return ocr
+    layout = page_layout(build_lines(ocr), restore=False)
+    rows = [row for row in garbled_rows(layout.lines, layout.items[0]) if row.words]
+    crops = [crop_segment(page, row.words) for row in rows]
+    rows = [row for row, crop in zip(rows, crops, strict=True) if crop.size]
+    if not rows:
+        return ocr
+    readings = reader.read([crop for crop in crops if crop.size])
+    replaced: dict[int, list[Word]] = {}
+    for row, reading in zip(rows, readings, strict=True):
+        if checks_itself(reading.text):
+            replaced[id(row.words[0])] = spread_words(row.words, reading)
+    if not replaced:
+        return ocr
+    dropped = {id(w) for row in rows if id(row.words[0]) in replaced for w in row.words}
+    words = [w for w in ocr.words if id(w) not in dropped]
+    words += [w for new in replaced.values() for w in new]
+    return OcrResult(
+        words=words,
+        width=ocr.width,
+        height=ocr.height,
+        text=ocr.text,
+        engine=ocr.engine,
+        extra={**ocr.extra, "sale_rows_reread": len(replaced)},
+    )

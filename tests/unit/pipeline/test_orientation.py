@@ -1,0 +1,75 @@
+"""A receipt photographed turned any way on a gray table is turned upright and read."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from factories import FONT
+from factories import POLISH_TEXT as POLISH
+from factories import render_text as render
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from receiptq.pipeline.orientation import rotate_bound, text_angle, upright_candidates
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("tesseract") is None or not FONT.is_file(),
+    reason="needs the tesseract binary and DejaVu fonts",
+)
+
+
+def on_a_table(page: np.ndarray, angle: float) -> np.ndarray:
+    """``page`` turned ``angle`` degrees counter-clockwise on a speckled gray table."""
+    gray = page if page.ndim == 2 else page.mean(axis=2).astype(np.uint8)
+    turned = rotate_bound(gray, angle, border=0).astype(np.int16)
+    mask = rotate_bound(np.full_like(gray, 255), angle, border=0) > 0
+    table = 110 + np.random.default_rng(7).integers(-12, 13, turned.shape)
+    photo = np.where(mask, turned, table)
+    pad = 60
+    return np.pad(photo, pad, constant_values=110).clip(0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("angle", [-75.0, -30.0, 12.0, 45.0, 89.0])
+def test_the_angle_of_the_rows(angle):
+    """The turn that levels the rows, whatever way they lie (up to a half turn)."""
+    found = text_angle(on_a_table(render(POLISH), angle))
+    assert found is not None
+    assert abs((found + angle + 90) % 180 - 90) < 1.5
+
+
+def test_a_blank_page_tells_no_angle():
+    assert text_angle(np.full((800, 600), 250, np.uint8)) is None
+
+
+@pytest.mark.parametrize("angle", [30.0, 120.0, 180.0])
+def test_a_turned_photo_is_read_upright(read, angle):
+    """Turned this much, the page read as nearly nothing; turned upright, it reads whole."""
+    receipt = read(on_a_table(render(POLISH), angle))
+    assert receipt.total == "9.47"
+    assert receipt.date == "2024-05-12"
+    assert receipt.merchant.name == "SKLEP SPOŻYWCZY ANNA Sp. z o.o."
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.tuples(st.integers(1, 300), st.integers(1, 300)),
+    st.sampled_from(["white", "black", "noise", "bars", "dots"]),
+    st.integers(0, 2**16),
+)
+def test_no_page_makes_the_turn_raise(size, content, seed):
+    """Tiny, blank, noisy or striped pages: an angle or None, and candidates of the page."""
+    rng = np.random.default_rng(seed)
+    if content == "noise":
+        image = rng.integers(0, 256, size, dtype=np.uint8)
+    else:
+        image = np.full(size, 0 if content == "black" else 255, np.uint8)
+        if content == "bars":
+            image[1::4] = 0
+        if content == "dots":
+            image[::5, ::5] = 0
+    angle = text_angle(image)
+    assert angle is None or -90.0 <= angle < 90.0
+    for candidate, back in upright_candidates(image):
+        assert candidate.ndim == 2 and candidate.size > 0 and back.shape == (3, 3)

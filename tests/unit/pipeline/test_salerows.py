@@ -1,0 +1,59 @@
+"""Garbled sale rows of a Polish receipt read again by the line model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from receiptq.pipeline.analysis.lines import build_lines, lines_from_text
+from receiptq.pipeline.ocr import OcrResult
+from receiptq.pipeline.recognize import Reading
+from receiptq.pipeline.salerows import checks_itself, garbled_rows, reread_sale_rows
+
+ROWS = """SKLEP Sp. z o.o.
+NIP 123-456-32-18
+PARAGON FISKALNY
+MLEKO 3,2% 1L 2 x3,19 6,38D
+SAŁATKA SELER 820G.B 2 x3A5O=/UER
+SUMA PLN 13,56"""
+
+
+class LineModel:
+    """Reads every crop as ``text``."""
+
+    alphabet = frozenset()
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def read(self, crops):
+        return [Reading(self.text, 0.98) for _ in crops]
+
+
+def reading_of(text: str) -> OcrResult:
+    words = [w for line in lines_from_text(text) for w in line.words]
+    return OcrResult(words=words, width=1000, height=400)
+
+
+def test_only_the_garbled_sale_rows():
+    lines = lines_from_text(ROWS)
+    assert [ln.text for ln in garbled_rows(lines, 0)] == ["SAŁATKA SELER 820G.B 2 x3A5O=/UER"]
+
+
+def test_a_reading_must_check_itself():
+    assert checks_itself("SALATKA SELER 320G.B 2 x3,59 7,18B")
+    assert not checks_itself("SALATKA SELER 320G.B 2 x3,59 7,19B")  # 2 x 3,59 is not 7,19
+    assert not checks_itself("WINIARYMAJONEZ1*4794,79 B")  # spaces lost: no value after
+    assert not checks_itself("SUMA PLN 13,56")
+
+
+def test_the_row_is_replaced_by_a_reading_that_checks_itself():
+    page = np.full((400, 1000), 255, np.uint8)
+    ocr = reading_of(ROWS)
+    good = reread_sale_rows(page, ocr, LineModel("SALATKA SELER 320G.B 2 x3,59 7,18B"))
+    texts = [ln.text for ln in build_lines(good)]
+    assert "SALATKA SELER 320G.B 2 x3,59 7,18B" in texts
+    assert "MLEKO 3,2% 1L 2 x3,19 6,38D" in texts  # a row that read as a sale stays
+    assert len(texts) == len(build_lines(ocr))
+    bad = reread_sale_rows(page, ocr, LineModel("SALATKA SELER 2 x3,59 7,19B"))
+    assert bad is ocr
+    assert reread_sale_rows(page, ocr, None) is ocr
