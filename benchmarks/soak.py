@@ -30,11 +30,9 @@ from psycopg import sql
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.jobs import SubmitOptions, submit
-from receiptq.queueing import enqueue
 from receiptq.samples import generate_receipt
 from receiptq.store.keys import create_key
 from receiptq.store.migrate import upgrade
-from receiptq.worker.celery_app import create_celery
 
 TERMINAL = {"completed", "failed", "cancelled"}
 
@@ -86,7 +84,6 @@ def main() -> int:
     )
     upgrade(settings.database_url)
     ctx = Context(settings)
-    celery = create_celery(settings)
     user_id = create_key(ctx.pool, "soak")[0].id
     tmp = Path(tempfile.mkdtemp(prefix="soak-"))
     env = {**os.environ, "RECEIPTQ_REDIS_URL": settings.redis_url,
@@ -108,11 +105,7 @@ def main() -> int:
         started = time.perf_counter()
         warm_rss = 0
         for index in range(args.jobs):
-
-            def queue(job_id: str) -> None:
-                enqueue(celery, ctx.redis, job_id, 3600)
-
-            sub = submit(ctx, user_id, images[index % len(images)], "soak.jpg", queue, options)
+            sub = submit(ctx, user_id, images[index % len(images)], "soak.jpg", options)
             job_id = sub.job["job_id"]
             while True:
                 with ctx.pool.connection() as conn:

@@ -271,7 +271,7 @@ class Stack:
     @property
     def celery(self):
         if self._celery is None:
-            from receiptq.worker.celery_app import create_celery
+            from receiptq.queue.app import create_celery
 
             self._celery = create_celery(self.settings)
         return self._celery

@@ -13,8 +13,6 @@ import zlib
 from typing import Any
 
 import numpy as np
-from celery import Celery
-from celery import current_app as current_celery_app
 
 from receiptq.context import Context
 from receiptq.errors import NotFound
@@ -23,7 +21,6 @@ from receiptq.pipeline.embed import DIM, embed
 from receiptq.store import jobs as job_store
 from receiptq.store import vector_index as store
 from receiptq.store.vector_index import VectorIndex
-from receiptq.worker.celery_app import INDEX_TASK
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +104,6 @@ def index_job(ctx: Context, job_id: str) -> str:
             store.upsert_vector(ctx.pool, other, found["user_id"], EMBEDDER,
                                 receipt_vector(found["data"]))  # fmt: skip
     return "indexed" if written else "unchanged"
-
-
-def enqueue_index(job_id: str, celery_app: Celery | None = None) -> None:
-    """Queue the index task for a completed job. Never raises: the job is already
-    committed, and a receipt left unindexed is picked up by the user's next one."""
-    try:
-        (celery_app or current_celery_app).send_task(INDEX_TASK, args=[job_id], queue="index")
-    except Exception:  # kombu/redis raise many types for an unreachable broker
-        log.exception("index task not queued", extra={"job_id": job_id})
 
 
 # --- the reader -----------------------------------------------------------------------

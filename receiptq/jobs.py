@@ -1,7 +1,8 @@
 """Job lifecycle as the API sees it: submit, read status, cancel.
 
 Each function takes the process Context and plain values, and raises domain errors; the
-Flask views only parse requests and serialize what these return.
+Flask views only parse requests and serialize what these return. Work for the workers goes
+through the Context's queue service (`ctx.queue`).
 """
 
 from __future__ import annotations
@@ -34,9 +35,6 @@ from receiptq.store import jobs as job_store
 from receiptq.store import listing as listing_store
 
 log = logging.getLogger(__name__)
-
-Enqueue = Callable[[str], None]
-
 
 def _mirror_row(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
     """Write a job row to Redis; a Redis fault must not undo what PostgreSQL committed."""
@@ -84,7 +82,6 @@ def submit(
     user_id: str,
     data: bytes,
     filename: str | None,
-    enqueue: Enqueue,
     options: SubmitOptions = SubmitOptions(),
 ) -> Submission:
     """Validate an upload, store it durably, queue it.
@@ -107,7 +104,7 @@ def submit(
             if not claim.owned:
                 return _replay(ctx, user_id, claim)
         try:
-            submission = _create(ctx, upload, enqueue, options)
+            submission = _create(ctx, upload, options)
         except BaseException:
             if key is not None:
                 idempotency.release(ctx.pool, user_id, key)
@@ -132,13 +129,11 @@ def _replay(ctx: Context, user_id: str, claim: idempotency.Claim) -> Submission:
     return Submission(job=status(ctx, user_id, claim.job_id), created=False, replayed=True)
 
 
-def _enqueue_or_undo(
-    ctx: Context, job_id: str, enqueue: Enqueue, undo: Callable[[Any, str], None]
-) -> None:
+def _enqueue_or_undo(ctx: Context, job_id: str, undo: Callable[[Any, str], None]) -> None:
     """Queue a job just stored; if the broker refuses, remove it again and answer 503, so
     that nothing the client was not told about is left behind."""
     try:
-        enqueue(job_id)
+        ctx.queue.enqueue(job_id)
     except Exception as exc:  # kombu/redis raise many types for an unreachable broker
         log.error("enqueue failed: %s", exc, extra={"job_id": job_id})
         undo(ctx.pool, job_id)
@@ -146,9 +141,7 @@ def _enqueue_or_undo(
     metrics.job_submitted()
 
 
-def _create(
-    ctx: Context, upload: job_store.NewUpload, enqueue: Enqueue, options: SubmitOptions
-) -> Submission:
+def _create(ctx: Context, upload: job_store.NewUpload, options: SubmitOptions) -> Submission:
     job_id = str(uuid.uuid4())
     row, created = job_store.create_job(
         ctx.pool, job_id, upload,
@@ -157,7 +150,7 @@ def _create(
     )  # fmt: skip
     if not created:
         return Submission(job=_public(ctx, row), created=False, duplicate_of=row["job_id"])
-    _enqueue_or_undo(ctx, job_id, enqueue, job_store.delete_job)
+    _enqueue_or_undo(ctx, job_id, job_store.delete_job)
     return Submission(job=_public(ctx, _mirror_row(ctx, row)), created=True)
 
 
@@ -228,13 +221,7 @@ def delete(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
     return _mirror(ctx, row)
 
 
-def cancel(
-    ctx: Context,
-    user_id: str,
-    job_id: str,
-    revoke: Callable[[str], None],
-    on_finished: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
+def cancel(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
     """Queued -> cancelled at once; processing -> cancelling (the worker stops at its next
     stage boundary); a finished job -> 409."""
     current = _load(ctx, user_id, job_id)
@@ -242,11 +229,10 @@ def cancel(
     row = job_store.transition(ctx.pool, job_id, JobStatus.CANCELLED, (JobStatus.QUEUED,))
     if row is not None:
         try:
-            revoke(job_id)
+            ctx.queue.revoke(job_id)
         except Exception as exc:  # the worker skips a cancelled job anyway
             log.warning("revoke failed: %s", exc, extra={"job_id": job_id})
-        if on_finished is not None:  # the job ended here, not in a worker: its webhook
-            on_finished(job_id)
+        ctx.queue.notify_finished(job_id)  # it ended here, not in a worker: its webhook
         return _mirror(ctx, row)
     row = job_store.transition(
         ctx.pool, job_id, JobStatus.CANCELLING, (JobStatus.PROCESSING,), message="Cancelling"
@@ -268,7 +254,6 @@ def reprocess(
     ctx: Context,
     user_id: str,
     job_id: str,
-    enqueue: Enqueue,
     callback_url: str | None = None,
 ) -> dict[str, Any]:
     """Run the current extractor again on a finished job's stored original, as a new job
@@ -297,7 +282,7 @@ def reprocess(
             "The original image of this job is no longer stored (purged after processing"
             " or by retention): upload it again."
         )
-    _enqueue_or_undo(ctx, new_id, enqueue, job_store.delete_job_only)
+    _enqueue_or_undo(ctx, new_id, job_store.delete_job_only)
     _mirror_row(ctx, row)
     try:
         ttl = ctx.settings.job_ttl_seconds

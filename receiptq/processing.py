@@ -20,7 +20,7 @@ import psycopg
 import redis
 from celery.exceptions import SoftTimeLimitExceeded
 
-from receiptq import indexing, logs, metrics, queueing, webhooks
+from receiptq import logs, metrics
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.errors import Cancelled, ReceiptqError
@@ -93,7 +93,7 @@ def _run(ctx: Context, job_id: str) -> str:
             return _cancelled(ctx, job_id)
         log.info("job already %s: skipped", current["status"], extra={"job_id": job_id})
         return current["status"]
-    queueing.mark_taken(ctx.redis, job_id)
+    ctx.queue.mark_taken(job_id)
     _mirror(ctx, row)
 
     stored = job_store.get_upload_data(ctx.pool, job_id)
@@ -145,9 +145,9 @@ def _run(ctx: Context, job_id: str) -> str:
     metrics.ocr_confidence(receipt.confidence.ocr)
     metrics.job_finished(final["status"])
     _mirror(ctx, job_store.get_job(ctx.pool, job_id))
-    _finished(ctx, job_id)
+    ctx.queue.notify_finished(job_id)  # its webhook, if it has a callback_url
     if final["status"] == JobStatus.COMPLETED:
-        indexing.enqueue_index(job_id)  # similar receipts (docs/search.md); never raises
+        ctx.queue.index(job_id)  # similar receipts (docs/search.md); never raises
     return final["status"]
 
 
@@ -177,14 +177,8 @@ def _cancelled(ctx: Context, job_id: str) -> str:
     _mirror(ctx, row)
     if row is not None:
         metrics.job_finished(JobStatus.CANCELLED)
-    _finished(ctx, job_id)
+    ctx.queue.notify_finished(job_id)
     return JobStatus.CANCELLED
-
-
-def _finished(ctx: Context, job_id: str) -> None:
-    """After a job reached a terminal state (by any path): queue its webhook if it has a
-    callback_url. Once per job however often this runs; never raises."""
-    webhooks.notify_finished(ctx, job_id)
 
 
 def fail_job(ctx: Context, job_id: str, message: str) -> str:
@@ -198,7 +192,7 @@ def fail_job(ctx: Context, job_id: str, message: str) -> str:
     _mirror(ctx, row)
     if row is not None:
         metrics.job_finished(JobStatus.FAILED)
-    _finished(ctx, job_id)
+    ctx.queue.notify_finished(job_id)
     if row is not None:
         return JobStatus.FAILED
     return (job_store.get_job(ctx.pool, job_id) or {}).get("status", "missing")

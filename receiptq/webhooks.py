@@ -36,31 +36,18 @@ from collections.abc import Callable, Mapping
 from typing import Literal
 
 import httpx
-from celery import Celery
-from celery import current_app as current_celery_app
-
 from receiptq import jobs
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.errors import Unprocessable
 from receiptq.lifecycle import JobStatus
 from receiptq.store import webhooks as webhook_store
-from receiptq.worker.celery_app import WEBHOOK_TASK
 
 log = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
 SECRET_PREFIX = "whsec_"
 USER_AGENT = "receiptq-webhooks/1"
-__all__ = [
-    "WEBHOOK_TASK",
-    "check_callback_url",
-    "deliver",
-    "job_finished",
-    "notify_finished",
-    "sign",
-    "verify",
-]
 Outcome = Literal["delivered", "gone", "retry", "failed", "dropped"]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: How host names are looked up: `socket.getaddrinfo`'s signature (tests pass their own).
@@ -247,44 +234,6 @@ def backoff_seconds(retries: int, base: float, cap: float) -> float:
     21 min, then 30 min."""
     delay = min(cap, base * 4**retries)
     return random.uniform(delay / 2, delay)
-
-
-Send = Callable[[str], None]
-
-
-def job_finished(ctx: Context, job_id: str, send: Send) -> str | None:
-    """Called wherever a job reaches completed/failed/cancelled. If the job has a callback
-    URL, record one delivery (once, however often this is called for the job) and hand
-    its message id to `send` (which queues the Celery task). Returns the message id."""
-    message_id = webhook_store.claim(ctx.pool, job_id)
-    if message_id is None:
-        return None
-    try:
-        send(message_id)
-    except Exception:
-        webhook_store.unclaim(ctx.pool, message_id)
-        raise
-    log.info("webhook queued", extra={"job_id": job_id, "webhook_id": message_id})
-    return message_id
-
-
-def celery_sender(celery_app: Celery) -> Send:
-    """`send` for job_finished: the delivery task on the maintenance queue."""
-
-    def send(message_id: str) -> None:
-        celery_app.send_task(WEBHOOK_TASK, args=[message_id], queue="maintenance")
-
-    return send
-
-
-def notify_finished(ctx: Context, job_id: str, celery_app: Celery | None = None) -> None:
-    """The hook for code that finishes a job (receiptq.processing, the API's cancel):
-    job_finished with the given Celery app (in a worker: the current app). Never raises:
-    the job's end is already committed, and a webhook must not undo or delay it."""
-    try:
-        job_finished(ctx, job_id, celery_sender(celery_app or current_celery_app))
-    except Exception:
-        log.exception("webhook not queued", extra={"job_id": job_id})
 
 
 def pinned_request(

@@ -173,7 +173,7 @@ class WorkerProcess:
 
 @pytest.fixture(scope="session")
 def celery_app(settings: Settings):
-    from receiptq.worker.celery_app import create_celery
+    from receiptq.queue.app import create_celery
 
     return create_celery(settings)
 

@@ -13,7 +13,6 @@ from receiptq.api import metrics as api_metrics
 from receiptq.api import similar as api_similar
 from receiptq.config import Settings
 from receiptq.context import Context
-from receiptq.worker.celery_app import create_celery
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,6 @@ def create_app(
     app.json.sort_keys = False
     ctx = context or Context(settings)
     app.extensions["receiptq"] = ctx
-    app.extensions["receiptq.celery"] = create_celery(settings)
 
     limiter = Limiter(
         key_func=auth.rate_limit_key,

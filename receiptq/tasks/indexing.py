@@ -7,7 +7,7 @@ import redis
 from celery import shared_task
 
 from receiptq import indexing
-from receiptq.worker.celery_app import INDEX_TASK
+from receiptq.queue.names import INDEX_TASK
 from receiptq.worker.context import worker_context
 
 # The services were briefly away: try again. Anything else is a bug worth a traceback.

@@ -10,9 +10,8 @@ import psycopg
 import redis
 from celery import Task, shared_task
 
-from receiptq import queueing
 from receiptq.processing import fail_job, process_job
-from receiptq.worker.celery_app import PROCESS_TASK
+from receiptq.queue.names import PROCESS_TASK
 from receiptq.worker.context import worker_context
 
 log = logging.getLogger(__name__)
@@ -54,5 +53,5 @@ def process_receipt(self: Task, job_id: str) -> str:
         log.warning("transient fault, retrying in %.1f s: %s", countdown, exc,
                     extra={"job_id": job_id})  # fmt: skip
         with contextlib.suppress(redis.RedisError):  # the sweeper: a message is on its way
-            queueing.mark_enqueued(ctx.redis, job_id, ctx.settings.job_ttl_seconds)
+            ctx.queue.mark_enqueued(job_id)
         raise self.retry(exc=exc, countdown=countdown) from exc

@@ -7,7 +7,7 @@ import redis
 from celery import Task, shared_task
 
 from receiptq import webhooks
-from receiptq.worker.celery_app import WEBHOOK_TASK
+from receiptq.queue.names import WEBHOOK_TASK
 from receiptq.worker.context import worker_context
 
 # The services themselves were away: try the attempt again (not counted as one).

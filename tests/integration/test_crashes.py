@@ -39,11 +39,9 @@ class Cluster:
         from receiptq.api import create_app
         from receiptq.context import Context
         from receiptq.store.keys import create_key
-        from receiptq.worker.celery_app import create_celery
-
         self.settings, self.tmp = settings, tmp_path
         self.ctx = Context(settings)
-        self.celery = create_celery(settings)
+        self.celery = self.ctx.celery
         self.client = create_app(settings).test_client()
         self.headers = {"Authorization": f"Bearer {create_key(self.ctx.pool, 'crash')[1]}"}
         self.workers: list[WorkerProcess] = []
@@ -129,7 +127,7 @@ def test_two_workers_no_beat_kill_9_mid_job_completes_on_the_other(cluster):
 
 
 def test_two_workers_ticking_together_sweep_once_per_period(cluster):
-    from receiptq.queueing import marker_key
+    from receiptq.queue.service import marker_key
     from receiptq.worker.housekeeping import Housekeeper
 
     job_id = submit(cluster.client, cluster.headers, receipt_jpeg()).get_json()["job_id"]
@@ -141,7 +139,7 @@ def test_two_workers_ticking_together_sweep_once_per_period(cluster):
 
     # Its own temp dir: the first tick also runs the hourly cleanup of temp files.
     ctx = Context(cluster.settings.model_copy(update={"temp_dir": str(cluster.tmp)}))
-    a, b = Housekeeper(ctx, cluster.celery, "a"), Housekeeper(ctx, cluster.celery, "b")
+    a, b = Housekeeper(ctx, "a"), Housekeeper(ctx, "b")
     a.tick(time.monotonic())
     assert cluster.ctx.redis.exists(marker_key(job_id))  # re-queued by a
     cluster.ctx.redis.delete(marker_key(job_id))
@@ -217,7 +215,7 @@ def private_redis(tmp_path):
 
 
 def test_redis_outage_answers_503_then_lost_queued_jobs_are_requeued(private_redis, tmp_path):
-    from receiptq.queueing import sweep
+    from receiptq.queue.sweep import sweep
 
     label = f"outage_{uuid.uuid4().hex[:8]}"
     base = f"redis://127.0.0.1:{private_redis.port}"
@@ -242,9 +240,9 @@ def test_redis_outage_answers_503_then_lost_queued_jobs_are_requeued(private_red
             private_redis.start()  # back, but empty: the messages are gone
             cluster.ctx.redis.connection_pool.reset()
             time.sleep(settings.lease_seconds + 0.5)  # the jobs are idle long enough
-            report = sweep(cluster.ctx, cluster.celery)
+            report = sweep(cluster.ctx)
             assert sorted(report.requeued) == sorted(accepted)
-            assert sweep(cluster.ctx, cluster.celery).requeued == []  # marked: not twice
+            assert sweep(cluster.ctx).requeued == []  # marked: not twice
 
             cluster.worker("host-a")
             for job_id in accepted:
