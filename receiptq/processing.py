@@ -20,15 +20,12 @@ import psycopg
 import redis
 from celery.exceptions import SoftTimeLimitExceeded
 
-from receiptq import logs, metrics
+from receiptq import logs, metrics, store
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.errors import Cancelled, ReceiptqError
 from receiptq.lifecycle import JobStatus
 from receiptq.pipeline.document import Document
-from receiptq.store import jobs as job_store
-from receiptq.store import jobstate, leases
-from receiptq.store import receipts as receipt_store
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +46,7 @@ def _mirror(ctx: Context, row: dict[str, Any] | None) -> None:
     if row is None:
         return
     try:
-        jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)
+        store.jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)
     except redis.RedisError:
         log.warning("redis unavailable: progress not mirrored", extra={"job_id": row["job_id"]})
 
@@ -66,7 +63,7 @@ def process_job(ctx: Context, job_id: str) -> str:
     """Run a job to a terminal state and return it. Safe to call twice for one job: a job
     that already finished, or was cancelled while queued, is left as it is, and a job
     another worker holds the lease of is not run a second time ('deferred')."""
-    with leases.hold(ctx.redis, job_id, ctx.settings.lease_seconds) as held:
+    with store.leases.hold(ctx.redis, job_id, ctx.settings.lease_seconds) as held:
         if not held:
             log.info("job is leased by another worker: deferred", extra={"job_id": job_id})
             return "deferred"
@@ -74,7 +71,7 @@ def process_job(ctx: Context, job_id: str) -> str:
 
 
 def _run(ctx: Context, job_id: str) -> str:
-    row = job_store.transition(
+    row = store.jobs.transition(
         ctx.pool,
         job_id,
         JobStatus.PROCESSING,
@@ -85,7 +82,7 @@ def _run(ctx: Context, job_id: str) -> str:
         count_attempt=True,
     )
     if row is None:
-        current = job_store.get_job(ctx.pool, job_id)
+        current = store.jobs.get_job(ctx.pool, job_id)
         if current is None:
             log.warning("job not found", extra={"job_id": job_id})
             return "missing"
@@ -96,7 +93,7 @@ def _run(ctx: Context, job_id: str) -> str:
     ctx.queue.mark_taken(job_id)
     _mirror(ctx, row)
 
-    stored = job_store.get_upload_data(ctx.pool, job_id)
+    stored = store.jobs.get_upload_data(ctx.pool, job_id)
     if stored is None:
         return fail_job(ctx, job_id, "The uploaded file is no longer stored: upload it again.")
     data, _media_type = stored
@@ -107,7 +104,7 @@ def _run(ctx: Context, job_id: str) -> str:
         if name in ("save", "cleanup"):
             timer.start(name)  # the previous one ended here
         logs.bind(stage=name)
-        current = job_store.set_progress(ctx.pool, job_id, progress, name, STAGE_MESSAGES[name])
+        current = store.jobs.set_progress(ctx.pool, job_id, progress, name, STAGE_MESSAGES[name])
         if current is None or current["status"] != JobStatus.PROCESSING:
             raise Cancelled
         _mirror(ctx, current)
@@ -123,7 +120,7 @@ def _run(ctx: Context, job_id: str) -> str:
             metrics.pipeline_stages({s: t.wall for s, t in doc.stage_seconds().items()})
         receipt = doc.receipt
         on_stage("save", 90)
-        if not receipt_store.save_receipt(ctx.pool, job_id, receipt):
+        if not store.receipts.save_receipt(ctx.pool, job_id, receipt):
             raise Cancelled
         on_stage("cleanup", 100)  # the `finally` below removes the scratch dir, on every path
     except Cancelled:
@@ -140,11 +137,11 @@ def _run(ctx: Context, job_id: str) -> str:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
-    final = receipt_store.complete_job(ctx.pool, job_id)
+    final = store.receipts.complete_job(ctx.pool, job_id)
     timer.finish()
     metrics.ocr_confidence(receipt.confidence.ocr)
     metrics.job_finished(final["status"])
-    _mirror(ctx, job_store.get_job(ctx.pool, job_id))
+    _mirror(ctx, store.jobs.get_job(ctx.pool, job_id))
     ctx.queue.notify_finished(job_id)  # its webhook, if it has a callback_url
     if final["status"] == JobStatus.COMPLETED:
         ctx.queue.index(job_id)  # similar receipts (docs/search.md); never raises
@@ -167,8 +164,8 @@ def scratch_dir(path: Path) -> Iterator[Path]:
 
 def _cancelled(ctx: Context, job_id: str) -> str:
     with ctx.pool.connection() as conn:  # cancelled after the save stage: keep nothing
-        receipt_store.discard_receipt(conn, job_id)
-    row = job_store.transition(
+        store.receipts.discard_receipt(conn, job_id)
+    row = store.jobs.transition(
         ctx.pool,
         job_id,
         JobStatus.CANCELLED,
@@ -182,7 +179,7 @@ def _cancelled(ctx: Context, job_id: str) -> str:
 
 
 def fail_job(ctx: Context, job_id: str, message: str) -> str:
-    row = job_store.transition(
+    row = store.jobs.transition(
         ctx.pool,
         job_id,
         JobStatus.FAILED,
@@ -195,7 +192,7 @@ def fail_job(ctx: Context, job_id: str, message: str) -> str:
     ctx.queue.notify_finished(job_id)
     if row is not None:
         return JobStatus.FAILED
-    return (job_store.get_job(ctx.pool, job_id) or {}).get("status", "missing")
+    return (store.jobs.get_job(ctx.pool, job_id) or {}).get("status", "missing")
 
 
 def remove_stale_temp_dirs(settings: Settings, max_age_seconds: float) -> int:

@@ -10,9 +10,9 @@ from flask_limiter import Limiter
 
 from receiptq.api import auth, events, guards, health, listing, openapi, problems, receipts, web
 from receiptq.api import metrics as api_metrics
-from receiptq.api import similar as api_similar
 from receiptq.config import Settings
 from receiptq.context import Context
+from receiptq.search import views as search_views
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def create_app(
     app.register_blueprint(events.bp)
     app.register_blueprint(web.bp)
     app.register_blueprint(listing.bp)  # GET /api/v3/receipts, /export.csv
-    app.register_blueprint(api_similar.bp)  # GET /api/v3/receipts/<id>/similar
+    app.register_blueprint(search_views.bp)  # GET /api/v3/receipts/<id>/similar
     app.register_blueprint(openapi.bp)  # /openapi.json, /docs
     submit = "receipts.submit"
     app.view_functions[submit] = limiter.limit(settings.rate_limit)(app.view_functions[submit])

@@ -15,14 +15,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, stream_with_context, url_for
 
+from receiptq import store
 from receiptq.api.auth import require_user
 from receiptq.api.models import JOB_STATUSES, JobList, JobListItem, ListQuery, ReceiptSummary
 from receiptq.api.openapi import Body, documented
 from receiptq.csvcells import text_cell
 from receiptq.errors import ReceiptqError
 from receiptq.lifecycle import JobStatus
-from receiptq.store import jobstate
-from receiptq.store import listing as listing_store
 
 bp = Blueprint("listing", __name__, url_prefix="/api/v3/receipts")
 bp.before_request(require_user)
@@ -87,7 +86,7 @@ _ITEM_FIELDS = (
 def _item(row: dict[str, Any]) -> JobListItem:
     """A list row as the public job (receiptq.store.jobstate.to_public) shows it, with the
     receipt's summary instead of the whole result."""
-    public = jobstate.to_public(row)
+    public = store.jobstate.to_public(row)
     summary = None
     if row["status"] == JobStatus.COMPLETED:
         summary = ReceiptSummary(
@@ -116,7 +115,7 @@ def list_jobs() -> Response:
     cursor = request.args.get("cursor")
     after = decode_cursor(cursor) if cursor else None
     ctx = current_app.extensions["receiptq"]
-    rows = listing_store.list_jobs(
+    rows = store.listing.list_jobs(
         ctx.pool, g.user.id, statuses=_statuses(), limit=limit + 1, after=after
     )
     page = rows[:limit]
@@ -135,11 +134,11 @@ def _csv_lines(user_id: str) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for row in listing_store.export_rows(ctx.pool, user_id):
+    for row in store.listing.export_rows(ctx.pool, user_id):
         writer.writerow(
             [
                 row["job_id"],
-                jobstate.iso(row["created_at"]),
+                store.jobstate.iso(row["created_at"]),
                 text_cell(row["merchant_name"]),
                 text_cell(row["merchant_address"]),
                 row["receipt_date"].isoformat() if row["receipt_date"] else "",

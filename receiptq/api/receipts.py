@@ -56,7 +56,7 @@ def _callback_url(value: str | None) -> str | None:
     settings = current_app.config["RECEIPTQ_SETTINGS"]
     # 422 unless http(s), <= 2048 characters, no user:pass@, and (unless
     # RECEIPTQ_WEBHOOK_ALLOW_PRIVATE) a host whose every address is public.
-    url = webhooks.check_callback_url(value, allow_private=settings.webhook_allow_private)
+    url = webhooks.urls.check_callback_url(value, allow_private=settings.webhook_allow_private)
     if url is not None and not settings.webhook_secret:
         raise Unprocessable(
             "Webhooks are off on this server (no RECEIPTQ_WEBHOOK_SECRET): omit callback_url."

@@ -14,7 +14,7 @@ from receiptq.config import Settings
 from receiptq.queue.names import QUEUE_OF, QUEUES
 
 # The modules that define tasks: the worker imports them, a sender needs none.
-TASK_MODULES = ["receiptq.tasks"]
+TASK_MODULES = ["receiptq.tasks", "receiptq.webhooks.tasks", "receiptq.search.tasks"]
 
 
 def create_celery(settings: Settings) -> Celery:

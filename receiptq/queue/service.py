@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from receiptq import webhooks
 from receiptq.queue.names import INDEX_TASK, PROCESS_TASK, QUEUE_OF, WEBHOOK_TASK
-from receiptq.store import webhooks as webhook_store
 
 if TYPE_CHECKING:
     from receiptq.context import Context
@@ -58,7 +58,7 @@ class JobQueue:
         queue it. Returns the message id. Never raises: the job's end is committed, and a
         webhook must not undo or delay it."""
         try:
-            message_id = webhook_store.claim(self._ctx.pool, job_id)
+            message_id = webhooks.store.claim(self._ctx.pool, job_id)
             if message_id is None:
                 return None
             try:
@@ -66,7 +66,7 @@ class JobQueue:
                     WEBHOOK_TASK, args=[message_id], queue=QUEUE_OF[WEBHOOK_TASK]
                 )
             except Exception:
-                webhook_store.unclaim(self._ctx.pool, message_id)
+                webhooks.store.unclaim(self._ctx.pool, message_id)
                 raise
         except Exception:
             log.exception("webhook not queued", extra={"job_id": job_id})

@@ -16,7 +16,6 @@ from receiptq import store
 from receiptq.context import Context
 from receiptq.lifecycle import JobStatus
 
-
 log = logging.getLogger(__name__)
 
 
@@ -49,7 +48,9 @@ def sweep(ctx: Context, max_requeues: int = 2) -> SweepReport:
         if status != JobStatus.QUEUED and store.leases.is_leased(ctx.redis, job_id):
             continue  # a live worker runs it
         if status == JobStatus.CANCELLING:
-            if store.jobs.transition(ctx.pool, job_id, JobStatus.CANCELLED, (JobStatus.CANCELLING,)):
+            if store.jobs.transition(
+                ctx.pool, job_id, JobStatus.CANCELLED, (JobStatus.CANCELLING,)
+            ):
                 report.cancelled.append(job_id)
             continue
         if status == JobStatus.PROCESSING and _count_requeue(ctx, job_id) > max_requeues:

@@ -17,7 +17,7 @@ from conftest import WorkerProcess, isolated_settings
 from factories import long_receipt_jpeg, receipt_jpeg
 from waiting import wait_for
 
-from receiptq.store import receipts as receipt_store
+from receiptq import store
 
 pytestmark = pytest.mark.integration
 
@@ -39,6 +39,7 @@ class Cluster:
         from receiptq.api import create_app
         from receiptq.context import Context
         from receiptq.store.keys import create_key
+
         self.settings, self.tmp = settings, tmp_path
         self.ctx = Context(settings)
         self.celery = self.ctx.celery
@@ -95,7 +96,10 @@ def test_kill_9_of_a_worker_host_mid_job_runs_it_elsewhere_within_60s(cluster):
     job = wait_for(cluster.client, cluster.headers, job_id, timeout=90)
     assert job["status"] == "completed", job
     assert time.monotonic() - killed_at < 60
-    assert receipt_store.count_for_job(cluster.ctx.pool, job_id) == (1, len(job["result"]["items"]))
+    assert store.receipts.count_for_job(cluster.ctx.pool, job_id) == (
+        1,
+        len(job["result"]["items"]),
+    )
     assert attempts(cluster.ctx, job_id) == 2
 
 
@@ -114,7 +118,10 @@ def test_two_workers_no_beat_kill_9_mid_job_completes_on_the_other(cluster):
     job = wait_for(cluster.client, cluster.headers, job_id, timeout=120)
     recovery = time.monotonic() - killed_at
     assert job["status"] == "completed", job
-    assert receipt_store.count_for_job(cluster.ctx.pool, job_id) == (1, len(job["result"]["items"]))
+    assert store.receipts.count_for_job(cluster.ctx.pool, job_id) == (
+        1,
+        len(job["result"]["items"]),
+    )
     assert attempts(cluster.ctx, job_id) == 2
     (survivor,) = [proc for proc in cluster.workers if proc is not victim]
     assert job_id in survivor.log()
@@ -153,10 +160,9 @@ def test_two_workers_ticking_together_sweep_once_per_period(cluster):
 
 def test_a_second_delivery_of_a_leased_job_is_deferred(cluster):
     from receiptq.processing import process_job
-    from receiptq.store import leases
 
     job_id = submit(cluster.client, cluster.headers, receipt_jpeg()).get_json()["job_id"]
-    with leases.hold(cluster.ctx.redis, job_id, 30) as held:  # another worker runs it
+    with store.leases.hold(cluster.ctx.redis, job_id, 30) as held:  # another worker runs it
         assert held
         assert process_job(cluster.ctx, job_id) == "deferred"
         assert attempts(cluster.ctx, job_id) == 0
@@ -248,7 +254,7 @@ def test_redis_outage_answers_503_then_lost_queued_jobs_are_requeued(private_red
             for job_id in accepted:
                 job = wait_for(cluster.client, cluster.headers, job_id, timeout=90)
                 assert job["status"] == "completed", job
-                assert receipt_store.count_for_job(cluster.ctx.pool, job_id)[0] == 1
+                assert store.receipts.count_for_job(cluster.ctx.pool, job_id)[0] == 1
         finally:
             cluster.close()
 
@@ -347,6 +353,6 @@ def test_database_outage_mid_job_is_retried_until_the_database_is_back(private_p
                 time.sleep(0.2)
             assert status == "completed", worker.log()[-3000:]
             assert "Retry in" in worker.log() or "retrying" in worker.log()
-            assert receipt_store.count_for_job(cluster.ctx.pool, job_id)[0] == 1
+            assert store.receipts.count_for_job(cluster.ctx.pool, job_id)[0] == 1
         finally:
             cluster.close()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from receiptq.config import Settings
 from receiptq.queue import names
 from receiptq.queue.app import create_celery
-from receiptq.config import Settings
 
 WORKER_SIGNALS = (
     "worker_init", "worker_ready", "worker_shutdown", "worker_process_init",
