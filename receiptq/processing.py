@@ -48,7 +48,7 @@ def _mirror(ctx: Context, row: dict[str, Any] | None) -> None:
     try:
         store.jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)
     except redis.RedisError:
-        log.warning("redis unavailable: progress not mirrored", extra={"job_id": row["job_id"]})
+        log.warning("redis unavailable: progress not mirrored")
 
 
 def temp_root(settings: Settings) -> Path:
@@ -63,9 +63,12 @@ def process_job(ctx: Context, job_id: str) -> str:
     """Run a job to a terminal state and return it. Safe to call twice for one job: a job
     that already finished, or was cancelled while queued, is left as it is, and a job
     another worker holds the lease of is not run a second time ('deferred')."""
-    with store.leases.hold(ctx.redis, job_id, ctx.settings.lease_seconds) as held:
+    with (
+        logs.context(job_id=job_id),  # once for every line of the job (the task did too)
+        store.leases.hold(ctx.redis, job_id, ctx.settings.lease_seconds) as held,
+    ):
         if not held:
-            log.info("job is leased by another worker: deferred", extra={"job_id": job_id})
+            log.info("job is leased by another worker: deferred")
             return "deferred"
         return _run(ctx, job_id)
 
@@ -84,11 +87,11 @@ def _run(ctx: Context, job_id: str) -> str:
     if row is None:
         current = store.jobs.get_job(ctx.pool, job_id)
         if current is None:
-            log.warning("job not found", extra={"job_id": job_id})
+            log.warning("job not found")
             return "missing"
         if current["status"] == JobStatus.CANCELLING:
             return _cancelled(ctx, job_id)
-        log.info("job already %s: skipped", current["status"], extra={"job_id": job_id})
+        log.info("job already %s: skipped", current["status"])
         return current["status"]
     ctx.queue.mark_taken(job_id)
     _mirror(ctx, row)
@@ -108,7 +111,7 @@ def _run(ctx: Context, job_id: str) -> str:
         if current is None or current["status"] != JobStatus.PROCESSING:
             raise Cancelled
         _mirror(ctx, current)
-        log.info("stage %s", name, extra={"job_id": job_id, "stage": name})
+        log.info("stage %s", name)
 
     scratch = temp_root(ctx.settings) / f"receiptq-{job_id}"
     doc = Document(data=data)
@@ -132,7 +135,7 @@ def _run(ctx: Context, job_id: str) -> str:
     except (psycopg.OperationalError, redis.ConnectionError, redis.TimeoutError):
         raise
     except Exception:
-        log.exception("processing failed", extra={"job_id": job_id})
+        log.exception("processing failed")
         return fail_job(ctx, job_id, "Processing failed unexpectedly: the team has been told.")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, request
-from flask_limiter import Limiter
+from flask import Flask
 
-from receiptq.api import auth, events, guards, health, listing, openapi, problems, receipts, web
+from receiptq.api import events, guards, health, limits, listing, openapi, problems, receipts, web
 from receiptq.api import metrics as api_metrics
 from receiptq.config import Settings
 from receiptq.context import Context
@@ -38,18 +37,6 @@ def create_app(
     ctx = context or Context(settings)
     app.extensions["receiptq"] = ctx
 
-    limiter = Limiter(
-        key_func=auth.rate_limit_key,
-        app=app,
-        storage_uri=settings.redis_url,
-        storage_options={"socket_connect_timeout": 2, "socket_timeout": 2},
-        strategy="fixed-window",
-        # Off: with headers on, the extension also overwrites the Retry-After we send
-        # on 202s and running jobs. 429s get theirs in receiptq.api.problems.
-        headers_enabled=False,
-        key_prefix="receiptq-rate",
-    )
-    app.extensions["receiptq.limiter"] = limiter
     problems.register(app)
     guards.register(app)
     api_metrics.register(app)  # GET /metrics, request duration + log line
@@ -60,18 +47,5 @@ def create_app(
     app.register_blueprint(listing.bp)  # GET /api/v3/receipts, /export.csv
     app.register_blueprint(search_views.bp)  # GET /api/v3/receipts/<id>/similar
     app.register_blueprint(openapi.bp)  # /openapi.json, /docs
-    submit = "receipts.submit"
-    app.view_functions[submit] = limiter.limit(settings.rate_limit)(app.view_functions[submit])
-    # Reprocessing runs OCR like a submit: the same limit (counted separately).
-    again = "receipts.reprocess"
-    app.view_functions[again] = limiter.limit(settings.rate_limit)(app.view_functions[again])
-    limited = {submit, again}
-
-    @limiter.request_filter
-    def _unlimited() -> bool:
-        # Only these two endpoints have a limit: every other request (status polls above
-        # all) skips the extension's per-request work (about a tenth of a poll's time in
-        # a profile; docs/performance.md).
-        return request.endpoint not in limited
-
+    app.extensions["receiptq.limiter"] = limits.init_app(app, settings)  # after the views
     return app

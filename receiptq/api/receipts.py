@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from receiptq import jobs, logs, webhooks
 from receiptq.api import models
 from receiptq.api.auth import require_user
+from receiptq.api.limits import rate_limited
 from receiptq.api.openapi import Body, documented
 from receiptq.errors import PayloadTooLarge, ReceiptqError, Unprocessable, UnsupportedMediaType
 from receiptq.lifecycle import TERMINAL
@@ -91,6 +92,7 @@ def _accepted(job: dict) -> tuple[dict, dict[str, str]]:
     errors=[400, 409, 413, 415, 422, 429],
     request=Body(models.SubmitForm, "multipart/form-data"),
 )
+@rate_limited
 def submit() -> tuple[Response, int, dict[str, str]]:
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType(
@@ -150,6 +152,7 @@ def delete(job_id: str) -> Response:
     errors=[404, 409, 410, 422, 429],
     request=Body(models.ReprocessRequest, required=False),
 )
+@rate_limited  # runs OCR like a submit: the same limit, counted separately
 def reprocess(job_id: str) -> tuple[Response, int, dict[str, str]]:
     """A new job on the same upload, linked to this one (`reprocessed_from`); 409 while
     the job is still queued or running, 410 when its image was purged."""

@@ -32,7 +32,7 @@ class ProcessTask(Task):
                 "Processing failed because a service was unavailable: submit the receipt again.",
             )
         except Exception:  # the services may still be down; the sweeper will see the job
-            log.exception("could not mark job failed", extra={"job_id": job_id})
+            log.exception("could not mark job failed")  # job_id: bound at task_prerun
 
 
 def retry_countdown(base: float, retries: int) -> float:
@@ -50,8 +50,7 @@ def process_receipt(self: Task, job_id: str) -> str:
         if self.request.retries >= MAX_RETRIES:
             raise
         countdown = retry_countdown(ctx.settings.retry_delay_seconds, self.request.retries)
-        log.warning("transient fault, retrying in %.1f s: %s", countdown, exc,
-                    extra={"job_id": job_id})  # fmt: skip
+        log.warning("transient fault, retrying in %.1f s: %s", countdown, exc)
         with contextlib.suppress(redis.RedisError):  # the sweeper: a message is on its way
             ctx.queue.mark_enqueued(job_id)
         raise self.retry(exc=exc, countdown=countdown) from exc

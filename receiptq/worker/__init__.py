@@ -18,6 +18,6 @@ from receiptq.queue.app import create_celery
 from receiptq.worker import signals
 
 app = create_celery(Settings())
-signals.connect()
+signals.connect(app.conf.receiptq_settings)
 
 __all__ = ["app"]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from celery.signals import task_postrun
 
+from receiptq.config import Settings
 from receiptq.worker import memory, signals
 
 
@@ -26,8 +27,8 @@ def test_freed_heap_is_returned_to_the_system():
 
 
 def test_the_worker_trims_after_every_task():
-    signals.connect()
-    signals.connect()  # connecting twice wires each receiver once
+    signals.connect(Settings())
+    signals.connect(Settings())  # connecting twice wires each receiver once
     responses = task_postrun.send(
         sender=None, task_id="t", task=None, args=(), kwargs={}, retval=None
     )
