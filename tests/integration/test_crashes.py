@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -13,11 +12,11 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import WorkerProcess, isolated_settings
+from conftest import isolated_settings
 from factories import long_receipt_jpeg, receipt_jpeg
 from waiting import wait_for
 
-from receiptq import store
+from receiptq import store, testing
 
 pytestmark = pytest.mark.integration
 
@@ -45,18 +44,17 @@ class Cluster:
         self.celery = self.ctx.celery
         self.client = create_app(settings).test_client()
         self.headers = {"Authorization": f"Bearer {create_key(self.ctx.pool, 'crash')[1]}"}
-        self.workers: list[WorkerProcess] = []
+        self.workers: list[testing.Worker] = []
 
-    def worker(self, name: str) -> WorkerProcess:
+    def worker(self, name: str) -> testing.Worker:
         temp = self.tmp / name
         temp.mkdir()
-        proc = WorkerProcess(self.settings, f"{name}-{uuid.uuid4().hex[:6]}", temp,
-                             temp / "worker.log")  # fmt: skip
+        proc = testing.Worker(self.settings, f"{name}-{uuid.uuid4().hex[:6]}", temp)
         self.workers.append(proc)
         proc.wait_ready(self.celery)
         return proc
 
-    def running(self, job_id: str) -> WorkerProcess:
+    def running(self, job_id: str) -> testing.Worker:
         """The worker whose pool runs the job now (asked over the broker)."""
         for proc in self.workers:
             replies = self.celery.control.inspect(destination=[proc.name], timeout=2).active()
@@ -179,17 +177,12 @@ def test_sigterm_lets_the_running_job_finish(cluster):
     assert job["status"] == "completed", a.log()[-2000:]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 class PrivateRedis:
     """A redis-server of the test's own, with no persistence, to stop and start at will."""
 
     def __init__(self, tmp: Path) -> None:
-        self.port, self.tmp, self.proc = free_port(), tmp, None
+        self.port, self.tmp, self.proc = testing.free_port(), tmp, None
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
@@ -282,7 +275,7 @@ class PrivatePostgres:
         if not bins:
             pytest.fail("PostgreSQL server binaries not found (scripts/bootstrap.sh installs them)")
         self.bin = Path(bins[-1])
-        self.port = free_port()
+        self.port = testing.free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="receiptq-pg-", dir="/tmp"))
         self.run_as: list[str] = []
         if os.geteuid() == 0:  # postgres refuses to run as root
