@@ -1,7 +1,8 @@
 """The queue service: what domain code asks for to hand work to the workers.
 
 `Context.queue` is one per process, built on the process' Celery app (the API's own, or
-the worker's); nothing else sends a task. Every enqueue of a job leaves a marker key
+the worker's); no other code sends a task (but the readiness probe's round trip,
+receiptq.health). Every enqueue of a job leaves a marker key
 beside the message, so the sweep (receiptq.queue.sweep) can tell a job whose message is
 in the broker from one the broker lost.
 """
