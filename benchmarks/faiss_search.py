@@ -26,9 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from receiptq import indexing
 from receiptq.samples.generate import LAYOUTS
-from receiptq.store.vector_index import VectorIndex
+from receiptq.search import reader
+from receiptq.search.index import VectorIndex
+from receiptq.search.vectors import EMBEDDER, INDEX_DIM, receipt_vectors
 
 CONFUSIONS = {"O": "0", "0": "O", "l": "1", "1": "l", "S": "5", "5": "S", "B": "8", "I": "1",
               "m": "rn", "e": "c", "a": "o", "ą": "a", "ę": "e", "ł": "l", "ó": "o"}  # fmt: skip
@@ -132,7 +133,7 @@ def timed_searches(search, queries: np.ndarray, count: int) -> Timer:
 
 def calibrate(corpus: Corpus, rng: random.Random, pairs: int) -> None:
     print(f"\n## Duplicate threshold ({pairs} pairs per kind, threshold "
-          f"{indexing.DUPLICATE_THRESHOLD})")  # fmt: skip
+          f"{reader.DUPLICATE_THRESHOLD})")  # fmt: skip
     kinds: dict[str, list[tuple[dict, dict]]] = {k: [] for k in (
         "same receipt, clean re-read", "same receipt, OCR errors 3%", "same receipt, OCR errors 5%",
         "same receipt, OCR errors 10%", "same receipt, OCR 5% + total misread",
@@ -151,12 +152,12 @@ def calibrate(corpus: Corpus, rng: random.Random, pairs: int) -> None:
         kinds["same shop + basket, other day"].append((a, other_day))
         kinds["same shop, other basket"].append((a, corpus.receipt(merchant=a["merchant"])))
         kinds["unrelated receipts"].append((a, corpus.receipt()))
-    threshold = indexing.DUPLICATE_THRESHOLD
+    threshold = reader.DUPLICATE_THRESHOLD
     print("| pair | min | p5 | median | p95 | max | flagged duplicate |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for kind, items in kinds.items():
-        left = indexing.receipt_vectors([x for x, _ in items])
-        right = indexing.receipt_vectors([y for _, y in items])
+        left = receipt_vectors([x for x, _ in items])
+        right = receipt_vectors([y for _, y in items])
         s = np.sum(left * right, axis=1)
         cells = [s.min(), np.percentile(s, 5), np.median(s), np.percentile(s, 95), s.max()]
         print(f"| {kind} | " + " | ".join(f"{c:.3f}" for c in cells)
@@ -175,17 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     print("command:", shlex.join([sys.executable, *sys.argv]))
     faiss.omp_set_num_threads(1)
     rng = random.Random(args.seed)
-    n, dim = args.n, indexing.INDEX_DIM
+    n, dim = args.n, INDEX_DIM
 
     t = time.perf_counter()
     corpus = Corpus(rng)
     receipts = [corpus.receipt() for _ in range(n)]
     print(f"{n} synthetic receipts in {time.perf_counter() - t:.1f} s; "
-          f"faiss {faiss.__version__}, dim {dim} ({indexing.EMBEDDER})")  # fmt: skip
+          f"faiss {faiss.__version__}, dim {dim} ({EMBEDDER})")  # fmt: skip
 
     base_rss = rss_mb()
     t = time.perf_counter()
-    vectors = indexing.receipt_vectors(receipts)
+    vectors = receipt_vectors(receipts)
     took = time.perf_counter() - t
     print(f"\n## Vectors\nreceipt -> vector: {n / took:,.0f} receipts/s on one core "
           f"({took:.1f} s; the pipeline finishes ~2 receipts/s)")  # fmt: skip

@@ -504,8 +504,8 @@ def main() -> int:
     try:
         if args.local:
             stack = Stack()
-            url, key = stack.start_api(args.api_workers, code=args.code), stack.key
-            api_pid = stack.api.pid
+            url, key = stack.start_api(args.api_workers, code=args.code).url, stack.key
+            api_pid = stack.api.proc.pid
             print(
                 f"local stack: receiptq api --workers {args.api_workers} (gevent) at {url}, "
                 "no worker running (the queue grows)"

@@ -3,11 +3,11 @@
     .venv/bin/python benchmarks/soak.py [--jobs 500] [--warmup 50] [--distinct 20]
 
 Starts its own worker (`celery -A receiptq.worker worker -c 1`) against a Redis database
-number and a PostgreSQL database of its own (dropped afterwards), submits generated receipts
-through receiptq.jobs.submit (the API's code path, without HTTP), waits for each, and
-samples the RSS of the worker's pool process from /proc. Prints RSS after warm-up and at the
-end, the growth, throughput, and the command line. Needs Redis and PostgreSQL running
-(scripts/bootstrap.sh) and Tesseract.
+number and a PostgreSQL database of its own (receiptq.testing.Stack, removed afterwards),
+submits generated receipts through receiptq.jobs.submit (the API's code path, without
+HTTP), waits for each, and samples the RSS of the worker's pool process from /proc. Prints
+RSS after warm-up and at the end, the growth, throughput, and the command line. Needs Redis
+and PostgreSQL running (scripts/bootstrap.sh) and Tesseract.
 """
 
 from __future__ import annotations
@@ -18,23 +18,13 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import psycopg
-import redis
-from psycopg import sql
-
-from receiptq.config import Settings
-from receiptq.context import Context
+from receiptq import testing
 from receiptq.jobs import SubmitOptions, submit
-from receiptq.queueing import enqueue
 from receiptq.samples import generate_receipt
 from receiptq.store.keys import create_key
-from receiptq.store.migrate import upgrade
-from receiptq.worker.celery_app import create_celery
 
 TERMINAL = {"completed", "failed", "cancelled"}
 
@@ -49,14 +39,6 @@ def rss_kb(pid: int) -> int:
 def pool_children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
-
-
-def free_redis_db(base: str) -> int:
-    for number in range(15, 0, -1):
-        client = redis.Redis.from_url(f"{base}/{number}")
-        if client.dbsize() == 0:
-            return number
-    raise SystemExit("no empty Redis database")
 
 
 def receipts(distinct: int) -> list[bytes]:
@@ -76,29 +58,13 @@ def main() -> int:
     parser.add_argument("--distinct", type=int, default=20)
     args = parser.parse_args()
 
-    redis_base = os.environ.get("SOAK_REDIS", "redis://127.0.0.1:6379")
-    pg_base = os.environ.get("SOAK_DATABASE", "postgresql://postgres@127.0.0.1:5432")
-    db_name = f"receiptq_soak_{uuid.uuid4().hex[:8]}"
-    settings = Settings(
-        redis_url=f"{redis_base}/{free_redis_db(redis_base)}",
-        database_url=f"{pg_base}/{db_name}",
-        rate_limit="100000/minute",
-    )
-    upgrade(settings.database_url)
-    ctx = Context(settings)
-    celery = create_celery(settings)
+    redis_base = os.environ.get("SOAK_REDIS", testing.REDIS)
+    pg_base = os.environ.get("SOAK_DATABASE", testing.DATABASE)
+    stack = testing.Stack(redis_base=redis_base, database_base=pg_base, rate_limit="100000/minute")
+    ctx = stack.ctx
     user_id = create_key(ctx.pool, "soak")[0].id
-    tmp = Path(tempfile.mkdtemp(prefix="soak-"))
-    env = {**os.environ, "RECEIPTQ_REDIS_URL": settings.redis_url,
-           "RECEIPTQ_DATABASE_URL": settings.database_url, "OMP_THREAD_LIMIT": "1",
-           "TMPDIR": str(tmp)}  # fmt: skip
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "receiptq.worker", "worker", "-c", "1",
-         "-Q", "receipts", "-n", f"soak-{uuid.uuid4().hex[:6]}@%h", "-l", "WARNING",
-         "--without-gossip", "--without-mingle"],
-        env=env, stdout=(tmp / "worker.log").open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
     try:
+        worker = stack.start_worker("soak", 1, queues="receipts", loglevel="WARNING").proc
         while not pool_children(worker.pid):
             time.sleep(0.2)
         images = receipts(args.distinct)
@@ -108,11 +74,7 @@ def main() -> int:
         started = time.perf_counter()
         warm_rss = 0
         for index in range(args.jobs):
-
-            def queue(job_id: str) -> None:
-                enqueue(celery, ctx.redis, job_id, 3600)
-
-            sub = submit(ctx, user_id, images[index % len(images)], "soak.jpg", queue, options)
+            sub = submit(ctx, user_id, images[index % len(images)], "soak.jpg", options)
             job_id = sub.job["job_id"]
             while True:
                 with ctx.pool.connection() as conn:
@@ -145,13 +107,7 @@ def main() -> int:
         print("command: .venv/bin/python benchmarks/soak.py " + " ".join(sys.argv[1:]))
         return 0 if growth < 10 else 1
     finally:
-        worker.terminate()
-        worker.wait(30)
-        ctx.close()
-        redis.Redis.from_url(settings.redis_url).flushdb()
-        with psycopg.connect(f"{pg_base}/postgres", autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(db_name)))  # fmt: skip
+        stack.close()  # the worker, the Redis database, the database
 
 
 if __name__ == "__main__":

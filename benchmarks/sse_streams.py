@@ -23,6 +23,7 @@ PostgreSQL database of its own, both removed at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -32,44 +33,22 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-import psycopg
 import redis
 from PIL import Image
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from receiptq.config import Settings  # noqa: E402
+from receiptq import testing  # noqa: E402
 from receiptq.context import Context  # noqa: E402
 from receiptq.store.jobstate import events_channel  # noqa: E402
 from receiptq.store.keys import create_key  # noqa: E402
-from receiptq.store.migrate import upgrade  # noqa: E402
 
 BASE_REDIS = os.environ.get("RECEIPTQ_TEST_REDIS", "redis://127.0.0.1:6379")
 BASE_DATABASE = os.environ.get("RECEIPTQ_TEST_DATABASE", "postgresql://postgres@127.0.0.1:5432")
-CLAIM_KEY = "receiptq:test-run-claim"  # the same claim the test suite uses
-
-
-def claim_redis_db(run_id: str) -> int:
-    for number in range(1, 16):
-        client = redis.Redis.from_url(f"{BASE_REDIS}/{number}")
-        try:
-            if client.set(CLAIM_KEY, run_id, nx=True, ex=3600) and client.dbsize() == 1:
-                return number
-        finally:
-            client.close()
-    raise SystemExit("no free Redis database number")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def tiny_png(seed: int) -> bytes:
@@ -184,29 +163,20 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON line only")
     args = parser.parse_args()
 
-    run_id = uuid.uuid4().hex[:10]
-    db_number = claim_redis_db(run_id)
-    db_name = f"receiptq_bench_{run_id}"
-    settings = Settings(
-        redis_url=f"{BASE_REDIS}/{db_number}",
-        database_url=f"{BASE_DATABASE}/{db_name}",
-        rate_limit="100000/minute",
+    stack = contextlib.ExitStack()
+    settings = stack.enter_context(
+        testing.isolated_settings(
+            redis_base=BASE_REDIS, database_base=BASE_DATABASE, rate_limit="100000/minute"
+        )
     )
-    upgrade(settings.database_url)
     ctx = Context(settings)
     server = None
     streams: list[Stream] = []
     try:
         key = create_key(ctx.pool, "bench")[1]
         headers = {"Authorization": f"Bearer {key}"}
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RECEIPTQ_")}
-        env.update(
-            RECEIPTQ_REDIS_URL=settings.redis_url,
-            RECEIPTQ_DATABASE_URL=settings.database_url,
-            RECEIPTQ_RATE_LIMIT=settings.rate_limit,
-            RECEIPTQ_DB_POOL_MAX="10",
-        )
+        port = testing.free_port()
+        env = testing.service_env(settings, RECEIPTQ_DB_POOL_MAX="10")
         if args.extra_path:
             env["PYTHONPATH"] = os.pathsep.join(
                 p for p in (args.extra_path, env.get("PYTHONPATH", "")) if p
@@ -305,11 +275,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 server.kill()
         ctx.close()
-        redis.Redis.from_url(settings.redis_url).flushdb()
-        with psycopg.connect(f"{BASE_DATABASE}/postgres", autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name))
-            )
+        stack.close()  # flushes the Redis database, drops the database
 
 
 if __name__ == "__main__":

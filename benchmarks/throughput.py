@@ -17,7 +17,8 @@
    worker's process tree, the API's and the baseline's, and the mean duration of each stage
    (receiptq_stage_duration_seconds from the worker's own /metrics).
 
-The Stack class below is also used by loadgen.py (--local) and scale_out.py. Needs Redis and
+The Stack class below (receiptq.testing's, with the benchmarks' defaults) is also used by
+loadgen.py (--local), scale_out.py and submit_wait.py. Needs Redis and
 PostgreSQL running (scripts/bootstrap.sh) and Tesseract.
 """
 
@@ -28,33 +29,23 @@ import asyncio
 import io
 import os
 import random
-import re
 import resource
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import psycopg
-import redis
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from receiptq import testing  # noqa: E402
 from receiptq.config import Settings  # noqa: E402
-from receiptq.store.keys import create_key  # noqa: E402
-from receiptq.store.migrate import upgrade  # noqa: E402
 
 BASE_REDIS = os.environ.get("RECEIPTQ_TEST_REDIS", "redis://127.0.0.1:6379")
 BASE_DATABASE = os.environ.get("RECEIPTQ_TEST_DATABASE", "postgresql://postgres@127.0.0.1:5432")
-CLAIM_KEY = "receiptq:test-run-claim"  # the same claim the test suite uses
 DATASET = ROOT.parent / "shared" / "datasets" / "sroie-dev" / "img"
 RECEIPTQ = [sys.executable, "-m", "receiptq.cli"]
 TERMINAL = ("completed", "failed", "cancelled")
@@ -129,12 +120,6 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def dataset(count: int) -> list[Path]:
     files = sorted(DATASET.glob("*.jpg"))[:count]
     if len(files) < count:
@@ -167,171 +152,34 @@ def generated_jpeg(seed: int, target_kb: int = 0) -> bytes:
 # --- a private stack ----------------------------------------------------------------------
 
 
-class Worker:
-    """`receiptq worker` as one "host": its own temp dir, metrics dir and environment."""
-
-    def __init__(
-        self, stack: Stack, name: str, concurrency: int, metrics_port: int,
-        extra_env: dict[str, str] | None = None, code: str | None = None,
-    ) -> None:  # fmt: skip
-        self.name = f"{name}-{stack.run_id}@{os.uname().nodename}"
-        self.dir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-        self.metrics_port = metrics_port
-        env = stack.env(
-            RECEIPTQ_TEMP_DIR=str(self.dir / "tmp"),
-            RECEIPTQ_WORKER_METRICS_PORT=str(metrics_port),
-            PROMETHEUS_MULTIPROC_DIR=str(self.dir / "prometheus"),
-            RECEIPTQ_LOG_LEVEL="WARNING",
-            **(extra_env or {}),
-        )
-        if code:  # run this source tree's receiptq instead (before/after comparisons)
-            env["PYTHONPATH"] = code
-        self.proc = subprocess.Popen(
-            [*RECEIPTQ, "worker", "--concurrency", str(concurrency), "-n", self.name,
-             "-l", "WARNING"],
-            env=env, cwd=code or self.dir, stdout=(self.dir / "worker.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    def wait_ready(self, celery, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"worker exited: {self.log()[-3000:]}")
-            if celery.control.ping(destination=[self.name], timeout=0.5):
-                return
-        raise SystemExit(f"worker not ready: {self.log()[-3000:]}")
-
-    def stage_seconds(self) -> dict[str, tuple[float, int]]:
-        """receiptq_stage_duration_seconds: stage -> (sum of seconds, count)."""
-        try:
-            text = httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).text
-        except httpx.HTTPError:
-            return {}
-        out: dict[str, list[float]] = {}
-        for match in re.finditer(
-            r'^receiptq_stage_duration_seconds_(sum|count)\{stage="(\w+)"\} (\S+)$', text, re.M
-        ):
-            kind, stage, value = match.groups()
-            out.setdefault(stage, [0.0, 0])[0 if kind == "sum" else 1] = float(value)
-        return {k: (v[0], int(v[1])) for k, v in out.items()}
-
-    def log(self) -> str:
-        return (self.dir / "worker.log").read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class Stack:
-    """A Redis database number and a PostgreSQL database of its own (removed by close()),
-    a user with an API key, and on demand a real `receiptq api` and real workers."""
+class Stack(testing.Stack):
+    """receiptq.testing's throwaway stack with the benchmarks' defaults: a rate limit out of
+    the way, quiet logs, workers started as `receiptq worker` with their metrics exporter
+    (for the stage times)."""
 
     def __init__(self, rate_limit: str = "1000000/minute") -> None:
-        self.run_id = uuid.uuid4().hex[:10]
-        self.db_name = f"receiptq_bench_{self.run_id}"
-        number = self._claim_redis_db()
-        self.settings = Settings(
-            redis_url=f"{BASE_REDIS}/{number}",
-            database_url=f"{BASE_DATABASE}/{self.db_name}",
-            rate_limit=rate_limit,
-        )
-        upgrade(self.settings.database_url)
-        from receiptq.context import Context
-
-        self.ctx = Context(self.settings)
-        self.key = create_key(self.ctx.pool, "bench")[1]
-        self.api: subprocess.Popen | None = None
-        self.api_dir = Path(tempfile.mkdtemp(prefix="bench-api-"))
-        self.url = ""
-        self.workers: list[Worker] = []
-        self._celery = None
-
-    def _claim_redis_db(self) -> int:
-        for number in range(1, 16):
-            client = redis.Redis.from_url(f"{BASE_REDIS}/{number}")
-            try:
-                if client.set(CLAIM_KEY, self.run_id, nx=True, ex=3600) and client.dbsize() == 1:
-                    return number
-            finally:
-                client.close()
-        raise SystemExit("no free Redis database number")
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
-
-    @property
-    def celery(self):
-        if self._celery is None:
-            from receiptq.worker.celery_app import create_celery
-
-            self._celery = create_celery(self.settings)
-        return self._celery
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RECEIPTQ_")}
-        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        env.update(
-            RECEIPTQ_REDIS_URL=self.settings.redis_url,
-            RECEIPTQ_DATABASE_URL=self.settings.database_url,
-            RECEIPTQ_RATE_LIMIT=self.settings.rate_limit,
-            PYTHONUNBUFFERED="1",
-        )
-        env.update(extra)
-        return env
+        super().__init__(redis_base=BASE_REDIS, database_base=BASE_DATABASE, rate_limit=rate_limit)
 
     def start_api(
         self, workers: int = 2, extra_env: dict[str, str] | None = None, code: str | None = None
-    ) -> str:
+    ) -> testing.Api:
         """`receiptq api`; with `code`, from that source tree instead (before/after runs:
         `git archive HEAD receiptq | tar -x -C DIR`)."""
-        port = free_port()
-        extra = dict(extra_env or {})
-        if code:
-            extra["PYTHONPATH"] = code
-        self.api = subprocess.Popen(
-            [*RECEIPTQ, "api", "--port", str(port), "--workers", str(workers)],
-            env=self.env(PROMETHEUS_MULTIPROC_DIR=str(self.api_dir / "prometheus"),
-                         RECEIPTQ_LOG_LEVEL="WARNING", **extra),
-            cwd=code or ROOT, stdout=subprocess.DEVNULL,
-            stderr=(self.api_dir / "api.log").open("wb"),
-        )  # fmt: skip
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.api.poll() is not None:
-                raise SystemExit((self.api_dir / "api.log").read_text()[-3000:])
-            try:
-                healthy = httpx.get(f"{self.url}/health", timeout=1).status_code == 200
-                # gunicorn forks its workers: wait until all of them are there
-                if healthy and len(process_tree(self.api.pid)) > workers:
-                    return self.url
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise SystemExit("API did not start")
+        quiet = {"RECEIPTQ_LOG_LEVEL": "WARNING", **(extra_env or {})}
+        return super().start_api(workers, extra_env=quiet, code=code, cwd=ROOT)
 
     def start_worker(
-        self, name: str, concurrency: int, extra_env: dict[str, str] | None = None,
+        self, name: str, concurrency: int = 1, extra_env: dict[str, str] | None = None,
         code: str | None = None,
-    ) -> Worker:  # fmt: skip
-        worker = Worker(self, name, concurrency, free_port(), extra_env, code)
-        self.workers.append(worker)
-        worker.wait_ready(self.celery)
-        return worker
+    ) -> testing.Worker:  # fmt: skip
+        quiet = {"RECEIPTQ_LOG_LEVEL": "WARNING", **(extra_env or {})}
+        return super().start_worker(
+            name, concurrency, cli=True, loglevel="WARNING", metrics_port=testing.free_port(),
+            extra_env=quiet, code=code,
+        )  # fmt: skip
 
-    def stop_workers(self) -> None:
-        for worker in self.workers:
-            worker.stop()
-        self.workers.clear()
+    def env(self, **extra: str) -> dict[str, str]:
+        return testing.service_env(self.settings, **extra)
 
     def count_terminal(self, job_ids: list[str]) -> dict[str, int]:
         with self.ctx.pool.connection() as conn:
@@ -349,24 +197,6 @@ class Stack:
                 return counts
             time.sleep(0.1)
         raise SystemExit(f"jobs not finished in {timeout} s: {self.count_terminal(job_ids)}")
-
-    def close(self) -> None:
-        self.stop_workers()
-        if self.api is not None and self.api.poll() is None:
-            self.api.terminate()
-            try:
-                self.api.wait(30)
-            except subprocess.TimeoutExpired:
-                self.api.kill()
-        shutil.rmtree(self.api_dir, ignore_errors=True)
-        self.ctx.close()
-        redis.Redis.from_url(self.settings.redis_url).flushdb()
-        with psycopg.connect(f"{BASE_DATABASE}/postgres", autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(self.db_name)
-                )
-            )
 
 
 async def upload_all(url: str, key: str, files: list[tuple[str, bytes]], parallel: int = 4
@@ -397,13 +227,13 @@ def run_receipts(stack: Stack, files: list[tuple[str, bytes]], warmup: int) -> d
     roots = [w.proc.pid for w in stack.workers]
     stages_before = [w.stage_seconds() for w in stack.workers]
     cpu_before = sum(tree_cpu(pid) for pid in roots)
-    api_cpu_before = tree_cpu(stack.api.pid)
+    api_cpu_before = tree_cpu(stack.api.proc.pid)
     started = time.perf_counter()
     job_ids = asyncio.run(upload_all(stack.url, stack.key, files))
     counts = stack.wait_done(job_ids)
     elapsed = time.perf_counter() - started
     cpu = sum(tree_cpu(pid) for pid in roots) - cpu_before
-    api_cpu = tree_cpu(stack.api.pid) - api_cpu_before
+    api_cpu = tree_cpu(stack.api.proc.pid) - api_cpu_before
     stages: dict[str, list[float]] = {}
     for worker, before in zip(stack.workers, stages_before, strict=True):
         for stage, (total, count) in worker.stage_seconds().items():

@@ -20,15 +20,16 @@ def _settings() -> Settings:
 
 def _exec(argv: list[str], env: dict[str, str] | None = None) -> None:
     """Replace this process, so signals (Ctrl-C, SIGTERM) reach the server directly."""
-    os.execvpe(argv[0], argv, {**os.environ, **(env or {})})
+    os.environ.update(env or {})  # the child inherits this process's environment
+    os.execvp(argv[0], argv)
 
 
-def _metrics_env(name: str) -> dict[str, str]:
+def _metrics_env(settings: Settings, name: str) -> dict[str, str]:
     """PROMETHEUS_MULTIPROC_DIR for a multi-process service (receiptq.metrics): one per
     service instance (the service wipes it when it starts), unless already set. Not named
     receiptq-* in the temp dir: the worker's cleanup removes those."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+    if settings.prometheus_multiproc_dir:
+        Path(settings.prometheus_multiproc_dir).mkdir(parents=True, exist_ok=True)
         return {}
     path = Path(tempfile.gettempdir()) / f"prometheus-receiptq-{name}"
     path.mkdir(parents=True, exist_ok=True)
@@ -70,7 +71,7 @@ def api(host: str, port: int, workers: int, connections: int) -> None:
             "--timeout",
             "60",
         ],
-        _metrics_env(f"api-{port}"),
+        _metrics_env(_settings(), f"api-{port}"),
     )
 
 
@@ -102,11 +103,8 @@ def worker(concurrency: int | None, queues: str, loglevel: str, hostname: str | 
     if settings.temp_dir:
         Path(settings.temp_dir).mkdir(parents=True, exist_ok=True)
         env["TMPDIR"] = settings.temp_dir
-    metrics_port = getattr(settings, "worker_metrics_port", None) or os.environ.get(
-        "RECEIPTQ_WORKER_METRICS_PORT"
-    )
-    if metrics_port:  # the exporter sums the pool processes' values (receiptq.metrics)
-        env.update(_metrics_env(f"worker-{metrics_port}"))
+    if settings.worker_metrics_port:  # the exporter sums the pool processes' values
+        env.update(_metrics_env(settings, f"worker-{settings.worker_metrics_port}"))
     _exec(argv, env)
 
 

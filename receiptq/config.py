@@ -1,7 +1,8 @@
 """Settings: one typed object read from RECEIPTQ_* environment variables.
 
-Build it once at the edge (app factory, Celery app, CLI) and pass it in; nothing reads the
-environment elsewhere. Every setting is documented in the README's configuration table.
+Build it once at the edge (app factory, Celery app, CLI, gunicorn's config) and pass it in;
+nothing else in receiptq reads the environment. Every setting is documented in the README's
+configuration table.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from pydantic import field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOG_FORMATS = ("json", "text")
 
 
 class Settings(BaseSettings):
@@ -50,10 +53,15 @@ class Settings(BaseSettings):
     unknown_job_cache_seconds: float = 5.0
     flower_basic_auth: str | None = None
     log_level: str = "INFO"
-    log_format: str = "json"  # or "text"
+    log_format: str = "json"  # or "text" (receiptq.logs)
     # A worker's own /metrics (docs/observability.md); off when unset.
     worker_metrics_port: int | None = None
     worker_metrics_addr: str = "0.0.0.0"
+    # prometheus-client's own variable (no RECEIPTQ_ prefix): where the processes of one
+    # service keep their values; `receiptq api` / `receiptq worker` set it (receiptq.metrics).
+    prometheus_multiproc_dir: str | None = Field(
+        None, validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
+    )
     # Webhooks (docs/clients.md): the signing secret (`whsec_<base64>` or any string),
     # attempts per message, exponential backoff base and cap (seconds), request timeout.
     webhook_secret: str | None = None
@@ -65,6 +73,19 @@ class Settings(BaseSettings):
     # multicast... addresses), checked at submit and again before each delivery (SSRF).
     # On: allow them, for self-hosted receivers on a private network.
     webhook_allow_private: bool = False
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, value: str) -> str:
+        chosen = value.strip().lower()
+        if chosen not in LOG_FORMATS:
+            raise ValueError(f"RECEIPTQ_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        return chosen
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        return value.strip().upper()
 
     @field_validator("rate_limit", "auth_failure_limit")
     @classmethod

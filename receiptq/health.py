@@ -10,6 +10,7 @@ from typing import Any
 from celery import Celery
 
 from receiptq.context import Context
+from receiptq.queue.names import HEALTH_TASK, QUEUE_OF
 
 
 @lru_cache(maxsize=1)
@@ -55,10 +56,8 @@ def check(ctx: Context, celery: Celery, ping_timeout: float = 1.0) -> tuple[bool
 def _worker_tesseract(celery: Celery, timeout: float = 5.0) -> dict[str, Any]:
     """Tesseract as a worker has it (the API host needs none): a round trip through the
     maintenance queue, which also proves a worker consumes from the broker."""
-    from receiptq.worker.celery_app import HEALTH_TASK
-
     try:
-        result = celery.send_task(HEALTH_TASK, queue="maintenance", ignore_result=False)
+        result = celery.send_task(HEALTH_TASK, queue=QUEUE_OF[HEALTH_TASK], ignore_result=False)
         version = result.get(timeout=timeout).get("tesseract")
     except Exception as exc:  # timeout, broker error: the probe failed either way
         return {"ok": False, "version": None, "error": f"health probe failed: {exc}"}

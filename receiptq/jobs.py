@@ -1,7 +1,8 @@
 """Job lifecycle as the API sees it: submit, read status, cancel.
 
 Each function takes the process Context and plain values, and raises domain errors; the
-Flask views only parse requests and serialize what these return.
+Flask views only parse requests and serialize what these return. Work for the workers goes
+through the Context's queue service (`ctx.queue`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import psycopg
 import redis
 
-from receiptq import metrics
+from receiptq import metrics, store
 from receiptq.context import Context
 from receiptq.errors import (
     Conflict,
@@ -29,19 +30,14 @@ from receiptq.errors import (
 )
 from receiptq.lifecycle import OUTCOMES, JobStatus
 from receiptq.pipeline import media
-from receiptq.store import idempotency, jobstate
-from receiptq.store import jobs as job_store
-from receiptq.store import listing as listing_store
 
 log = logging.getLogger(__name__)
-
-Enqueue = Callable[[str], None]
 
 
 def _mirror_row(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
     """Write a job row to Redis; a Redis fault must not undo what PostgreSQL committed."""
     try:
-        jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)
+        store.jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)
     except redis.RedisError:
         log.warning("redis unavailable: job state not mirrored", extra={"job_id": row["job_id"]})
     return row
@@ -53,7 +49,7 @@ def _mirror(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
 
 def _public(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
     """The status view, with `expires_at`: when the stored image is purged."""
-    return jobstate.to_public(row, ctx.settings.retention_hours)
+    return store.jobstate.to_public(row, ctx.settings.retention_hours)
 
 
 @dataclass(frozen=True)
@@ -61,7 +57,7 @@ class SubmitOptions:
     force: bool = False  # process identical bytes again instead of answering the old job
     idempotency_key: str | None = None
     delete_after_processing: bool = False
-    callback_url: str | None = None  # validated by receiptq.webhooks.check_callback_url
+    callback_url: str | None = None  # validated by receiptq.webhooks.urls.check_callback_url
 
     def fingerprint(self, upload_sha256: bytes) -> bytes:
         """What an Idempotency-Key stands for: the file and every option but the key, so a
@@ -84,7 +80,6 @@ def submit(
     user_id: str,
     data: bytes,
     filename: str | None,
-    enqueue: Enqueue,
     options: SubmitOptions = SubmitOptions(),
 ) -> Submission:
     """Validate an upload, store it durably, queue it.
@@ -99,27 +94,29 @@ def submit(
         max_pdf_pages=ctx.settings.max_pdf_pages,
         max_job_pixels=ctx.settings.max_job_pixels,
     )
-    upload = job_store.NewUpload(user_id, data, info.media_type, _clean_filename(filename))
+    upload = store.jobs.NewUpload(user_id, data, info.media_type, _clean_filename(filename))
     key = options.idempotency_key
     try:
         if key is not None:
-            claim = idempotency.claim(ctx.pool, user_id, key, options.fingerprint(upload.sha256))
+            claim = store.idempotency.claim(
+                ctx.pool, user_id, key, options.fingerprint(upload.sha256)
+            )
             if not claim.owned:
                 return _replay(ctx, user_id, claim)
         try:
-            submission = _create(ctx, upload, enqueue, options)
+            submission = _create(ctx, upload, options)
         except BaseException:
             if key is not None:
-                idempotency.release(ctx.pool, user_id, key)
+                store.idempotency.release(ctx.pool, user_id, key)
             raise
         if key is not None:
-            idempotency.attach(ctx.pool, user_id, key, submission.job["job_id"])
+            store.idempotency.attach(ctx.pool, user_id, key, submission.job["job_id"])
         return submission
     except psycopg.OperationalError as exc:
         raise ServiceUnavailable("The database is unavailable: try again shortly.") from exc
 
 
-def _replay(ctx: Context, user_id: str, claim: idempotency.Claim) -> Submission:
+def _replay(ctx: Context, user_id: str, claim: store.idempotency.Claim) -> Submission:
     if not claim.same_request:
         raise Unprocessable(
             "This Idempotency-Key was already used with a different file or different options"
@@ -132,13 +129,11 @@ def _replay(ctx: Context, user_id: str, claim: idempotency.Claim) -> Submission:
     return Submission(job=status(ctx, user_id, claim.job_id), created=False, replayed=True)
 
 
-def _enqueue_or_undo(
-    ctx: Context, job_id: str, enqueue: Enqueue, undo: Callable[[Any, str], None]
-) -> None:
+def _enqueue_or_undo(ctx: Context, job_id: str, undo: Callable[[Any, str], None]) -> None:
     """Queue a job just stored; if the broker refuses, remove it again and answer 503, so
     that nothing the client was not told about is left behind."""
     try:
-        enqueue(job_id)
+        ctx.queue.enqueue(job_id)
     except Exception as exc:  # kombu/redis raise many types for an unreachable broker
         log.error("enqueue failed: %s", exc, extra={"job_id": job_id})
         undo(ctx.pool, job_id)
@@ -146,18 +141,16 @@ def _enqueue_or_undo(
     metrics.job_submitted()
 
 
-def _create(
-    ctx: Context, upload: job_store.NewUpload, enqueue: Enqueue, options: SubmitOptions
-) -> Submission:
+def _create(ctx: Context, upload: store.jobs.NewUpload, options: SubmitOptions) -> Submission:
     job_id = str(uuid.uuid4())
-    row, created = job_store.create_job(
+    row, created = store.jobs.create_job(
         ctx.pool, job_id, upload,
         dedupe=not options.force, delete_upload_after=options.delete_after_processing,
         callback_url=options.callback_url,
     )  # fmt: skip
     if not created:
         return Submission(job=_public(ctx, row), created=False, duplicate_of=row["job_id"])
-    _enqueue_or_undo(ctx, job_id, enqueue, job_store.delete_job)
+    _enqueue_or_undo(ctx, job_id, store.jobs.delete_job)
     return Submission(job=_public(ctx, _mirror_row(ctx, row)), created=True)
 
 
@@ -189,14 +182,14 @@ def _load(
     unknown = False
     try:
         if row is None:
-            row, unknown = jobstate.read_for(ctx.redis, user_id, job_id)
+            row, unknown = store.jobstate.read_for(ctx.redis, user_id, job_id)
     except redis.RedisError:
         log.warning("redis unavailable: status read from PostgreSQL", extra={"job_id": job_id})
     if row is None and not unknown:
         try:
-            row = job_store.get_job(ctx.pool, job_id)
+            row = store.jobs.get_job(ctx.pool, job_id)
             if row is not None:
-                row = {**row, **listing_store.links(ctx.pool, job_id)}
+                row = {**row, **store.listing.links(ctx.pool, job_id)}
         except psycopg.OperationalError as exc:
             raise ServiceUnavailable("Job state is unavailable: try again shortly.") from exc
         if row is None or row["user_id"] != user_id:
@@ -209,7 +202,7 @@ def _load(
 def _remember_unknown(ctx: Context, user_id: str, job_id: str) -> None:
     seconds = ctx.settings.unknown_job_cache_seconds
     with contextlib.suppress(redis.RedisError):  # else the next poll asks PostgreSQL again
-        jobstate.remember_unknown(ctx.redis, user_id, job_id, seconds)
+        store.jobstate.remember_unknown(ctx.redis, user_id, job_id, seconds)
 
 
 def status(
@@ -222,38 +215,31 @@ def status(
 def delete(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
     """Purge a job's image and result, leaving a 'deleted' tombstone."""
     job_id = _load(ctx, user_id, job_id)["job_id"]
-    row = job_store.delete_job_data(ctx.pool, job_id)
+    row = store.jobs.delete_job_data(ctx.pool, job_id)
     if row is None:
         raise NotFound("No such job.")
     return _mirror(ctx, row)
 
 
-def cancel(
-    ctx: Context,
-    user_id: str,
-    job_id: str,
-    revoke: Callable[[str], None],
-    on_finished: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
+def cancel(ctx: Context, user_id: str, job_id: str) -> dict[str, Any]:
     """Queued -> cancelled at once; processing -> cancelling (the worker stops at its next
     stage boundary); a finished job -> 409."""
     current = _load(ctx, user_id, job_id)
     job_id = current["job_id"]
-    row = job_store.transition(ctx.pool, job_id, JobStatus.CANCELLED, (JobStatus.QUEUED,))
+    row = store.jobs.transition(ctx.pool, job_id, JobStatus.CANCELLED, (JobStatus.QUEUED,))
     if row is not None:
         try:
-            revoke(job_id)
+            ctx.queue.revoke(job_id)
         except Exception as exc:  # the worker skips a cancelled job anyway
             log.warning("revoke failed: %s", exc, extra={"job_id": job_id})
-        if on_finished is not None:  # the job ended here, not in a worker: its webhook
-            on_finished(job_id)
+        ctx.queue.notify_finished(job_id)  # it ended here, not in a worker: its webhook
         return _mirror(ctx, row)
-    row = job_store.transition(
+    row = store.jobs.transition(
         ctx.pool, job_id, JobStatus.CANCELLING, (JobStatus.PROCESSING,), message="Cancelling"
     )
     if row is not None:
         return _mirror(ctx, row)
-    fresh = job_store.get_job(ctx.pool, job_id)
+    fresh = store.jobs.get_job(ctx.pool, job_id)
     if fresh and fresh["status"] == JobStatus.CANCELLING:
         return _public(ctx, fresh)
     state = fresh["status"] if fresh else current["status"]
@@ -268,7 +254,6 @@ def reprocess(
     ctx: Context,
     user_id: str,
     job_id: str,
-    enqueue: Enqueue,
     callback_url: str | None = None,
 ) -> dict[str, Any]:
     """Run the current extractor again on a finished job's stored original, as a new job
@@ -289,7 +274,7 @@ def reprocess(
         )
     new_id = str(uuid.uuid4())
     try:
-        row = job_store.create_job_on_upload(ctx.pool, new_id, job_id, callback_url=callback_url)
+        row = store.jobs.create_job_on_upload(ctx.pool, new_id, job_id, callback_url=callback_url)
     except psycopg.OperationalError as exc:
         raise ServiceUnavailable("The database is unavailable: try again shortly.") from exc
     if row is None:
@@ -297,12 +282,12 @@ def reprocess(
             "The original image of this job is no longer stored (purged after processing"
             " or by retention): upload it again."
         )
-    _enqueue_or_undo(ctx, new_id, enqueue, job_store.delete_job_only)
+    _enqueue_or_undo(ctx, new_id, store.jobs.delete_job_only)
     _mirror_row(ctx, row)
     try:
         ttl = ctx.settings.job_ttl_seconds
-        listing_store.mirror_links(ctx.redis, new_id, {"reprocessed_from": job_id}, ttl)
-        listing_store.mirror_links(ctx.redis, job_id, listing_store.links(ctx.pool, job_id), ttl)
+        store.listing.mirror_links(ctx.redis, new_id, {"reprocessed_from": job_id}, ttl)
+        store.listing.mirror_links(ctx.redis, job_id, store.listing.links(ctx.pool, job_id), ttl)
     except redis.RedisError:
         log.warning("redis unavailable: reprocess links not mirrored", extra={"job_id": new_id})
     return _public(ctx, {**row, "reprocessed_from": job_id})
@@ -310,7 +295,7 @@ def reprocess(
 
 def job_view(ctx: Context, job_id: str) -> dict[str, Any] | None:
     """A job's status body read from PostgreSQL (with its links): what a webhook sends."""
-    row = job_store.get_job(ctx.pool, job_id)
+    row = store.jobs.get_job(ctx.pool, job_id)
     if row is None:
         return None
-    return _public(ctx, {**row, **listing_store.links(ctx.pool, job_id)})
+    return _public(ctx, {**row, **store.listing.links(ctx.pool, job_id)})

@@ -1,166 +1,146 @@
-"""Structured logs: one JSON object per line, with the job or request a line belongs to.
+"""Structured logs with structlog: one JSON object per line, with the job or request a line
+belongs to.
 
-Every line inside a job's processing carries ``job_id`` without anyone passing it: the
-fields bound with :func:`bind` (a ``contextvars`` context) are added to each record, and
-``extra={...}`` adds more for one line. The Celery worker binds the job at ``task_prerun``,
-the API binds a request id per request.
+Code logs with the standard library (`logging.getLogger(__name__)`, fields in `extra=`) or
+with `structlog.get_logger()`; both end in structlog's `ProcessorFormatter`. Fields bound
+with :func:`bind` (structlog's contextvars) are on every line of that context: the worker
+binds the job and task once at `task_prerun`, the API the request id (and the job id of
+the route) once per request (receiptq.api.metrics).
 
-``RECEIPTQ_LOG_FORMAT`` chooses ``json`` (the default, for services) or ``text`` (for a
-person at a terminal); ``RECEIPTQ_LOG_LEVEL`` the level. Only the standard library here:
-the gunicorn config imports this module in the master process.
+The format (`RECEIPTQ_LOG_FORMAT`: `json`, the default, or `text` for a person at a
+terminal) and level come from Settings; the fields are in docs/observability.md.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
 import inspect
-import json
 import logging
 import logging.config
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from contextvars import Token
+from functools import partial
 from typing import Any
 
-FORMATS = ("json", "text")
+import structlog
+from structlog.contextvars import (
+    bind_contextvars,
+    bound_contextvars,
+    clear_contextvars,
+    get_contextvars,
+    merge_contextvars,
+    reset_contextvars,
+)
+from structlog.typing import EventDict, Processor
+
 DEFAULT_FORMAT = "json"
-
-_context: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
-    "receiptq_log_context", default=None
-)
-
-# Attributes every LogRecord has: anything else on a record came from `extra=`.
-_RECORD_FIELDS = frozenset(
-    logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()
-    | {"message", "asctime", "taskName"}
-)
-
 
 # --- context ------------------------------------------------------------------------------
 
+#: ``with logs.context(job_id=...):`` every line inside carries the fields.
+context = bound_contextvars
+clear = clear_contextvars
+current = get_contextvars
 
-def bind(**fields: Any) -> contextvars.Token:
+
+def bind(**fields: Any) -> Mapping[str, Token]:
     """Add fields to every log line of this context (thread, task) until reset."""
-    return _context.set({**(_context.get() or {}), **fields})
+    return bind_contextvars(**fields)
 
 
-def reset(token: contextvars.Token) -> None:
-    _context.reset(token)
+def reset(tokens: Mapping[str, Token]) -> None:
+    reset_contextvars(**tokens)
 
 
-def clear() -> None:
-    _context.set({})
+# --- processors ---------------------------------------------------------------------------
 
 
-def current() -> dict[str, Any]:
-    return dict(_context.get() or {})
+def _record_fields(_logger: Any, _name: str, event: EventDict) -> EventDict:
+    """ts, level, logger and message first (from the record), then the context and the
+    record's `extra=` fields, then pid."""
+    record: logging.LogRecord | None = event.get("_record")
+    if record is None:  # a structlog logger's own call, before wrap_for_formatter
+        return event
+    ts = dt.datetime.fromtimestamp(record.created, dt.UTC)
+    head = {
+        "ts": ts.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "level": record.levelname,
+        "logger": record.name,
+        "message": event.pop("event", record.getMessage()),
+    }
+    rest = {k: v for k, v in event.items() if k not in head}
+    if record.process:
+        rest.setdefault("pid", record.process)
+    return {**head, **rest}
 
 
-@contextlib.contextmanager
-def context(**fields: Any) -> Iterator[None]:
-    """``with logs.context(job_id=...):`` every line inside carries the fields."""
-    token = bind(**fields)
-    try:
-        yield
-    finally:
-        _context.reset(token)
+def _exception_field(_logger: Any, _name: str, event: EventDict) -> EventDict:
+    """The traceback in one field named `exc_info`, as operators' queries expect."""
+    if "exception" in event:
+        event["exc_info"] = event.pop("exception")
+    return event
 
 
-# --- formatters ---------------------------------------------------------------------------
-
-
-def _extras(record: logging.LogRecord) -> dict[str, Any]:
-    """The bound context, then the record's own `extra=` fields (which win)."""
-    fields = dict(_context.get() or {})
-    for key, value in record.__dict__.items():
-        if key not in _RECORD_FIELDS and not key.startswith("_"):
-            fields[key] = value
-    return fields
+def _drop_celery_data(_logger: Any, _name: str, event: EventDict) -> EventDict:
+    event.pop("data", None)  # Celery's copy of its own fields: noise at a terminal
+    return event
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
     return str(value)
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, logger, message, then context and extras."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        ts = dt.datetime.fromtimestamp(record.created, dt.UTC)
-        line: dict[str, Any] = {
-            "ts": ts.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key, value in _extras(record).items():
-            if key not in line:
-                line[key] = value
-        if record.process:
-            line.setdefault("pid", record.process)
-        if record.exc_info:
-            line["exc_info"] = self.formatException(record.exc_info)
-        elif record.exc_text:
-            line["exc_info"] = record.exc_text
-        if record.stack_info:
-            line["stack_info"] = self.formatStack(record.stack_info)
-        return json.dumps(line, default=_jsonable, ensure_ascii=False)
+# Every line, whichever logger wrote it: the bound context, then the record's extras
+# (which win), then our fixed fields.
+_PRE_CHAIN: list[Processor] = [merge_contextvars, structlog.stdlib.ExtraAdder()]
 
 
-class TextFormatter(logging.Formatter):
-    """The usual one-line text, with the context and extras appended as key=value."""
-
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        fields = {k: v for k, v in _extras(record).items() if k != "data"}  # Celery's copy
-        if not fields:
-            return text
-        head, sep, tail = text.partition("\n")  # keep a traceback below the fields
-        pairs = " ".join(f"{key}={value}" for key, value in fields.items())
-        return f"{head} [{pairs}]{sep}{tail}"
-
-
-def log_format(value: str | None = None) -> str:
-    """The chosen format: the argument, else RECEIPTQ_LOG_FORMAT, else json."""
-    chosen = (value or os.environ.get("RECEIPTQ_LOG_FORMAT") or DEFAULT_FORMAT).strip().lower()
-    if chosen not in FORMATS:
-        raise ValueError(f"RECEIPTQ_LOG_FORMAT must be one of {', '.join(FORMATS)}: {chosen!r}")
-    return chosen
-
-
-def log_level(value: str | int | None = None) -> str:
-    level = value or os.environ.get("RECEIPTQ_LOG_LEVEL") or "INFO"
-    return logging.getLevelName(level) if isinstance(level, int) else str(level).upper()
-
-
-def formatter(fmt: str | None = None) -> logging.Formatter:
-    return JsonFormatter() if log_format(fmt) == "json" else TextFormatter()
+def formatter(fmt: str = DEFAULT_FORMAT) -> structlog.stdlib.ProcessorFormatter:
+    """The formatter for a logging handler: JSON lines, or text with the fields appended."""
+    if fmt == "json":
+        render: list[Processor] = [
+            structlog.processors.format_exc_info,
+            _exception_field,
+            structlog.processors.JSONRenderer(default=_jsonable, ensure_ascii=False),
+        ]
+    else:
+        render = [
+            _drop_celery_data,
+            structlog.dev.ConsoleRenderer(
+                colors=False,
+                event_key="message",
+                timestamp_key="ts",
+                sort_keys=False,
+                # Python's own traceback: a rich one prints locals (an API key, a receipt).
+                exception_formatter=structlog.dev.plain_traceback,
+            ),
+        ]
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_PRE_CHAIN,
+        processors=[
+            _record_fields,
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *render,
+        ],
+    )
 
 
 # --- configuration ------------------------------------------------------------------------
 
 
-def dict_config(fmt: str | None = None, level: str | int | None = None) -> dict[str, Any]:
+def dict_config(fmt: str = DEFAULT_FORMAT, level: str = "INFO") -> dict[str, Any]:
     """A logging.config.dictConfig for a service: root and gunicorn's loggers to stderr.
 
     In JSON mode gunicorn's access log is dropped: the API logs its own line per request
     with the request id, route template and duration (receiptq.api.metrics)."""
-    name = log_format(fmt)
-    access = ["console"] if name == "text" else []
-    factory = "receiptq.logs.JsonFormatter" if name == "json" else "receiptq.logs.TextFormatter"
-    handler = {"class": "logging.StreamHandler", "formatter": name, "stream": "ext://sys.stderr"}
+    access = ["console"] if fmt == "text" else []
+    handler = {"class": "logging.StreamHandler", "formatter": fmt, "stream": "ext://sys.stderr"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {name: {"()": factory}},
+        "formatters": {fmt: {"()": formatter, "fmt": fmt}},
         "handlers": {"console": handler},
-        "root": {"level": log_level(level), "handlers": ["console"]},
+        "root": {"level": level, "handlers": ["console"]},
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
             "gunicorn.access": {"level": "INFO", "handlers": access, "propagate": False},
@@ -168,12 +148,22 @@ def dict_config(fmt: str | None = None, level: str | int | None = None) -> dict[
     }
 
 
-def setup(fmt: str | None = None, level: str | int | None = None) -> None:
-    """Configure this process's logging (root logger to stderr) in the chosen format."""
+def setup(fmt: str = DEFAULT_FORMAT, level: str = "INFO") -> None:
+    """Configure this process's logging (root logger to stderr) in the chosen format, and
+    structlog's own loggers to go through it."""
     logging.config.dictConfig(dict_config(fmt, level))
+    structlog.configure(
+        processors=[
+            merge_contextvars,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
 
 
-def use_formatter(logger: logging.Logger, fmt: str | None = None) -> None:
+def use_formatter(logger: logging.Logger, fmt: str = DEFAULT_FORMAT) -> None:
     """Keep a logger's handlers (a file, stderr) but format their lines our way."""
     for handler in logger.handlers:
         handler.setFormatter(formatter(fmt))
@@ -182,8 +172,8 @@ def use_formatter(logger: logging.Logger, fmt: str | None = None) -> None:
 # --- Celery -------------------------------------------------------------------------------
 
 
-def _after_setup_logger(logger: logging.Logger, **_: Any) -> None:
-    use_formatter(logger)
+def _after_setup_logger(logger: logging.Logger, fmt: str = DEFAULT_FORMAT, **_: Any) -> None:
+    use_formatter(logger, fmt)
 
 
 def _job_id(task: Any, args: Any, kwargs: Any) -> Any:
@@ -200,25 +190,26 @@ def _job_id(task: Any, args: Any, kwargs: Any) -> Any:
 
 
 def _task_prerun(task_id: str, task: Any, args: Any = None, kwargs: Any = None, **_: Any) -> None:
+    """Bind the task (and its job) once: every line until the task ends carries them."""
+    clear()
     fields: dict[str, Any] = {"task_id": task_id, "task": task.name}
     job_id = _job_id(task, args, kwargs)
     if job_id:
         fields["job_id"] = str(job_id)
-    _context.set(fields)
+    bind(**fields)
 
 
 def _task_postrun(**_: Any) -> None:
     clear()
 
 
-def connect_celery_signals() -> None:
+def connect_celery_signals(fmt: str = DEFAULT_FORMAT) -> None:
     """Celery's own lines (the worker banner, 'Task ... succeeded') in our format too, and
-    the job's id on every line a task logs. Idempotent."""
+    the task's job on every line it logs. Idempotent."""
     from celery import signals
 
-    signals.after_setup_logger.connect(_after_setup_logger, weak=False, dispatch_uid="rq-logs")
-    signals.after_setup_task_logger.connect(
-        _after_setup_logger, weak=False, dispatch_uid="rq-task-logs"
-    )
+    hook = partial(_after_setup_logger, fmt=fmt)
+    signals.after_setup_logger.connect(hook, weak=False, dispatch_uid="rq-logs")
+    signals.after_setup_task_logger.connect(hook, weak=False, dispatch_uid="rq-task-logs")
     signals.task_prerun.connect(_task_prerun, weak=False, dispatch_uid="rq-logs-prerun")
     signals.task_postrun.connect(_task_postrun, weak=False, dispatch_uid="rq-logs-postrun")

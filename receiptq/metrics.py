@@ -31,11 +31,11 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, values
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector
 
+from receiptq.config import Settings
+
 log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-PORT_ENV = "RECEIPTQ_WORKER_METRICS_PORT"
-ADDR_ENV = "RECEIPTQ_WORKER_METRICS_ADDR"
 UNMATCHED_ROUTE = "<unmatched>"  # 404/405 without a route: one label value, not every path
 
 _generation = 0  # bumped when this process wipes the directory (prepare_multiproc_dir)
@@ -48,8 +48,10 @@ def _process_identifier() -> str:
     return str(os.getpid()) if _generation == 0 else f"{os.getpid()}-{_generation}"
 
 
-if os.environ.get(MULTIPROC_ENV):  # each process writes its files there from now on
-    Path(os.environ[MULTIPROC_ENV]).mkdir(parents=True, exist_ok=True)
+# Fixed for the process' life when prometheus-client is imported (just above): read once.
+_MULTIPROC_DIR = Settings().prometheus_multiproc_dir
+if _MULTIPROC_DIR:  # each process writes its files there from now on
+    Path(_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
     values.ValueClass = values.MultiProcessValue(process_identifier=_process_identifier)
 
 HTTP_REQUEST_DURATION = Histogram(
@@ -164,7 +166,7 @@ class StageTimer:
 
 
 def multiproc_dir() -> str | None:
-    return os.environ.get(MULTIPROC_ENV) or os.environ.get(MULTIPROC_ENV.lower()) or None
+    return _MULTIPROC_DIR
 
 
 def prepare_multiproc_dir(path: str | os.PathLike[str] | None = None) -> Path | None:
@@ -273,17 +275,6 @@ def scrape_registry(*extra: Collector) -> CollectorRegistry:
 _exporter: Any = None
 
 
-def _setting(name: str, env: str) -> str | None:
-    """A setting from receiptq.config.Settings when it has one, else the environment."""
-    try:
-        from celery import current_app
-
-        value = getattr(current_app.conf.receiptq_settings, name, None)
-    except Exception:
-        value = None
-    return str(value) if value not in (None, "") else os.environ.get(env) or None
-
-
 def start_worker_exporter(port: int, addr: str = "0.0.0.0") -> Any:
     """Serve the worker's metrics (all its processes) over HTTP from a daemon thread."""
     from prometheus_client import start_http_server
@@ -314,12 +305,12 @@ def init_worker_series() -> None:
         STAGE_DURATION.labels(stage)
 
 
-def _on_worker_ready(**_: Any) -> None:
-    port = _setting("worker_metrics_port", PORT_ENV)
+def _on_worker_ready(sender: Any = None, **_: Any) -> None:
+    settings = sender.app.conf.receiptq_settings  # the worker's own app
+    port, addr = settings.worker_metrics_port, settings.worker_metrics_addr
     if not port:
         return
     init_worker_series()
-    addr = _setting("worker_metrics_addr", ADDR_ENV) or "0.0.0.0"
     if not multiproc_dir():
         log.warning(
             "%s is not set: the worker's metrics show only its main process, not the "

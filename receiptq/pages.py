@@ -7,21 +7,21 @@ import itertools
 
 import cv2
 
+from receiptq import store
 from receiptq.context import Context
 from receiptq.errors import NotFound
 from receiptq.jobs import OriginalPurged, parse_job_id
 from receiptq.pipeline import media
-from receiptq.store import jobs as job_store
 
 
 def page_png(ctx: Context, user_id: str, job_id: str, n: int) -> tuple[bytes, int]:
     """(PNG of page `n`, number of pages) of the user's job; pages are decoded exactly as
     the pipeline decodes them, so regions' pixels match."""
     job_id = parse_job_id(job_id)
-    job = job_store.get_job(ctx.pool, job_id)
+    job = store.jobs.get_job(ctx.pool, job_id)
     if job is None or job["user_id"] != user_id:
         raise NotFound("No such job.")
-    stored = job_store.get_upload_data(ctx.pool, job_id)
+    stored = store.jobs.get_upload_data(ctx.pool, job_id)
     if stored is None:
         raise OriginalPurged("The image of this job is no longer stored.")
     data = stored[0]

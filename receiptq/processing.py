@@ -20,16 +20,13 @@ import psycopg
 import redis
 from celery.exceptions import SoftTimeLimitExceeded
 
-from receiptq import indexing, logs, metrics, queueing, webhooks
+from receiptq import logs, metrics, store
 from receiptq.config import Settings
 from receiptq.context import Context
 from receiptq.corrections import service as corrections
 from receiptq.errors import Cancelled, ReceiptqError
 from receiptq.lifecycle import JobStatus
 from receiptq.pipeline.document import Document
-from receiptq.store import jobs as job_store
-from receiptq.store import jobstate, leases
-from receiptq.store import receipts as receipt_store
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +47,9 @@ def _mirror(ctx: Context, row: dict[str, Any] | None) -> None:
     if row is None:
         return
     try:
-        jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)
+        store.jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)
     except redis.RedisError:
-        log.warning("redis unavailable: progress not mirrored", extra={"job_id": row["job_id"]})
+        log.warning("redis unavailable: progress not mirrored")
 
 
 def temp_root(settings: Settings) -> Path:
@@ -67,15 +64,18 @@ def process_job(ctx: Context, job_id: str) -> str:
     """Run a job to a terminal state and return it. Safe to call twice for one job: a job
     that already finished, or was cancelled while queued, is left as it is, and a job
     another worker holds the lease of is not run a second time ('deferred')."""
-    with leases.hold(ctx.redis, job_id, ctx.settings.lease_seconds) as held:
+    with (
+        logs.context(job_id=job_id),  # once for every line of the job (the task did too)
+        store.leases.hold(ctx.redis, job_id, ctx.settings.lease_seconds) as held,
+    ):
         if not held:
-            log.info("job is leased by another worker: deferred", extra={"job_id": job_id})
+            log.info("job is leased by another worker: deferred")
             return "deferred"
         return _run(ctx, job_id)
 
 
 def _run(ctx: Context, job_id: str) -> str:
-    row = job_store.transition(
+    row = store.jobs.transition(
         ctx.pool,
         job_id,
         JobStatus.PROCESSING,
@@ -86,18 +86,18 @@ def _run(ctx: Context, job_id: str) -> str:
         count_attempt=True,
     )
     if row is None:
-        current = job_store.get_job(ctx.pool, job_id)
+        current = store.jobs.get_job(ctx.pool, job_id)
         if current is None:
-            log.warning("job not found", extra={"job_id": job_id})
+            log.warning("job not found")
             return "missing"
         if current["status"] == JobStatus.CANCELLING:
             return _cancelled(ctx, job_id)
-        log.info("job already %s: skipped", current["status"], extra={"job_id": job_id})
+        log.info("job already %s: skipped", current["status"])
         return current["status"]
-    queueing.mark_taken(ctx.redis, job_id)
+    ctx.queue.mark_taken(job_id)
     _mirror(ctx, row)
 
-    stored = job_store.get_upload_data(ctx.pool, job_id)
+    stored = store.jobs.get_upload_data(ctx.pool, job_id)
     if stored is None:
         return fail_job(
             ctx, job_id, "The uploaded file is no longer stored: upload it again.",
@@ -111,11 +111,11 @@ def _run(ctx: Context, job_id: str) -> str:
         if name in ("save", "cleanup"):
             timer.start(name)  # the previous one ended here
         logs.bind(stage=name)
-        current = job_store.set_progress(ctx.pool, job_id, progress, name, STAGE_MESSAGES[name])
+        current = store.jobs.set_progress(ctx.pool, job_id, progress, name, STAGE_MESSAGES[name])
         if current is None or current["status"] != JobStatus.PROCESSING:
             raise Cancelled
         _mirror(ctx, current)
-        log.info("stage %s", name, extra={"job_id": job_id, "stage": name})
+        log.info("stage %s", name)
 
     scratch = temp_root(ctx.settings) / f"receiptq-{job_id}"
     doc = Document(data=data)
@@ -128,7 +128,7 @@ def _run(ctx: Context, job_id: str) -> str:
         # what the user taught about this shop (a corrected name) outranks the reading
         receipt = corrections.apply_memory(ctx, row["user_id"], doc.receipt)
         on_stage("save", 90)
-        if not receipt_store.save_receipt(ctx.pool, job_id, receipt):
+        if not store.receipts.save_receipt(ctx.pool, job_id, receipt):
             raise Cancelled
         on_stage("cleanup", 100)  # the `finally` below removes the scratch dir, on every path
     except Cancelled:
@@ -141,19 +141,19 @@ def _run(ctx: Context, job_id: str) -> str:
     except (psycopg.OperationalError, redis.ConnectionError, redis.TimeoutError):
         raise
     except Exception:
-        log.exception("processing failed", extra={"job_id": job_id})
+        log.exception("processing failed")
         return fail_job(ctx, job_id, "Processing failed unexpectedly: the team has been told.")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
-    final = receipt_store.complete_job(ctx.pool, job_id)
+    final = store.receipts.complete_job(ctx.pool, job_id)
     timer.finish()
     metrics.ocr_confidence(receipt.confidence.ocr)
     metrics.job_finished(final["status"])
-    _mirror(ctx, job_store.get_job(ctx.pool, job_id))
-    _finished(ctx, job_id)
+    _mirror(ctx, store.jobs.get_job(ctx.pool, job_id))
+    ctx.queue.notify_finished(job_id)  # its webhook, if it has a callback_url
     if final["status"] == JobStatus.COMPLETED:
-        indexing.enqueue_index(job_id)  # similar receipts (docs/search.md); never raises
+        ctx.queue.index(job_id)  # similar receipts (docs/search.md); never raises
     return final["status"]
 
 
@@ -173,8 +173,8 @@ def scratch_dir(path: Path) -> Iterator[Path]:
 
 def _cancelled(ctx: Context, job_id: str) -> str:
     with ctx.pool.connection() as conn:  # cancelled after the save stage: keep nothing
-        receipt_store.discard_receipt(conn, job_id)
-    row = job_store.transition(
+        store.receipts.discard_receipt(conn, job_id)
+    row = store.jobs.transition(
         ctx.pool,
         job_id,
         JobStatus.CANCELLED,
@@ -183,20 +183,14 @@ def _cancelled(ctx: Context, job_id: str) -> str:
     _mirror(ctx, row)
     if row is not None:
         metrics.job_finished(JobStatus.CANCELLED)
-    _finished(ctx, job_id)
+    ctx.queue.notify_finished(job_id)
     return JobStatus.CANCELLED
-
-
-def _finished(ctx: Context, job_id: str) -> None:
-    """After a job reached a terminal state (by any path): queue its webhook if it has a
-    callback_url. Once per job however often this runs; never raises."""
-    webhooks.notify_finished(ctx, job_id)
 
 
 def fail_job(ctx: Context, job_id: str, message: str, reason: str = "internal") -> str:
     """Record the job's failure (``reason``: a code of metrics.FAILURE_REASONS) and
     return its status: 'failed', or the state it was already in."""
-    row = job_store.transition(
+    row = store.jobs.transition(
         ctx.pool,
         job_id,
         JobStatus.FAILED,
@@ -207,10 +201,10 @@ def fail_job(ctx: Context, job_id: str, message: str, reason: str = "internal") 
     if row is not None:
         metrics.job_finished(JobStatus.FAILED)
         metrics.job_failed(reason)
-    _finished(ctx, job_id)
+    ctx.queue.notify_finished(job_id)
     if row is not None:
         return JobStatus.FAILED
-    return (job_store.get_job(ctx.pool, job_id) or {}).get("status", "missing")
+    return (store.jobs.get_job(ctx.pool, job_id) or {}).get("status", "missing")
 
 
 def remove_stale_temp_dirs(settings: Settings, max_age_seconds: float) -> int:

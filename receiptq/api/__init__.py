@@ -5,18 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, request
-from flask_limiter import Limiter
+from flask import Flask
 
-from receiptq.api import auth, events, guards, health, listing, openapi, problems, receipts, web
 from receiptq.api import corrections as api_corrections
 from receiptq.api import deliveries as api_deliveries
+from receiptq.api import events, guards, health, limits, listing, openapi, problems, receipts, web
 from receiptq.api import metrics as api_metrics
 from receiptq.api import pages as api_pages
-from receiptq.api import similar as api_similar
 from receiptq.config import Settings
 from receiptq.context import Context
-from receiptq.worker.celery_app import create_celery
+from receiptq.search import views as search_views
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +39,7 @@ def create_app(
     app.json.sort_keys = False
     ctx = context or Context(settings)
     app.extensions["receiptq"] = ctx
-    app.extensions["receiptq.celery"] = create_celery(settings)
 
-    limiter = Limiter(
-        key_func=auth.rate_limit_key,
-        app=app,
-        storage_uri=settings.redis_url,
-        storage_options={"socket_connect_timeout": 2, "socket_timeout": 2},
-        strategy="fixed-window",
-        # Off: with headers on, the extension also overwrites the Retry-After we send
-        # on 202s and running jobs. 429s get theirs in receiptq.api.problems.
-        headers_enabled=False,
-        key_prefix="receiptq-rate",
-    )
-    app.extensions["receiptq.limiter"] = limiter
     problems.register(app)
     guards.register(app)
     api_metrics.register(app)  # GET /metrics, request duration + log line
@@ -63,23 +48,10 @@ def create_app(
     app.register_blueprint(events.bp)
     app.register_blueprint(web.bp)
     app.register_blueprint(listing.bp)  # GET /api/v3/receipts, /export.csv
-    app.register_blueprint(api_similar.bp)  # GET /api/v3/receipts/<id>/similar
+    app.register_blueprint(search_views.bp)  # GET /api/v3/receipts/<id>/similar
     app.register_blueprint(api_corrections.bp)  # PATCH /api/v3/receipts/<id>, /revisions
     app.register_blueprint(api_pages.bp)  # GET /api/v3/receipts/<id>/pages/<n>
     app.register_blueprint(api_deliveries.bp)  # GET /api/v3/receipts/<id>/webhooks
     app.register_blueprint(openapi.bp)  # /openapi.json, /docs
-    submit = "receipts.submit"
-    app.view_functions[submit] = limiter.limit(settings.rate_limit)(app.view_functions[submit])
-    # Reprocessing runs OCR like a submit: the same limit (counted separately).
-    again = "receipts.reprocess"
-    app.view_functions[again] = limiter.limit(settings.rate_limit)(app.view_functions[again])
-    limited = {submit, again}
-
-    @limiter.request_filter
-    def _unlimited() -> bool:
-        # Only these two endpoints have a limit: every other request (status polls above
-        # all) skips the extension's per-request work (about a tenth of a poll's time in
-        # a profile; docs/performance.md).
-        return request.endpoint not in limited
-
+    app.extensions["receiptq.limiter"] = limits.init_app(app, settings)  # after the views
     return app

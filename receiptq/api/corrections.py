@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import BaseModel, Field, ValidationError
 
-from receiptq import indexing
 from receiptq.api import models
 from receiptq.api.auth import require_user
 from receiptq.api.openapi import Body, documented
@@ -78,7 +77,7 @@ def correct(job_id: str) -> Response:
     receipt from it, with `confidence.sources["merchant.name"] = "corrected_from_memory"`."""
     changes = _patch()
     job = service.correct(_ctx(), g.user.id, job_id, changes)
-    indexing.enqueue_index(job["job_id"], current_app.extensions["receiptq.celery"])
+    _ctx().queue.index(job["job_id"])  # the corrected text, searchable
     response = jsonify(job)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -10,12 +10,12 @@ from typing import Literal
 from flask import Blueprint, Response, current_app, g
 from pydantic import BaseModel, Field
 
+from receiptq import store
 from receiptq.api.auth import require_user
 from receiptq.api.openapi import documented
 from receiptq.errors import NotFound
 from receiptq.jobs import parse_job_id
-from receiptq.store import jobs as job_store
-from receiptq.store import webhooks as webhook_store
+from receiptq.webhooks import store as webhook_store
 
 bp = Blueprint("deliveries", __name__, url_prefix="/api/v3/receipts")
 bp.before_request(require_user)
@@ -47,7 +47,7 @@ class DeliveryList(BaseModel):
 def deliveries(job_id: str) -> Response:
     job_id = parse_job_id(job_id)
     pool = current_app.extensions["receiptq"].pool
-    job = job_store.get_job(pool, job_id)
+    job = store.jobs.get_job(pool, job_id)
     if job is None or job["user_id"] != g.user.id:
         raise NotFound("No such job.")
     body = DeliveryList(

@@ -1,6 +1,7 @@
 """gunicorn settings for `receiptq api` (`--config python:receiptq.api.gunicorn_conf`).
 
 Logging: JSON lines (or text, RECEIPTQ_LOG_FORMAT) for gunicorn's and the app's loggers.
+The environment is read through Settings, like everywhere else.
 In JSON mode gunicorn's access log is off: the app logs one line per request itself, with
 the request id, route template, status and duration (receiptq.api.metrics).
 
@@ -30,14 +31,18 @@ monkey.patch_all()
 import os  # noqa: E402
 import tempfile  # noqa: E402
 
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+from receiptq.config import Settings  # noqa: E402
+
+_settings = Settings()
+if not _settings.prometheus_multiproc_dir:  # the workers inherit it (prometheus-client reads it)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prometheus-receiptq-api-")
 
 # Imported only now: the directory must be chosen before prometheus_client is imported.
 from receiptq import logs, metrics  # noqa: E402
 from receiptq.errors import PROBLEM_TYPE_BASE  # noqa: E402
 
-logconfig_dict = logs.dict_config()  # text mode keeps gunicorn's access log
+# Text mode keeps gunicorn's access log.
+logconfig_dict = logs.dict_config(_settings.log_format, _settings.log_level)
 
 # gunicorn's control socket (gunicornc) would be $XDG_RUNTIME_DIR/gunicorn.ctl or
 # ~/.gunicorn/gunicorn.ctl: one path for every gunicorn of the user, so another API on the

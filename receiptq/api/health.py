@@ -18,9 +18,8 @@ def liveness() -> Response:
 @bp.get("/api/v3/receipts/health")
 def readiness() -> tuple[Response, int]:
     require_user()
-    ok, parts = checks.check(
-        current_app.extensions["receiptq"], current_app.extensions["receiptq.celery"]
-    )
+    ctx = current_app.extensions["receiptq"]
+    ok, parts = checks.check(ctx, ctx.celery)
     down = [name for name, part in parts.items() if not part["ok"]]
     body = {"status": "ok" if ok else "unavailable", "down": down, "checks": parts}
     return jsonify(body), 200 if ok else 503

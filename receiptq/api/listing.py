@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, stream_with_context, url_for
 
+from receiptq import store
 from receiptq.api.auth import require_user
 from receiptq.api.models import (
     JOB_STATUSES,
@@ -28,8 +29,6 @@ from receiptq.api.openapi import Body, documented
 from receiptq.csvcells import text_cell
 from receiptq.errors import ReceiptqError
 from receiptq.lifecycle import JobStatus
-from receiptq.store import jobstate
-from receiptq.store import listing as listing_store
 
 bp = Blueprint("listing", __name__, url_prefix="/api/v3/receipts")
 bp.before_request(require_user)
@@ -87,12 +86,12 @@ def _date(name: str) -> dt.date | None:
         raise InvalidParameter(f"{name} must be a date as YYYY-MM-DD.") from exc
 
 
-def _receipt_filter() -> listing_store.ReceiptFilter:
+def _receipt_filter() -> store.listing.ReceiptFilter:
     """date_from, date_to (the receipt's date, inclusive) and merchant (part of its name)."""
     merchant = request.args.get("merchant", "").strip()
     if len(merchant) > 200:
         raise InvalidParameter("merchant must be at most 200 characters.")
-    return listing_store.ReceiptFilter(_date("date_from"), _date("date_to"), merchant or None)
+    return store.listing.ReceiptFilter(_date("date_from"), _date("date_to"), merchant or None)
 
 
 def _limit() -> int:
@@ -112,7 +111,7 @@ _ITEM_FIELDS = (
 def _item(row: dict[str, Any]) -> JobListItem:
     """A list row as the public job (receiptq.store.jobstate.to_public) shows it, with the
     receipt's summary instead of the whole result."""
-    public = jobstate.to_public(row)
+    public = store.jobstate.to_public(row)
     summary = None
     if row["status"] == JobStatus.COMPLETED:
         summary = ReceiptSummary(
@@ -141,7 +140,7 @@ def list_jobs() -> Response:
     cursor = request.args.get("cursor")
     after = decode_cursor(cursor) if cursor else None
     ctx = current_app.extensions["receiptq"]
-    rows = listing_store.list_jobs(
+    rows = store.listing.list_jobs(
         ctx.pool, g.user.id, statuses=_statuses(), limit=limit + 1, after=after,
         receipts=_receipt_filter(),
     )  # fmt: skip
@@ -156,16 +155,16 @@ def list_jobs() -> Response:
     return response
 
 
-def _csv_lines(user_id: str, receipts: listing_store.ReceiptFilter) -> Iterator[str]:
+def _csv_lines(user_id: str, receipts: store.listing.ReceiptFilter) -> Iterator[str]:
     ctx = current_app.extensions["receiptq"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for row in listing_store.export_rows(ctx.pool, user_id, receipts=receipts):
+    for row in store.listing.export_rows(ctx.pool, user_id, receipts=receipts):
         writer.writerow(
             [
                 row["job_id"],
-                jobstate.iso(row["created_at"]),
+                store.jobstate.iso(row["created_at"]),
                 text_cell(row["merchant_name"]),
                 text_cell(row["merchant_address"]),
                 row["receipt_date"].isoformat() if row["receipt_date"] else "",

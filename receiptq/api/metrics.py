@@ -25,9 +25,8 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 @bp.get("/metrics")
 def scrape() -> Response:
-    celery = current_app.extensions["receiptq.celery"]
-    queues = [queue.name for queue in celery.conf.task_queues or ()]
     ctx = current_app.extensions["receiptq"]
+    queues = [queue.name for queue in ctx.celery.conf.task_queues or ()]
     registry = metrics.scrape_registry(metrics.QueueDepthCollector(ctx.redis, queues))
     # content_type, not mimetype: CONTENT_TYPE_LATEST has its charset already.
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

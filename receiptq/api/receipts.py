@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
-from receiptq import jobs, logs, queueing, webhooks
+from receiptq import jobs, logs, webhooks
 from receiptq.api import models
 from receiptq.api.auth import require_user
+from receiptq.api.limits import rate_limited
 from receiptq.api.openapi import Body, documented
 from receiptq.errors import PayloadTooLarge, ReceiptqError, Unprocessable, UnsupportedMediaType
 from receiptq.lifecycle import TERMINAL
@@ -23,19 +24,6 @@ class MissingFile(ReceiptqError):
 
 def _ctx():
     return current_app.extensions["receiptq"]
-
-
-def _celery():
-    return current_app.extensions["receiptq.celery"]
-
-
-def _enqueue(job_id: str) -> None:
-    ctx = _ctx()
-    queueing.enqueue(_celery(), ctx.redis, job_id, ctx.settings.job_ttl_seconds)
-
-
-def _revoke(job_id: str) -> None:
-    _celery().control.revoke(job_id)
 
 
 def _links(job_id: str) -> dict[str, str]:
@@ -69,16 +57,12 @@ def _callback_url(value: str | None) -> str | None:
     settings = current_app.config["RECEIPTQ_SETTINGS"]
     # 422 unless http(s), <= 2048 characters, no user:pass@, and (unless
     # RECEIPTQ_WEBHOOK_ALLOW_PRIVATE) a host whose every address is public.
-    url = webhooks.check_callback_url(value, allow_private=settings.webhook_allow_private)
+    url = webhooks.urls.check_callback_url(value, allow_private=settings.webhook_allow_private)
     if url is not None and not settings.webhook_secret:
         raise Unprocessable(
             "Webhooks are off on this server (no RECEIPTQ_WEBHOOK_SECRET): omit callback_url."
         )
     return url
-
-
-def _on_finished(job_id: str) -> None:
-    webhooks.notify_finished(_ctx(), job_id, _celery())
 
 
 def _accepted(job: dict) -> tuple[dict, dict[str, str]]:
@@ -108,6 +92,7 @@ def _accepted(job: dict) -> tuple[dict, dict[str, str]]:
     errors=[400, 409, 413, 415, 422, 429],
     request=Body(models.SubmitForm, "multipart/form-data"),
 )
+@rate_limited
 def submit() -> tuple[Response, int, dict[str, str]]:
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType(
@@ -126,7 +111,7 @@ def submit() -> tuple[Response, int, dict[str, str]]:
         delete_after_processing=_flag("delete_after_processing"),
         callback_url=_callback_url(request.form.get("callback_url")),
     )
-    result = jobs.submit(_ctx(), g.user.id, data, upload.filename, _enqueue, options)
+    result = jobs.submit(_ctx(), g.user.id, data, upload.filename, options)
     body, headers = _accepted(result.job)
     if result.duplicate_of:
         body["duplicate_of"] = result.duplicate_of
@@ -150,7 +135,7 @@ def status(job_id: str) -> Response:
 @bp.delete("/cancel/<job_id>")
 @documented("Cancel a queued or running job", {200: models.JobStatus}, errors=[404, 409])
 def cancel(job_id: str) -> Response:
-    return jsonify(jobs.cancel(_ctx(), g.user.id, job_id, _revoke, _on_finished))
+    return jsonify(jobs.cancel(_ctx(), g.user.id, job_id))
 
 
 @bp.delete("/<job_id>")
@@ -167,6 +152,7 @@ def delete(job_id: str) -> Response:
     errors=[404, 409, 410, 422, 429],
     request=Body(models.ReprocessRequest, required=False),
 )
+@rate_limited  # runs OCR like a submit: the same limit, counted separately
 def reprocess(job_id: str) -> tuple[Response, int, dict[str, str]]:
     """A new job on the same upload, linked to this one (`reprocessed_from`); 409 while
     the job is still queued or running, 410 when its image was purged."""
@@ -175,7 +161,7 @@ def reprocess(job_id: str) -> tuple[Response, int, dict[str, str]]:
     if value is not None and not isinstance(value, str):  # JSON: a number, list, object
         raise Unprocessable("callback_url must be a string: an http(s) URL.")
     callback_url = _callback_url(value)
-    job = jobs.reprocess(_ctx(), g.user.id, job_id, _enqueue, callback_url=callback_url)
+    job = jobs.reprocess(_ctx(), g.user.id, job_id, callback_url=callback_url)
     body, headers = _accepted(job)
     body["reprocessed_from"] = job["reprocessed_from"]
     return jsonify(body), 202, headers

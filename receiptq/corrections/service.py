@@ -15,9 +15,7 @@ from receiptq.jobs import parse_job_id
 from receiptq.lifecycle import JobStatus
 from receiptq.receipt import Receipt
 from receiptq.store import corrections as store
-from receiptq.store import jobs as job_store
-from receiptq.store import jobstate
-from receiptq.store import listing as listing_store
+from receiptq.store import jobs, jobstate, listing
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +58,10 @@ def correct(
 
 def _mirror(ctx: Context, job_id: str) -> dict[str, Any]:
     """The job as PostgreSQL has it now, written to Redis so that polls see the change."""
-    row = job_store.get_job(ctx.pool, job_id)
+    row = jobs.get_job(ctx.pool, job_id)
     if row is None:
         raise NotFound("No such job.")
-    row = {**row, **listing_store.links(ctx.pool, job_id)}
+    row = {**row, **listing.links(ctx.pool, job_id)}
     try:
         jobstate.write(ctx.redis, row, ctx.settings.job_ttl_seconds)  # links stay as they are
     except redis.RedisError:

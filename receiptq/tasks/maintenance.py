@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from receiptq.worker.celery_app import HEALTH_TASK
+from receiptq.queue.names import HEALTH_TASK
 
 
 @shared_task(name=HEALTH_TASK, ignore_result=False, expires=30)

@@ -12,11 +12,10 @@ import psycopg
 import redis
 from celery import Task, shared_task
 
-from receiptq import queueing
+from receiptq import store
 from receiptq.lifecycle import JobStatus
 from receiptq.processing import fail_job, process_job
-from receiptq.store import jobs as job_store
-from receiptq.worker.celery_app import PROCESS_TASK
+from receiptq.queue.names import PROCESS_TASK
 from receiptq.worker.context import worker_context
 
 log = logging.getLogger(__name__)
@@ -44,7 +43,7 @@ class ProcessTask(Task):
                 reason="service-unavailable",
             )
         except Exception:  # the services may still be down; the sweeper will see the job
-            log.exception("could not mark job failed", extra={"job_id": job_id})
+            log.exception("could not mark job failed")  # job_id: bound at task_prerun
 
 
 def retry_countdown(base: float, retries: int) -> float:
@@ -65,12 +64,11 @@ def process_receipt(self: Task, job_id: str) -> str:
         if self.request.retries >= MAX_RETRIES:
             raise
         countdown = retry_countdown(ctx.settings.retry_delay_seconds, self.request.retries)
-        log.warning("transient fault, retrying in %.1f s: %s", countdown, exc,
-                    extra={"job_id": job_id})  # fmt: skip
+        log.warning("transient fault, retrying in %.1f s: %s", countdown, exc)
         with contextlib.suppress(redis.RedisError):  # the sweeper: a message is on its way
-            queueing.mark_enqueued(ctx.redis, job_id, ctx.settings.job_ttl_seconds)
+            ctx.queue.mark_enqueued(job_id)
         raise self.retry(exc=exc, countdown=countdown) from exc
     if status == JobStatus.FAILED:
-        error = (job_store.get_job(ctx.pool, job_id) or {}).get("error")
+        error = (store.jobs.get_job(ctx.pool, job_id) or {}).get("error")
         raise JobFailed(f"job {job_id} failed: {error}")
     return status

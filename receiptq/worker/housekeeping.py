@@ -3,7 +3,7 @@
 Each worker node runs one timer thread in its main process (started on `worker_ready`,
 which prefork sends in the main process only, never in a pool child). Every
 RECEIPTQ_SWEEP_SECONDS it tries to take the cluster's sweep key (SET NX PX for one period):
-the worker that takes it re-queues lost jobs (`queueing.sweep`), the others skip, so the
+the worker that takes it re-queues lost jobs (`receiptq.queue.sweep`), the others skip, so the
 cluster sweeps about once a period whatever its size, and while any worker runs. Hourly,
 each node removes its own stale temp files, and one node (under its own key) purges
 uploads past retention. Nothing here is a Celery task: it stays out of the queues and
@@ -22,10 +22,9 @@ import redis
 from celery import Celery
 from celery.signals import worker_ready, worker_shutdown
 
-from receiptq import queueing
-from receiptq.config import Settings
+from receiptq import store
 from receiptq.context import Context
-from receiptq.store import jobs as job_store
+from receiptq.queue.sweep import sweep
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +42,14 @@ def claim(client: redis.Redis, key: str, seconds: float, owner: str) -> bool:
 class Housekeeper:
     """The chores of one worker node; `tick` runs them when they are due."""
 
-    def __init__(self, ctx: Context, celery: Celery, node: str) -> None:
-        self.ctx, self.celery, self.node = ctx, celery, node
+    def __init__(self, ctx: Context, node: str) -> None:
+        self.ctx, self.node = ctx, node
         self._next_cleanup = 0.0
 
     def tick(self, now: float) -> None:
         settings = self.ctx.settings
         if claim(self.ctx.redis, SWEEP_KEY, settings.sweep_seconds, self.node):
-            report = queueing.sweep(self.ctx, self.celery)
+            report = sweep(self.ctx)
             if report.requeued or report.cancelled or report.failed:
                 log.warning(
                     "sweep: requeued %s, cancelled %s, failed %s",
@@ -63,7 +62,7 @@ class Housekeeper:
             remove_stale_temp_dirs(settings, max_age_seconds=2 * settings.task_time_limit)
             if claim(self.ctx.redis, PURGE_KEY, CLEANUP_SECONDS, self.node):
                 retention = dt.timedelta(hours=settings.retention_hours)
-                job_store.purge_old_uploads(self.ctx.pool, retention)
+                store.jobs.purge_old_uploads(self.ctx.pool, retention)
 
 
 def run_every(period: float, tick: Callable[[float], None], stop: threading.Event) -> None:
@@ -83,9 +82,10 @@ _stop = threading.Event()
 _keeper: Housekeeper | None = None
 
 
-def start(settings: Settings, celery: Celery, node: str) -> threading.Thread:
+def start(celery: Celery, node: str) -> threading.Thread:
     global _thread, _keeper
-    _keeper = Housekeeper(Context(settings.model_copy(update={"db_pool_max": 2})), celery, node)
+    settings = celery.conf.receiptq_settings.model_copy(update={"db_pool_max": 2})
+    _keeper = Housekeeper(Context(settings, celery_app=celery), node)
     _stop.clear()
     _thread = threading.Thread(
         target=run_every,
@@ -106,7 +106,7 @@ def stop() -> None:
 
 
 def _on_ready(sender, **_: object) -> None:
-    start(sender.app.conf.receiptq_settings, sender.app, sender.hostname)
+    start(sender.app, sender.hostname)
 
 
 def _on_shutdown(**_: object) -> None:

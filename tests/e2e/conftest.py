@@ -14,18 +14,17 @@ import fcntl
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from conftest import ROOT, settings_env
+from conftest import ROOT
+
+from receiptq import testing
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -241,38 +240,11 @@ def browser(chromium_path: str, tmp_path: Path) -> Iterator[Chromium]:
         chrome.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_api(settings, worker, tmp_path_factory) -> Iterator[str]:
     """The API as `receiptq api` serves it (gunicorn), on a free port."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("live-api") / "api.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "receiptq.cli", "api", "--port", str(port), "--workers", "1"],
-        env=settings_env(settings), stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
-        cwd=ROOT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the API did not start: {log_path.read_text()[-3000:]}")
-        time.sleep(0.1)
-    yield url
-    proc.terminate()
+    api = testing.Api(settings, tmp_path_factory.mktemp("live-api"), cwd=ROOT)
     try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        yield api.url
+    finally:
+        api.stop()

@@ -4,35 +4,23 @@
 
 `metrics_stack` starts `receiptq worker` (prefork, 2 processes, its metrics exporter on a
 free port) and `receiptq api` (gunicorn, 2 processes), both with JSON logs and their own
-PROMETHEUS_MULTIPROC_DIR in a fresh temp dir, on a Redis database of their own, so the
-session's worker cannot take their jobs and every count starts at zero.
+PROMETHEUS_MULTIPROC_DIR in a fresh temp dir (receiptq.testing), on a Redis database of
+their own, so the session's worker cannot take their jobs and every count starts at zero.
 """
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import redis
-from conftest import BASE_REDIS, ROOT, _claim_redis_db, settings_env
+from conftest import BASE_REDIS, ROOT
 
+from receiptq import testing
 from receiptq.config import Settings
-
-RECEIPTQ = [sys.executable, "-m", "receiptq.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def stale_counter_file(directory: Path, name: str, value: float, **labels: str) -> Path:
@@ -46,30 +34,6 @@ def stale_counter_file(directory: Path, name: str, value: float, **labels: str) 
     stale.write_value(key, value, 0.0)
     stale.close()
     return path
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited: {log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer: {log.read_text(errors='replace')[-3000:]}")
 
 
 @dataclass
@@ -86,64 +50,44 @@ class MetricsStack:
 
 @pytest.fixture
 def live_api(settings, worker, tmp_path) -> Iterator[str]:
-    """The API under gunicorn, as `receiptq api` serves it. Its log goes to a file (a pipe
+    """The API under gunicorn, as `receiptq api` serves it (its log in a file: a pipe
     nobody reads fills after a few hundred requests' log lines and stalls the API)."""
-    port = free_port()
-    log = tmp_path / "api.log"
-    proc = subprocess.Popen(
-        [*RECEIPTQ, "api", "--port", str(port), "--workers", "1"], env=settings_env(settings),
-        stdout=subprocess.DEVNULL, stderr=log.open("wb"), cwd=ROOT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    api = testing.Api(settings, tmp_path / "api", cwd=ROOT)
     try:
-        _wait_http(f"{url}/health", proc, log)
-        yield url
+        yield api.url
     finally:
-        _stop(proc)
+        api.stop()
 
 
 @pytest.fixture(scope="module")
 def metrics_stack(settings, tmp_path_factory) -> Iterator[MetricsStack]:
-    db_number = _claim_redis_db(uuid.uuid4().hex[:10])
-    own = settings.model_copy(update={"redis_url": f"{BASE_REDIS}/{db_number}"})
+    own = settings.model_copy(
+        update={"redis_url": f"{BASE_REDIS}/{testing.claim_redis_db(BASE_REDIS)}"}
+    )
     root = tmp_path_factory.mktemp("metrics")
-    api_dir, worker_dir, worker_tmp = root / "api-prom", root / "worker-prom", root / "worker-tmp"
-    worker_tmp.mkdir()
+    api_root, worker_root = root / "api", root / "worker"
+    api_dir, worker_dir = api_root / "prometheus", worker_root / "prometheus"
     stale = [
         stale_counter_file(api_dir, "receiptq_jobs_submitted", 41),
         stale_counter_file(worker_dir, "receiptq_jobs_finished", 41, status="completed"),
     ]
-    api_port, worker_port = free_port(), free_port()
-    base = settings_env(own, RECEIPTQ_LOG_FORMAT="json")
-    worker_log, api_log = root / "worker.log", root / "api.log"
-    name = f"metrics-{uuid.uuid4().hex[:6]}"
-    worker_env = {
-        **base,
-        "PROMETHEUS_MULTIPROC_DIR": str(worker_dir),
-        "RECEIPTQ_WORKER_METRICS_PORT": str(worker_port),
-        "RECEIPTQ_WORKER_METRICS_ADDR": "127.0.0.1",
-        "RECEIPTQ_TEMP_DIR": str(worker_tmp),
-    }
-    worker = subprocess.Popen(
-        [*RECEIPTQ, "worker", "-c", "2", "-n", name], env=worker_env, cwd=worker_tmp,
-        stdout=worker_log.open("wb"), stderr=subprocess.STDOUT,
+    json_logs = {"RECEIPTQ_LOG_FORMAT": "json"}
+    worker = testing.Worker(
+        own, f"metrics-{uuid.uuid4().hex[:6]}", worker_root, 2,
+        cli=True, metrics_port=testing.free_port(), extra_env=json_logs,
     )  # fmt: skip
-    api_env = {**base, "PROMETHEUS_MULTIPROC_DIR": str(api_dir)}
-    api = subprocess.Popen(
-        [*RECEIPTQ, "api", "--port", str(api_port), "--workers", "2"],
-        env=api_env, cwd=ROOT, stdout=api_log.open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    api = None
     try:
-        worker_url = f"http://127.0.0.1:{worker_port}/metrics"
-        api_url = f"http://127.0.0.1:{api_port}"
-        _wait_http(worker_url, worker, worker_log)
-        _wait_http(f"{api_url}/health", api, api_log)
+        worker_url = f"http://127.0.0.1:{worker.metrics_port}/metrics"
+        testing.wait_http(worker_url, worker.proc, worker.log)
+        api = testing.Api(own, api_root, 2, extra_env=json_logs, cwd=ROOT)
         yield MetricsStack(
-            own, api_url, worker_url, api_log, worker_log, api_dir, worker_dir, stale
+            own, api.url, worker_url, api.log_path, worker.log_path, api_dir, worker_dir, stale
         )
     finally:
-        _stop(api)
-        _stop(worker)
+        if api is not None:
+            api.stop()
+        worker.stop()
         redis.Redis.from_url(own.redis_url).flushdb()
     left = [*api_dir.glob("*.db"), *worker_dir.glob("*.db")]
     assert not left, f"metrics files left after the services exited: {left}"

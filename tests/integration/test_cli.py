@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from conftest import BASE_DATABASE, ROOT, settings_env
 from PIL import Image
 from psycopg import sql
 
+from receiptq import testing
+
 pytestmark = pytest.mark.integration
 
 RECEIPTQ = [sys.executable, "-m", "receiptq.cli"]
@@ -27,12 +28,6 @@ def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subproces
     return subprocess.run(
         RECEIPTQ + args, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_up(proc: subprocess.Popen, url: str, timeout: float = 60) -> None:
@@ -109,7 +104,7 @@ def test_extract_jsonl_needs_no_services(tmp_path):
 
 
 def test_status_and_submit_with_the_api_down_say_so_in_one_line(tmp_path):
-    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    url = f"http://127.0.0.1:{testing.free_port()}"  # nothing listens there
     env = {"PATH": "/usr/bin:/bin", "RECEIPTQ_API_URL": url, "RECEIPTQ_API_KEY": "rq_x"}
     shutil.copy(sorted((ROOT / "samples").glob("*.png"))[0], tmp_path)
     for args in (["status", str(uuid.uuid4())], ["submit", "--quiet", str(tmp_path)]):
@@ -209,7 +204,7 @@ def test_api_leaves_no_gunicorn_control_socket_in_home(settings, tmp_path):
     home.mkdir()
     env = settings_env(settings, HOME=str(home))
     env.pop("XDG_RUNTIME_DIR", None)
-    port = free_port()
+    port = testing.free_port()
     proc = subprocess.Popen(
         [*RECEIPTQ, "api", "--port", str(port), "--workers", "1"], env=env, cwd=tmp_path,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -245,7 +240,7 @@ def test_gunicorn_refusals_are_problem_json(live_api, request_kwargs, status):
 
 def test_flower_serves_our_workers_behind_basic_auth(settings, worker):
     """`receiptq flower` against our broker: the password never appears in its argv."""
-    port = free_port()
+    port = testing.free_port()
     env = settings_env(settings, RECEIPTQ_FLOWER_BASIC_AUTH="ops:s3cret-pw")
     proc = subprocess.Popen(
         [*RECEIPTQ, "flower", "--port", str(port)], env=env, cwd=ROOT,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -13,11 +12,11 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import WorkerProcess, isolated_settings
+from conftest import isolated_settings
 from factories import long_receipt_jpeg, receipt_jpeg
 from waiting import wait_for
 
-from receiptq.store import receipts as receipt_store
+from receiptq import store, testing
 
 pytestmark = pytest.mark.integration
 
@@ -39,25 +38,23 @@ class Cluster:
         from receiptq.api import create_app
         from receiptq.context import Context
         from receiptq.store.keys import create_key
-        from receiptq.worker.celery_app import create_celery
 
         self.settings, self.tmp = settings, tmp_path
         self.ctx = Context(settings)
-        self.celery = create_celery(settings)
+        self.celery = self.ctx.celery
         self.client = create_app(settings).test_client()
         self.headers = {"Authorization": f"Bearer {create_key(self.ctx.pool, 'crash')[1]}"}
-        self.workers: list[WorkerProcess] = []
+        self.workers: list[testing.Worker] = []
 
-    def worker(self, name: str) -> WorkerProcess:
+    def worker(self, name: str) -> testing.Worker:
         temp = self.tmp / name
         temp.mkdir()
-        proc = WorkerProcess(self.settings, f"{name}-{uuid.uuid4().hex[:6]}", temp,
-                             temp / "worker.log")  # fmt: skip
+        proc = testing.Worker(self.settings, f"{name}-{uuid.uuid4().hex[:6]}", temp)
         self.workers.append(proc)
         proc.wait_ready(self.celery)
         return proc
 
-    def running(self, job_id: str) -> WorkerProcess:
+    def running(self, job_id: str) -> testing.Worker:
         """The worker whose pool runs the job now (asked over the broker)."""
         for proc in self.workers:
             replies = self.celery.control.inspect(destination=[proc.name], timeout=2).active()
@@ -97,7 +94,10 @@ def test_kill_9_of_a_worker_host_mid_job_runs_it_elsewhere_within_60s(cluster):
     job = wait_for(cluster.client, cluster.headers, job_id, timeout=90)
     assert job["status"] == "completed", job
     assert time.monotonic() - killed_at < 60
-    assert receipt_store.count_for_job(cluster.ctx.pool, job_id) == (1, len(job["result"]["items"]))
+    assert store.receipts.count_for_job(cluster.ctx.pool, job_id) == (
+        1,
+        len(job["result"]["items"]),
+    )
     assert attempts(cluster.ctx, job_id) == 2
 
 
@@ -116,7 +116,10 @@ def test_two_workers_no_beat_kill_9_mid_job_completes_on_the_other(cluster):
     job = wait_for(cluster.client, cluster.headers, job_id, timeout=120)
     recovery = time.monotonic() - killed_at
     assert job["status"] == "completed", job
-    assert receipt_store.count_for_job(cluster.ctx.pool, job_id) == (1, len(job["result"]["items"]))
+    assert store.receipts.count_for_job(cluster.ctx.pool, job_id) == (
+        1,
+        len(job["result"]["items"]),
+    )
     assert attempts(cluster.ctx, job_id) == 2
     (survivor,) = [proc for proc in cluster.workers if proc is not victim]
     assert job_id in survivor.log()
@@ -129,7 +132,7 @@ def test_two_workers_no_beat_kill_9_mid_job_completes_on_the_other(cluster):
 
 
 def test_two_workers_ticking_together_sweep_once_per_period(cluster):
-    from receiptq.queueing import marker_key
+    from receiptq.queue.service import marker_key
     from receiptq.worker.housekeeping import Housekeeper
 
     job_id = submit(cluster.client, cluster.headers, receipt_jpeg()).get_json()["job_id"]
@@ -141,7 +144,7 @@ def test_two_workers_ticking_together_sweep_once_per_period(cluster):
 
     # Its own temp dir: the first tick also runs the hourly cleanup of temp files.
     ctx = Context(cluster.settings.model_copy(update={"temp_dir": str(cluster.tmp)}))
-    a, b = Housekeeper(ctx, cluster.celery, "a"), Housekeeper(ctx, cluster.celery, "b")
+    a, b = Housekeeper(ctx, "a"), Housekeeper(ctx, "b")
     a.tick(time.monotonic())
     assert cluster.ctx.redis.exists(marker_key(job_id))  # re-queued by a
     cluster.ctx.redis.delete(marker_key(job_id))
@@ -155,10 +158,9 @@ def test_two_workers_ticking_together_sweep_once_per_period(cluster):
 
 def test_a_second_delivery_of_a_leased_job_is_deferred(cluster):
     from receiptq.processing import process_job
-    from receiptq.store import leases
 
     job_id = submit(cluster.client, cluster.headers, receipt_jpeg()).get_json()["job_id"]
-    with leases.hold(cluster.ctx.redis, job_id, 30) as held:  # another worker runs it
+    with store.leases.hold(cluster.ctx.redis, job_id, 30) as held:  # another worker runs it
         assert held
         assert process_job(cluster.ctx, job_id) == "deferred"
         assert attempts(cluster.ctx, job_id) == 0
@@ -175,17 +177,11 @@ def test_sigterm_lets_the_running_job_finish(cluster):
     assert job["status"] == "completed", a.log()[-2000:]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class PrivateRedis:
     """A redis-server of the test's own, with no persistence, to stop and start at will."""
 
     def __init__(self, tmp: Path) -> None:
-        self.port, self.tmp, self.proc = free_port(), tmp, None
+        self.port, self.tmp, self.proc = testing.free_port(), tmp, None
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
@@ -217,7 +213,7 @@ def private_redis(tmp_path):
 
 
 def test_redis_outage_answers_503_then_lost_queued_jobs_are_requeued(private_redis, tmp_path):
-    from receiptq.queueing import sweep
+    from receiptq.queue.sweep import sweep
 
     label = f"outage_{uuid.uuid4().hex[:8]}"
     base = f"redis://127.0.0.1:{private_redis.port}"
@@ -242,15 +238,15 @@ def test_redis_outage_answers_503_then_lost_queued_jobs_are_requeued(private_red
             private_redis.start()  # back, but empty: the messages are gone
             cluster.ctx.redis.connection_pool.reset()
             time.sleep(settings.lease_seconds + 0.5)  # the jobs are idle long enough
-            report = sweep(cluster.ctx, cluster.celery)
+            report = sweep(cluster.ctx)
             assert sorted(report.requeued) == sorted(accepted)
-            assert sweep(cluster.ctx, cluster.celery).requeued == []  # marked: not twice
+            assert sweep(cluster.ctx).requeued == []  # marked: not twice
 
             cluster.worker("host-a")
             for job_id in accepted:
                 job = wait_for(cluster.client, cluster.headers, job_id, timeout=90)
                 assert job["status"] == "completed", job
-                assert receipt_store.count_for_job(cluster.ctx.pool, job_id)[0] == 1
+                assert store.receipts.count_for_job(cluster.ctx.pool, job_id)[0] == 1
         finally:
             cluster.close()
 
@@ -278,7 +274,7 @@ class PrivatePostgres:
         if not bins:
             pytest.fail("PostgreSQL server binaries not found (scripts/bootstrap.sh installs them)")
         self.bin = Path(bins[-1])
-        self.port = free_port()
+        self.port = testing.free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="receiptq-pg-", dir="/tmp"))
         self.run_as: list[str] = []
         if os.geteuid() == 0:  # postgres refuses to run as root
@@ -349,6 +345,6 @@ def test_database_outage_mid_job_is_retried_until_the_database_is_back(private_p
                 time.sleep(0.2)
             assert status == "completed", worker.log()[-3000:]
             assert "Retry in" in worker.log() or "retrying" in worker.log()
-            assert receipt_store.count_for_job(cluster.ctx.pool, job_id)[0] == 1
+            assert store.receipts.count_for_job(cluster.ctx.pool, job_id)[0] == 1
         finally:
             cluster.close()

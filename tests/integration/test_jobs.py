@@ -12,7 +12,7 @@ import redis
 from factories import long_receipt_jpeg, receipt_jpeg
 from waiting import wait_for
 
-from receiptq.store import receipts as receipt_store
+from receiptq import store
 
 pytestmark = pytest.mark.integration
 
@@ -94,7 +94,7 @@ def test_upload_is_accepted_then_completed_with_ordered_progress(
         assert stage in stages, stages
     assert [e["progress"] for e in events.for_job(body["job_id"]) if e["stage"] == "ocr"] == [25]
     assert events.for_job(body["job_id"])[-1]["status"] == "completed"
-    assert receipt_store.count_for_job(ctx.pool, body["job_id"]) == (1, len(receipt["items"]))
+    assert store.receipts.count_for_job(ctx.pool, body["job_id"]) == (1, len(receipt["items"]))
 
 
 def test_worker_uses_only_its_own_temp_dir_and_shared_services(client, alice, worker):
@@ -130,7 +130,7 @@ def test_cancel_while_processing_saves_nothing(client, alice, worker, ctx):
     assert response.get_json()["status"] in {"cancelling", "cancelled"}
     job = wait_for(client, alice, job_id, timeout=120)
     assert job["status"] == "cancelled" and job["result"] is None
-    assert receipt_store.count_for_job(ctx.pool, job_id) == (0, 0)
+    assert store.receipts.count_for_job(ctx.pool, job_id) == (0, 0)
 
 
 def test_cancel_while_queued_never_runs(client, alice, worker, ctx):
@@ -150,7 +150,7 @@ def test_cancel_while_queued_never_runs(client, alice, worker, ctx):
             "SELECT status, attempts, started_at FROM jobs WHERE id = %s", (queued,)
         ).fetchone()
     assert row["status"] == "cancelled" and row["attempts"] == 0 and row["started_at"] is None
-    assert receipt_store.count_for_job(ctx.pool, queued) == (0, 0)
+    assert store.receipts.count_for_job(ctx.pool, queued) == (0, 0)
 
 
 def test_finished_job_cannot_be_cancelled(client, alice, worker):
@@ -212,13 +212,13 @@ def test_redelivered_job_does_not_duplicate_rows(client, alice, worker, ctx):
 
     job_id = submit(client, alice, receipt_jpeg()).get_json()["job_id"]
     assert wait_for(client, alice, job_id)["status"] == "completed"
-    rows = receipt_store.count_for_job(ctx.pool, job_id)
+    rows = store.receipts.count_for_job(ctx.pool, job_id)
     with ctx.pool.connection() as conn:  # as if the worker died after saving, before ack
         conn.execute("UPDATE jobs SET status = 'processing' WHERE id = %s", (job_id,))
     assert process_job(ctx, job_id) == "completed"
-    assert receipt_store.count_for_job(ctx.pool, job_id) == rows
+    assert store.receipts.count_for_job(ctx.pool, job_id) == rows
     assert process_job(ctx, job_id) == "completed"  # a finished job is left as it is
-    assert receipt_store.count_for_job(ctx.pool, job_id) == rows
+    assert store.receipts.count_for_job(ctx.pool, job_id) == rows
 
 
 def test_a_job_cancelled_after_its_save_stage_keeps_nothing(client, alice, worker, ctx):
@@ -232,13 +232,13 @@ def test_a_job_cancelled_after_its_save_stage_keeps_nothing(client, alice, worke
     receipt = Receipt.model_validate(job["result"])
     with ctx.pool.connection() as conn:
         conn.execute("UPDATE jobs SET status = 'processing' WHERE id = %s", (job_id,))
-    assert receipt_store.save_receipt(ctx.pool, job_id, receipt) is True
-    assert receipt_store.count_for_job(ctx.pool, job_id)[0] == 1
+    assert store.receipts.save_receipt(ctx.pool, job_id, receipt) is True
+    assert store.receipts.count_for_job(ctx.pool, job_id)[0] == 1
     with ctx.pool.connection() as conn:  # the user cancels during cleanup
         conn.execute("UPDATE jobs SET status = 'cancelling' WHERE id = %s", (job_id,))
-    assert receipt_store.save_receipt(ctx.pool, job_id, receipt) is False  # nothing more
-    assert receipt_store.complete_job(ctx.pool, job_id)["status"] == "cancelled"
-    assert receipt_store.count_for_job(ctx.pool, job_id) == (0, 0)
+    assert store.receipts.save_receipt(ctx.pool, job_id, receipt) is False  # nothing more
+    assert store.receipts.complete_job(ctx.pool, job_id)["status"] == "cancelled"
+    assert store.receipts.count_for_job(ctx.pool, job_id) == (0, 0)
 
 
 def test_readiness_reports_every_part(client, alice, worker):
@@ -264,7 +264,7 @@ def test_cancel_during_each_stage_leaves_a_consistent_state(
         time.sleep(0.002)
     response = client.delete(f"/api/v3/receipts/cancel/{job_id}", headers=alice)
     job = wait_for(client, alice, job_id)
-    rows = receipt_store.count_for_job(ctx.pool, job_id)
+    rows = store.receipts.count_for_job(ctx.pool, job_id)
     if response.status_code == 200:  # accepted: whatever stage it reached, nothing is saved
         assert job["status"] == "cancelled" and job["result"] is None
         assert rows == (0, 0)

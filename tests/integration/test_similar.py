@@ -13,7 +13,7 @@ from factories import RECEIPT_LINES, render_lines
 from openapi_check import assert_documented
 from waiting import wait_for
 
-from receiptq import indexing
+from receiptq.search import indexing, reader
 from receiptq.store.keys import create_key
 
 pytestmark = pytest.mark.integration
@@ -80,7 +80,7 @@ def test_a_rephotographed_receipt_is_a_duplicate_ranked_above_another(
     items = body["items"]
     assert [i["job_id"] for i in items] == [second, other], items
     top, low = items
-    assert top["duplicate"] is True and top["score"] >= indexing.DUPLICATE_THRESHOLD
+    assert top["duplicate"] is True and top["score"] >= reader.DUPLICATE_THRESHOLD
     assert low["duplicate"] is False and low["score"] < top["score"]
     assert top["total"] == "3.60" and top["date"] == "2024-03-14"
     assert "CORNER GROCER" in (top["merchant"] or "")

@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,22 +23,18 @@ from conftest import ROOT, settings_env
 from factories import long_receipt_jpeg, receipt_jpeg
 from PIL import Image
 
+from receiptq import testing
+
 pytestmark = pytest.mark.integration
 
 RECEIPTQ = [sys.executable, "-m", "receiptq.cli"]
 SAMPLE = sorted((ROOT / "samples").glob("*.png"))[0]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def serve_api(settings, log: Path, **env: str) -> Iterator[str]:
     """`receiptq api` under gunicorn (one process), its access log in `log`."""
-    port = free_port()
+    port = testing.free_port()
     proc = subprocess.Popen(
         [*RECEIPTQ, "api", "--port", str(port), "--workers", "1"],
         env=settings_env(settings, **env), stdout=log.open("wb"), stderr=subprocess.STDOUT,

@@ -10,9 +10,8 @@ import pytest
 from factories import receipt_jpeg
 from waiting import wait_for
 
+from receiptq import store
 from receiptq.jobs import SubmitOptions
-from receiptq.store import idempotency
-from receiptq.store import receipts as receipt_store
 
 pytestmark = pytest.mark.integration
 
@@ -94,7 +93,7 @@ def test_idempotency_key_in_flight_is_409(client, alice, ctx):
     key, data = str(uuid.uuid4()), receipt_jpeg()
     # What a first request leaves while it is still being accepted: a claim, no job yet.
     fingerprint = SubmitOptions(idempotency_key=key).fingerprint(hashlib.sha256(data).digest())
-    claim = idempotency.claim(ctx.pool, user_id(ctx, alice), key, fingerprint)
+    claim = store.idempotency.claim(ctx.pool, user_id(ctx, alice), key, fingerprint)
     assert claim.owned
     response = post(client, {**alice, "Idempotency-Key": key}, data)
     assert response.status_code == 409
@@ -127,7 +126,7 @@ def test_delete_purges_image_and_result_and_leaves_a_tombstone(client, alice, bo
     status = client.get(f"/api/v3/receipts/status/{job_id}", headers=alice).get_json()
     assert status["status"] == "deleted" and status["result"] is None
     assert stored_image(ctx, job_id)["data"] is None
-    assert receipt_store.count_for_job(ctx.pool, job_id) == (0, 0)
+    assert store.receipts.count_for_job(ctx.pool, job_id) == (0, 0)
     again = client.delete(f"/api/v3/receipts/cancel/{job_id}", headers=alice)
     assert again.status_code == 409
 

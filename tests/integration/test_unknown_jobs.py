@@ -8,11 +8,9 @@ import uuid
 import pytest
 from factories import receipt_jpeg
 
-from receiptq import jobs
+from receiptq import jobs, store
 from receiptq.context import Context
 from receiptq.errors import NotFound
-from receiptq.store import jobs as job_store
-from receiptq.store import jobstate
 from receiptq.store.keys import create_key
 
 pytestmark = pytest.mark.integration
@@ -49,8 +47,8 @@ def user(ctx) -> str:
 
 
 def stored_job(ctx, user_id: str, job_id: str) -> dict:
-    upload = job_store.NewUpload(user_id, receipt_jpeg(), "image/jpeg", None)
-    return job_store.create_job(ctx.pool, job_id, upload, dedupe=False)[0]
+    upload = store.jobs.NewUpload(user_id, receipt_jpeg(), "image/jpeg", None)
+    return store.jobs.create_job(ctx.pool, job_id, upload, dedupe=False)[0]
 
 
 def test_a_second_poll_of_an_unknown_id_does_not_query_postgresql(counted):
@@ -60,7 +58,7 @@ def test_a_second_poll_of_an_unknown_id_does_not_query_postgresql(counted):
     with pytest.raises(NotFound):
         jobs.status(counted, alice, job_id)
     assert counted.pool.taken == before + 1
-    ttl_ms = counted.redis.pttl(jobstate.unknown_key(alice, job_id))
+    ttl_ms = counted.redis.pttl(store.jobstate.unknown_key(alice, job_id))
     assert 0 < ttl_ms <= counted.settings.unknown_job_cache_seconds * 1000
     with pytest.raises(NotFound):
         jobs.status(counted, alice, job_id)
@@ -69,17 +67,17 @@ def test_a_second_poll_of_an_unknown_id_does_not_query_postgresql(counted):
 
 def test_the_cache_is_per_user(counted):
     alice, bob = user(counted), user(counted)
-    row, _ = job_store.create_job(
+    row, _ = store.jobs.create_job(
         counted.pool,
         str(uuid.uuid4()),
-        job_store.NewUpload(bob, receipt_jpeg(), "image/jpeg", None),
+        store.jobs.NewUpload(bob, receipt_jpeg(), "image/jpeg", None),
     )
     job_id = row["job_id"]  # in PostgreSQL only: Redis never had it
     with pytest.raises(NotFound):  # another user's job is missing for alice, and cached so
         jobs.status(counted, alice, job_id)
-    assert counted.redis.exists(jobstate.unknown_key(alice, job_id))
+    assert counted.redis.exists(store.jobstate.unknown_key(alice, job_id))
     assert jobs.status(counted, bob, job_id)["status"] == "queued"
-    assert not counted.redis.exists(jobstate.unknown_key(bob, job_id))
+    assert not counted.redis.exists(store.jobstate.unknown_key(bob, job_id))
 
 
 def test_a_job_written_after_the_miss_is_found_at_once(counted):
@@ -89,8 +87,8 @@ def test_a_job_written_after_the_miss_is_found_at_once(counted):
         jobs.status(counted, alice, job_id)
     # The same id cannot come from the API (it makes UUID4s); the store can make it.
     row = stored_job(counted, alice, job_id)
-    jobstate.write(counted.redis, row, counted.settings.job_ttl_seconds)  # what submit does
-    assert not counted.redis.exists(jobstate.unknown_key(alice, job_id))
+    store.jobstate.write(counted.redis, row, counted.settings.job_ttl_seconds)  # what submit does
+    assert not counted.redis.exists(store.jobstate.unknown_key(alice, job_id))
     assert jobs.status(counted, alice, job_id)["job_id"] == job_id
 
 
@@ -103,6 +101,6 @@ def test_zero_seconds_turns_it_off(settings):
             with pytest.raises(NotFound):
                 jobs.status(context, alice, job_id)
         assert context.pool.taken == before + 2
-        assert not context.redis.exists(jobstate.unknown_key(alice, job_id))
+        assert not context.redis.exists(store.jobstate.unknown_key(alice, job_id))
     finally:
         context.close()

@@ -16,7 +16,7 @@ from factories import long_receipt_jpeg, receipt_jpeg
 from waiting import wait_for
 from webhook_receiver import Receiver
 
-from receiptq.store import webhooks as webhook_store
+from receiptq import webhooks
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +58,7 @@ def submit(client, headers, data: bytes, **form) -> str:
 def settled(ctx, job_id: str, timeout: float = 30) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        rows = webhook_store.for_job(ctx.pool, job_id)
+        rows = webhooks.store.for_job(ctx.pool, job_id)
         if rows and rows[0]["state"] != "pending":
             return rows[0]
         time.sleep(0.05)

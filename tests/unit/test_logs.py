@@ -1,4 +1,5 @@
-"""receiptq.logs: the JSON formatter, the job/request context and the Celery hooks."""
+"""receiptq.logs: the JSON lines operators rely on, the job/request context (structlog's
+contextvars) and the Celery hooks."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def capture():
     """A logger of its own that writes JSON lines to a buffer; returns (logger, lines)."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logs.JsonFormatter())
+    handler.setFormatter(logs.formatter("json"))
     logger = logging.getLogger("receiptq.test.logs")
     logger.handlers, logger.propagate = [handler], False
     logger.setLevel(logging.DEBUG)
@@ -121,29 +122,49 @@ def test_reset_restores_the_previous_context():
     assert logs.current() == {}
 
 
-def test_text_format_appends_the_fields():
+def test_text_format_has_the_message_and_the_fields():
     record = logging.LogRecord("receiptq.x", logging.INFO, __file__, 1, "stage %s", ("ocr",), None)
     record.stage = "ocr"
     with logs.context(job_id="j4"):
-        text = logs.TextFormatter().format(record)
-    assert text.endswith("INFO receiptq.x: stage ocr [job_id=j4 stage=ocr]")
+        text = logs.formatter("text").format(record)
+    assert "INFO" in text and "stage ocr" in text and "[receiptq.x]" in text
+    assert "job_id=j4" in text and "stage=ocr" in text and "\n" not in text
 
 
-def test_format_comes_from_the_argument_or_the_environment(monkeypatch):
-    monkeypatch.delenv("RECEIPTQ_LOG_FORMAT", raising=False)
-    assert logs.log_format() == "json"
+def test_the_format_and_level_come_from_settings(monkeypatch):
+    from pydantic import ValidationError
+
+    from receiptq.config import Settings
+
     monkeypatch.setenv("RECEIPTQ_LOG_FORMAT", "TEXT")
-    assert logs.log_format() == "text"
-    assert isinstance(logs.formatter(), logs.TextFormatter)
-    assert logs.log_format("json") == "json"
-    monkeypatch.setenv("RECEIPTQ_LOG_FORMAT", "xml")
-    with pytest.raises(ValueError, match="RECEIPTQ_LOG_FORMAT"):
-        logs.log_format()
-
-
-def test_dict_config_sends_root_and_gunicorn_lines_as_json(monkeypatch, capsys):
     monkeypatch.setenv("RECEIPTQ_LOG_LEVEL", "warning")
-    config = logs.dict_config("json")
+    settings = Settings()
+    assert (settings.log_format, settings.log_level) == ("text", "WARNING")
+    monkeypatch.setenv("RECEIPTQ_LOG_FORMAT", "xml")
+    with pytest.raises(ValidationError, match="RECEIPTQ_LOG_FORMAT"):
+        Settings()
+
+
+def test_a_structlog_logger_writes_the_same_lines(capsys):
+    import structlog
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logs.setup("json", "INFO")
+        with logs.context(job_id="j5"):
+            structlog.get_logger("receiptq.test.structlog").info("saved", items=3)
+        root.handlers[-1].flush()
+        line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+        assert line["message"] == "saved" and line["items"] == 3 and line["job_id"] == "j5"
+        assert line["level"] == "INFO" and line["logger"] == "receiptq.test.structlog"
+    finally:
+        root.handlers, root.level = saved
+        structlog.reset_defaults()
+
+
+def test_dict_config_sends_root_and_gunicorn_lines_as_json(capsys):
+    config = logs.dict_config("json", "WARNING")
     assert config["root"]["level"] == "WARNING"
     assert config["loggers"]["gunicorn.access"]["handlers"] == []  # the app logs requests
     assert logs.dict_config("text")["loggers"]["gunicorn.access"]["handlers"] == ["console"]
@@ -183,14 +204,15 @@ def test_celery_task_hooks_bind_the_job_then_clear(capture):
     assert indexing["job_id"] == "job-3"
 
 
-def test_celery_logger_hook_keeps_handlers_and_swaps_their_formatter(monkeypatch):
-    monkeypatch.setenv("RECEIPTQ_LOG_FORMAT", "json")
+def test_celery_logger_hook_keeps_handlers_and_swaps_their_formatter():
     logger = logging.getLogger("receiptq.test.celery-hook")
     handler = logging.StreamHandler(io.StringIO())
     logger.handlers = [handler]
     try:
-        logs._after_setup_logger(logger=logger, loglevel=logging.INFO)
+        logs._after_setup_logger(logger=logger, loglevel=logging.INFO, fmt="json")
         assert logger.handlers == [handler]
-        assert isinstance(handler.formatter, logs.JsonFormatter)
+        logger.warning("banner", extra={"job_id": "j6"})
+        line = json.loads(handler.stream.getvalue())
+        assert line["message"] == "banner" and line["job_id"] == "j6"
     finally:
         logger.handlers = []

@@ -7,10 +7,11 @@ import threading
 import numpy as np
 import pytest
 
-from receiptq import indexing
-from receiptq.store.vector_index import VectorIndex, from_bytes, to_bytes
+from receiptq.search import reader, vectors
+from receiptq.search.index import VectorIndex
+from receiptq.search.store import from_bytes, to_bytes
 
-DIM = indexing.INDEX_DIM
+DIM = vectors.INDEX_DIM
 
 GROCER = {
     "merchant": {"name": "CORNER GROCER LTD", "address": "12 HIGH STREET, LEEDS LS1 4AB"},
@@ -43,28 +44,28 @@ def unit(seed: int, n: int = 1) -> np.ndarray:
 
 
 def test_receipt_vectors_are_unit_length_and_rank_duplicates_first():
-    v = indexing.receipt_vectors([GROCER, GROCER_REREAD, GROCER_NEXT_WEEK, PIEKARNIA])
+    v = vectors.receipt_vectors([GROCER, GROCER_REREAD, GROCER_NEXT_WEEK, PIEKARNIA])
     assert v.shape == (4, DIM) and v.dtype == np.float32
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
     reread, next_week, other = v[1:] @ v[0]
-    assert reread >= indexing.DUPLICATE_THRESHOLD, reread
-    assert next_week < indexing.DUPLICATE_THRESHOLD, next_week
+    assert reread >= reader.DUPLICATE_THRESHOLD, reread
+    assert next_week < reader.DUPLICATE_THRESHOLD, next_week
     assert other < 0.5 < next_week < reread
 
 
 def test_receipt_vector_is_deterministic_and_survives_missing_fields():
-    assert np.array_equal(indexing.receipt_vector(GROCER), indexing.receipt_vector(GROCER))
-    empty = indexing.receipt_vector({"merchant": {}, "items": []})
+    assert np.array_equal(vectors.receipt_vector(GROCER), vectors.receipt_vector(GROCER))
+    empty = vectors.receipt_vector({"merchant": {}, "items": []})
     assert not empty.any()  # nothing to compare: matches nothing
-    only_total = indexing.receipt_vector({"total": "9.99"})
+    only_total = vectors.receipt_vector({"total": "9.99"})
     assert np.isclose(np.linalg.norm(only_total), 1.0)
 
 
 def test_fact_words_match_only_equal_values():
-    assert indexing._fact_word("qd", "2024-03-14") == indexing._fact_word("qd", "2024-03-14")
-    assert indexing._fact_word("qd", "2024-03-14") != indexing._fact_word("qd", "2024-03-15")
-    assert indexing._fact_word("qd", None) == ""
-    assert indexing._fact_word("qs", "3.60").isalpha()
+    assert vectors._fact_word("qd", "2024-03-14") == vectors._fact_word("qd", "2024-03-14")
+    assert vectors._fact_word("qd", "2024-03-14") != vectors._fact_word("qd", "2024-03-15")
+    assert vectors._fact_word("qd", None) == ""
+    assert vectors._fact_word("qs", "3.60").isalpha()
 
 
 def test_add_and_search_returns_nearest_first_with_cosine_scores():
@@ -138,7 +139,7 @@ def test_save_and_load_round_trip(tmp_path):
 
 def test_rebuilding_from_stored_rows_gives_the_same_answers():
     """What an API process on another host does: rows (as PostgreSQL returns them) -> index."""
-    vecs = indexing.receipt_vectors([GROCER, GROCER_REREAD, PIEKARNIA])
+    vecs = vectors.receipt_vectors([GROCER, GROCER_REREAD, PIEKARNIA])
     rows = [
         {"vector_id": i + 1, "job_id": f"job-{i}", "vector": to_bytes(v)}
         for i, v in enumerate(vecs)

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from receiptq import webhooks
 from receiptq.errors import Unprocessable
+from receiptq.webhooks import delivery, urls
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def dns():
 )
 def test_literal_non_public_ips_are_refused_without_dns(dns, host):
     with pytest.raises(Unprocessable, match="public"):
-        webhooks.check_callback_url(f"http://{host}:8080/hook", resolve=dns.resolve)
+        urls.check_callback_url(f"http://{host}:8080/hook", resolve=dns.resolve)
     assert dns.lookups == []
 
 
@@ -96,14 +96,14 @@ def test_literal_non_public_ips_are_refused_without_dns(dns, host):
     ],
 )
 def test_public_literal_ips_pass_without_dns(dns, url):
-    assert webhooks.check_callback_url(url, resolve=dns.resolve) == url
+    assert urls.check_callback_url(url, resolve=dns.resolve) == url
     assert dns.lookups == []
 
 
 def test_a_name_passes_when_every_address_is_public(dns):
     dns.table["hooks.example.com"] = ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"]
     url = "https://hooks.example.com/receiptq"
-    assert webhooks.check_callback_url(url, resolve=dns.resolve) == url
+    assert urls.check_callback_url(url, resolve=dns.resolve) == url
     assert dns.lookups == ["hooks.example.com"]
 
 
@@ -122,12 +122,12 @@ def test_a_name_passes_when_every_address_is_public(dns):
 def test_a_name_with_any_non_public_address_is_refused(dns, name, addresses):
     dns.table[name] = addresses
     with pytest.raises(Unprocessable, match=r"resolves to .* not a public address"):
-        webhooks.check_callback_url(f"http://{name}/hook", resolve=dns.resolve)
+        urls.check_callback_url(f"http://{name}/hook", resolve=dns.resolve)
 
 
 def test_a_name_that_does_not_resolve_is_refused(dns):
     with pytest.raises(Unprocessable, match="does not resolve"):
-        webhooks.check_callback_url("https://no-such-host.invalid/hook", resolve=dns.resolve)
+        urls.check_callback_url("https://no-such-host.invalid/hook", resolve=dns.resolve)
 
 
 @pytest.mark.parametrize(
@@ -141,22 +141,22 @@ def test_a_name_that_does_not_resolve_is_refused(dns):
 )
 def test_userinfo_is_refused(dns, url):
     with pytest.raises(Unprocessable, match="user name or password"):
-        webhooks.check_callback_url(url, resolve=dns.resolve)
+        urls.check_callback_url(url, resolve=dns.resolve)
     with pytest.raises(Unprocessable, match="user name or password"):
-        webhooks.check_callback_url(url, allow_private=True, resolve=dns.resolve)
+        urls.check_callback_url(url, allow_private=True, resolve=dns.resolve)
 
 
 @pytest.mark.parametrize("url", ["ftp://93.184.216.34/x", "gopher://127.0.0.1:6379/_x"])
 def test_other_schemes_are_still_refused(url):
     with pytest.raises(Unprocessable, match="http or https"):
-        webhooks.check_callback_url(url)
+        urls.check_callback_url(url)
 
 
 @pytest.mark.parametrize(
     "url", ["http://127.0.0.1:8080/hook", "http://[::1]/h", "http://10.0.0.5/h", "http://nas.lan/h"]
 )
 def test_allow_private_accepts_private_receivers_without_dns(dns, url):
-    assert webhooks.check_callback_url(url, allow_private=True, resolve=dns.resolve) == url
+    assert urls.check_callback_url(url, allow_private=True, resolve=dns.resolve) == url
     assert dns.lookups == []
 
 
@@ -165,14 +165,14 @@ def test_allow_private_accepts_private_receivers_without_dns(dns, url):
 
 def test_delivery_goes_to_the_checked_address_with_the_name_in_host_and_sni(dns):
     dns.table["hooks.example.com"] = ["93.184.216.34"]
-    target, headers, extensions = webhooks.pinned_request(
+    target, headers, extensions = urls.pinned_request(
         "https://hooks.example.com:8443/h?x=1", allow_private=False, resolve=dns.resolve
     )
     assert str(target) == "https://93.184.216.34:8443/h?x=1"
     assert headers == {"host": "hooks.example.com:8443"}
     assert extensions == {"sni_hostname": "hooks.example.com"}
     dns.table["v6.example.com"] = ["2606:4700::1111"]
-    target, headers, extensions = webhooks.pinned_request(
+    target, headers, extensions = urls.pinned_request(
         "http://v6.example.com/h", False, resolve=dns.resolve
     )
     assert str(target) == "http://[2606:4700::1111]/h"
@@ -180,11 +180,11 @@ def test_delivery_goes_to_the_checked_address_with_the_name_in_host_and_sni(dns)
 
 
 def test_delivery_to_a_literal_ip_or_with_allow_private_is_unchanged(dns):
-    target, headers, extensions = webhooks.pinned_request(
+    target, headers, extensions = urls.pinned_request(
         "http://93.184.216.34/h", False, resolve=dns.resolve
     )
     assert str(target) == "http://93.184.216.34/h" and headers == {} and extensions == {}
-    target, headers, _ = webhooks.pinned_request(
+    target, headers, _ = urls.pinned_request(
         "http://nas.lan:81/h", allow_private=True, resolve=dns.resolve
     )
     assert str(target) == "http://nas.lan:81/h" and headers == {}
@@ -211,7 +211,7 @@ def test_a_pinned_request_reaches_the_receiver_with_its_host_header(dns):
     try:
         port = server.server_address[1]
         dns.table["hooks.example.com"] = ["127.0.0.1"]
-        target, headers, extensions = webhooks.pinned_request(
+        target, headers, extensions = urls.pinned_request(
             f"http://hooks.example.com:{port}/h", False, dns.resolve, public=lambda ip: True
         )
         with httpx.Client(trust_env=False) as client:
@@ -241,7 +241,7 @@ def _attempt(dns, url: str, allow_private: bool = False, last_attempt: bool = Fa
         return httpx.Response(200)
 
     settings = SimpleNamespace(**{**vars(SETTINGS), "webhook_allow_private": allow_private})
-    outcome, record = webhooks.attempt(
+    outcome, record = delivery.attempt(
         settings, "msg_1", url, STATUS, last_attempt=last_attempt,
         resolve=dns.resolve, transport=httpx.MockTransport(receiver),
     )  # fmt: skip

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from receiptq import webhooks
 from receiptq.errors import Unprocessable
+from receiptq.webhooks import delivery, signing, urls
 
 SPEC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -27,7 +27,7 @@ def independent_signature(secret: str, msg_id: str, timestamp: int, body: bytes)
 
 def test_signature_matches_the_standard_webhooks_test_vector():
     # The example in the Standard Webhooks specification's reference libraries.
-    signature = webhooks.sign(
+    signature = signing.sign(
         SPEC_SECRET, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, b'{"test": 2432232314}'
     )
     assert signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
@@ -36,7 +36,7 @@ def test_signature_matches_the_standard_webhooks_test_vector():
 @pytest.mark.parametrize("secret", [SPEC_SECRET, "a plain secret, used as UTF-8 bytes: żółw"])
 def test_signed_headers_verify_independently(secret):
     body = b'{"job_id":"x","status":"completed"}'
-    headers = webhooks.signed_headers(secret, "msg_1", body, timestamp=1700000000)
+    headers = signing.signed_headers(secret, "msg_1", body, timestamp=1700000000)
     assert headers["webhook-id"] == "msg_1"
     assert headers["webhook-timestamp"] == "1700000000"
     assert headers["webhook-signature"] == independent_signature(secret, "msg_1", 1700000000, body)
@@ -45,22 +45,22 @@ def test_signed_headers_verify_independently(secret):
 
 def test_verify_accepts_fresh_and_refuses_tampered_or_stale():
     body = b'{"a":1}'
-    headers = webhooks.signed_headers(SPEC_SECRET, "msg_2", body)
-    assert webhooks.verify(SPEC_SECRET, headers, body)
-    assert not webhooks.verify(SPEC_SECRET, headers, b'{"a":2}')
-    assert not webhooks.verify("whsec_" + base64.b64encode(b"other").decode(), headers, body)
-    stale = webhooks.signed_headers(SPEC_SECRET, "msg_2", body, timestamp=int(time.time()) - 600)
-    assert not webhooks.verify(SPEC_SECRET, stale, body)
+    headers = signing.signed_headers(SPEC_SECRET, "msg_2", body)
+    assert signing.verify(SPEC_SECRET, headers, body)
+    assert not signing.verify(SPEC_SECRET, headers, b'{"a":2}')
+    assert not signing.verify("whsec_" + base64.b64encode(b"other").decode(), headers, body)
+    stale = signing.signed_headers(SPEC_SECRET, "msg_2", body, timestamp=int(time.time()) - 600)
+    assert not signing.verify(SPEC_SECRET, stale, body)
     rotated = {**headers, "webhook-signature": "v1,bm90IGl0 " + headers["webhook-signature"]}
-    assert webhooks.verify(SPEC_SECRET, rotated, body)
+    assert signing.verify(SPEC_SECRET, rotated, body)
 
 
 def test_a_whsec_secret_that_is_not_base64_is_refused():
     with pytest.raises(ValueError, match="base64"):
-        webhooks.signing_key("whsec_not base64!")
-    assert webhooks.signing_key("plain") == b"plain"
-    assert webhooks.signing_key(SPEC_SECRET) == base64.b64decode(SPEC_SECRET[6:])
-    assert hashlib.sha256(webhooks.signing_key(SPEC_SECRET)).digest()  # bytes, not str
+        signing.signing_key("whsec_not base64!")
+    assert signing.signing_key("plain") == b"plain"
+    assert signing.signing_key(SPEC_SECRET) == base64.b64decode(SPEC_SECRET[6:])
+    assert hashlib.sha256(signing.signing_key(SPEC_SECRET)).digest()  # bytes, not str
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_a_whsec_secret_that_is_not_base64_is_refused():
 )
 def test_bad_callback_urls_are_422(url):
     with pytest.raises(Unprocessable):
-        webhooks.check_callback_url(url)
+        urls.check_callback_url(url)
 
 
 @pytest.mark.parametrize(
@@ -87,18 +87,18 @@ def test_bad_callback_urls_are_422(url):
 )
 def test_good_callback_urls_pass(url):
     # allow_private: the form only, no DNS (addresses: tests/unit/test_webhook_urls.py).
-    assert webhooks.check_callback_url(f"  {url} ", allow_private=True) == url
+    assert urls.check_callback_url(f"  {url} ", allow_private=True) == url
 
 
 def test_empty_callback_url_means_none():
-    assert webhooks.check_callback_url(None) is None
-    assert webhooks.check_callback_url("   ") is None
+    assert urls.check_callback_url(None) is None
+    assert urls.check_callback_url("   ") is None
 
 
 def test_backoff_grows_is_capped_and_jittered():
-    delays = [webhooks.backoff_seconds(n, 5.0, 1800.0) for n in range(8)]
+    delays = [delivery.backoff_seconds(n, 5.0, 1800.0) for n in range(8)]
     for n, delay in enumerate(delays):
         full = min(1800.0, 5.0 * 4**n)
         assert full / 2 <= delay <= full
     assert max(delays) <= 1800.0
-    assert len({webhooks.backoff_seconds(3, 5.0, 1800.0) for _ in range(20)}) > 1
+    assert len({delivery.backoff_seconds(3, 5.0, 1800.0) for _ in range(20)}) > 1

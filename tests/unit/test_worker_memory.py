@@ -9,8 +9,7 @@ import pytest
 from celery.signals import task_postrun
 
 from receiptq.config import Settings
-from receiptq.worker import memory
-from receiptq.worker.celery_app import create_celery
+from receiptq.worker import memory, signals
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
@@ -27,8 +26,9 @@ def test_freed_heap_is_returned_to_the_system():
     del blocks
 
 
-def test_the_celery_app_trims_after_every_task():
-    create_celery(Settings())
+def test_the_worker_trims_after_every_task():
+    signals.connect(Settings())
+    signals.connect(Settings())  # connecting twice wires each receiver once
     responses = task_postrun.send(
         sender=None, task_id="t", task=None, args=(), kwargs={}, retval=None
     )

@@ -1,4 +1,4 @@
-"""The index task: one job id in, its receipt's vector stored (receiptq.indexing)."""
+"""The index task: one job id in, its receipt's vector stored (receiptq.search.indexing)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import psycopg
 import redis
 from celery import shared_task
 
-from receiptq import indexing
-from receiptq.worker.celery_app import INDEX_TASK
+from receiptq.queue.names import INDEX_TASK
+from receiptq.search import indexing
 from receiptq.worker.context import worker_context
 
 # The services were briefly away: try again. Anything else is a bug worth a traceback.

@@ -1,6 +1,8 @@
-"""Celery configuration: queues, routes, time limits, delivery guarantees, housekeeping.
+"""The Celery app's configuration: queues, routes, time limits, delivery guarantees.
 
-Every choice here is deliberate; see docs/architecture.md for the reasons.
+Both sides build their app here; only the worker (receiptq.worker) connects the worker
+signals, so an API process that sends tasks runs no worker code. The reasons for each
+choice: docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -8,14 +10,11 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Queue
 
-from receiptq import logs, metrics
 from receiptq.config import Settings
-from receiptq.worker import memory
+from receiptq.queue.names import QUEUE_OF, QUEUES
 
-PROCESS_TASK = "receiptq.process_receipt"
-HEALTH_TASK = "receiptq.health_check"
-WEBHOOK_TASK = "receiptq.deliver_webhook"
-INDEX_TASK = "receiptq.index_receipt"  # similar receipts: docs/search.md
+# The modules that define tasks: the worker imports them, a sender needs none.
+TASK_MODULES = ["receiptq.tasks", "receiptq.webhooks.tasks", "receiptq.search.tasks"]
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -23,7 +22,7 @@ def create_celery(settings: Settings) -> Celery:
         "receiptq",
         broker=settings.redis_url,
         backend=settings.redis_url,
-        include=["receiptq.tasks"],
+        include=TASK_MODULES,
     )
     app.conf.update(
         task_serializer="json",
@@ -31,14 +30,9 @@ def create_celery(settings: Settings) -> Celery:
         accept_content=["json"],
         timezone="UTC",
         enable_utc=True,
-        task_queues=[Queue("receipts"), Queue("maintenance"), Queue("index")],
+        task_queues=[Queue(name) for name in QUEUES],
         task_default_queue="receipts",
-        task_routes={
-            PROCESS_TASK: {"queue": "receipts"},
-            HEALTH_TASK: {"queue": "maintenance"},
-            WEBHOOK_TASK: {"queue": "maintenance"},
-            INDEX_TASK: {"queue": "index"},
-        },
+        task_routes={task: {"queue": queue} for task, queue in QUEUE_OF.items()},
         # At-least-once delivery: a task is acknowledged only after it ran, and a worker
         # killed mid-task gives its message back. Effects are idempotent (upsert by job).
         task_acks_late=True,
@@ -56,12 +50,4 @@ def create_celery(settings: Settings) -> Celery:
         task_send_sent_event=True,
     )
     app.conf.receiptq_settings = settings
-    logs.connect_celery_signals()  # JSON lines, job_id on a task's lines
-    metrics.connect_celery_signals()  # exporter on RECEIPTQ_WORKER_METRICS_PORT
-    memory.connect_celery_signals()  # freed memory back to the system after each task
-    # The sweep that re-queues lost jobs, and the hourly cleanup, run in every worker's
-    # main process (no beat needed). Imported here: it needs this module's task names.
-    from receiptq.worker import housekeeping
-
-    housekeeping.connect_celery_signals()
     return app

@@ -1,11 +1,10 @@
-"""Putting jobs on the broker, and putting them back when the broker lost them.
+"""Putting jobs back on the broker when it lost them or their worker died.
 
-Every enqueue leaves a marker key beside the message. Redis may lose both (a restart
-without persistence) while PostgreSQL still says 'queued'; a worker may die holding a job
-(its lease expires). The sweep, run by the workers every RECEIPTQ_SWEEP_SECONDS
-(receiptq.worker.housekeeping), finds such jobs and queues them again. A duplicate
-message is harmless: the lease and PostgreSQL's conditional transitions make the second
-delivery a no-op.
+Redis may lose a job's message and marker (a restart without persistence) while
+PostgreSQL still says 'queued'; a worker may die holding a job (its lease expires). The
+sweep, run by the workers every RECEIPTQ_SWEEP_SECONDS (receiptq.worker.housekeeping),
+finds such jobs and queues them again. A duplicate message is harmless: the lease and
+PostgreSQL's conditional transitions make the second delivery a no-op.
 """
 
 from __future__ import annotations
@@ -13,34 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-import redis
-from celery import Celery
-
+from receiptq import store
 from receiptq.context import Context
 from receiptq.lifecycle import JobStatus
-from receiptq.store import jobs as job_store
-from receiptq.store import leases
-from receiptq.worker.celery_app import PROCESS_TASK
 
 log = logging.getLogger(__name__)
-
-
-def marker_key(job_id: str) -> str:
-    return f"receiptq:enqueued:{job_id}"
-
-
-def mark_enqueued(client: redis.Redis, job_id: str, ttl: int) -> None:
-    client.set(marker_key(job_id), "1", ex=ttl)
-
-
-def mark_taken(client: redis.Redis, job_id: str) -> None:
-    """A worker took the job: from now on its lease says whether it is alive."""
-    client.delete(marker_key(job_id))
-
-
-def enqueue(celery: Celery, client: redis.Redis, job_id: str, ttl: int) -> None:
-    celery.send_task(PROCESS_TASK, args=[job_id], task_id=job_id, queue="receipts")
-    mark_enqueued(client, job_id, ttl)
 
 
 @dataclass
@@ -61,23 +37,24 @@ def _count_requeue(ctx: Context, job_id: str) -> int:
         return int(pipe.execute()[0])
 
 
-def sweep(ctx: Context, celery: Celery, max_requeues: int = 2) -> SweepReport:
+def sweep(ctx: Context, max_requeues: int = 2) -> SweepReport:
     """Re-queue jobs the broker lost or whose worker died; give up on a running job that
     was already re-queued `max_requeues` times (it kills its worker: a poison pill)."""
     report = SweepReport()
-    settings = ctx.settings
-    for job in job_store.stale_jobs(ctx.pool, settings.lease_seconds):
+    for job in store.jobs.stale_jobs(ctx.pool, ctx.settings.lease_seconds):
         job_id, status = job["job_id"], job["status"]
-        if ctx.redis.exists(marker_key(job_id)):
+        if ctx.queue.is_enqueued(job_id):
             continue  # a message for it is in the broker (queued, or a retry on its way)
-        if status != JobStatus.QUEUED and leases.is_leased(ctx.redis, job_id):
+        if status != JobStatus.QUEUED and store.leases.is_leased(ctx.redis, job_id):
             continue  # a live worker runs it
         if status == JobStatus.CANCELLING:
-            if job_store.transition(ctx.pool, job_id, JobStatus.CANCELLED, (JobStatus.CANCELLING,)):
+            if store.jobs.transition(
+                ctx.pool, job_id, JobStatus.CANCELLED, (JobStatus.CANCELLING,)
+            ):
                 report.cancelled.append(job_id)
             continue
         if status == JobStatus.PROCESSING and _count_requeue(ctx, job_id) > max_requeues:
-            if job_store.transition(
+            if store.jobs.transition(
                 ctx.pool, job_id, JobStatus.FAILED, (JobStatus.PROCESSING,),
                 error="Processing this receipt stopped its worker several times: "
                 "it cannot be processed.",
@@ -86,6 +63,6 @@ def sweep(ctx: Context, celery: Celery, max_requeues: int = 2) -> SweepReport:
             continue
         log.warning("re-queueing job (%s, lost by broker or worker)", status,
                     extra={"job_id": job_id})  # fmt: skip
-        enqueue(celery, ctx.redis, job_id, settings.job_ttl_seconds)
+        ctx.queue.enqueue(job_id)
         report.requeued.append(job_id)
     return report

@@ -6,8 +6,8 @@ import psycopg
 import redis
 from celery import Task, shared_task
 
-from receiptq import webhooks
-from receiptq.worker.celery_app import WEBHOOK_TASK
+from receiptq.queue.names import WEBHOOK_TASK
+from receiptq.webhooks import delivery
 from receiptq.worker.context import worker_context
 
 # The services themselves were away: try the attempt again (not counted as one).
@@ -28,9 +28,9 @@ def deliver_webhook(self: Task, message_id: str) -> str:
     ctx = worker_context()
     settings = ctx.settings
     last = self.request.retries + 1 >= settings.webhook_max_attempts
-    outcome = webhooks.deliver(ctx, message_id, last_attempt=last)
+    outcome = delivery.deliver(ctx, message_id, last_attempt=last)
     if outcome == "retry":
-        countdown = webhooks.backoff_seconds(
+        countdown = delivery.backoff_seconds(
             self.request.retries,
             settings.webhook_retry_base_seconds,
             settings.webhook_retry_max_seconds,

@@ -1,17 +1,18 @@
 """GET /api/v3/receipts/{job_id}/similar: the user's receipts most like a job's, with
-likely duplicates flagged (docs/search.md). The view parses, calls receiptq.indexing,
-serializes."""
+likely duplicates flagged (docs/search.md). The view parses, calls
+receiptq.search.reader, serializes."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, Field
 
-from receiptq import indexing
 from receiptq.api.auth import require_user
 from receiptq.api.openapi import documented
 from receiptq.errors import ReceiptqError
-from receiptq.store.vector_index import VectorIndex
+from receiptq.jobs import parse_job_id
+from receiptq.search import reader
+from receiptq.search.index import VectorIndex
 
 bp = Blueprint("similar", __name__, url_prefix="/api/v3/receipts")
 bp.before_request(require_user)
@@ -24,14 +25,14 @@ class InvalidParameter(ReceiptqError):
 
 
 class SimilarQuery(BaseModel):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=indexing.MAX_LIMIT, description="How many.")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=reader.MAX_LIMIT, description="How many.")
 
 
 class SimilarReceipt(BaseModel):
     job_id: str
     score: float = Field(description="Cosine similarity of the two receipts' vectors, -1..1.")
     duplicate: bool = Field(
-        description=f"Likely the same receipt (score >= {indexing.DUPLICATE_THRESHOLD})."
+        description=f"Likely the same receipt (score >= {reader.DUPLICATE_THRESHOLD})."
     )
     merchant: str | None
     date: str | None
@@ -49,7 +50,7 @@ def _index() -> VectorIndex:
     extensions = current_app.extensions
     index = extensions.get("receiptq.vectors")
     if index is None:
-        index = extensions.setdefault("receiptq.vectors", indexing.new_reader_index())
+        index = extensions.setdefault("receiptq.vectors", reader.new_reader_index())
     return index
 
 
@@ -57,8 +58,8 @@ def _limit() -> int:
     value = request.args.get("limit", "").strip()
     if not value:
         return DEFAULT_LIMIT
-    if not value.isdigit() or not 1 <= int(value) <= indexing.MAX_LIMIT:
-        raise InvalidParameter(f"limit must be a whole number from 1 to {indexing.MAX_LIMIT}.")
+    if not value.isdigit() or not 1 <= int(value) <= reader.MAX_LIMIT:
+        raise InvalidParameter(f"limit must be a whole number from 1 to {reader.MAX_LIMIT}.")
     return int(value)
 
 
@@ -74,8 +75,8 @@ def similar(job_id: str) -> Response:
     job, and for a job with no saved receipt (not completed, or deleted)."""
     limit = _limit()
     ctx = current_app.extensions["receiptq"]
-    items = indexing.similar(ctx, _index(), g.user.id, job_id, limit)
-    body = SimilarList(job_id=indexing.parse_job_id(job_id), items=items)
+    items = reader.similar(ctx, _index(), g.user.id, job_id, limit)
+    body = SimilarList(job_id=parse_job_id(job_id), items=items)
     response = Response(body.model_dump_json(), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
