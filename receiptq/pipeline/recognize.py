@@ -67,7 +67,8 @@ def model_path() -> Path | None:
 class LineRecognizer:
     """Reads cropped single-line images; one per process (see `recognizer`)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, alphabet: list[str] | None = None) -> None:
+        """``alphabet``: the model's characters in class order, by default its metadata's."""
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -81,7 +82,8 @@ class LineRecognizer:
         self._shrink = ort.RunOptions()
         self._shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._input = self._session.get_inputs()[0].name
-        alphabet = self._session.get_modelmeta().custom_metadata_map["character"].splitlines()
+        if alphabet is None:
+            alphabet = self._session.get_modelmeta().custom_metadata_map["character"].splitlines()
         # CTC classes: 0 is the blank, then the alphabet, then the space.
         self._classes = ["", *alphabet, " "]
         allowed = np.array([c == " " or (len(c) == 1 and 33 <= ord(c) < 127)
