@@ -16,7 +16,6 @@ import os
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
@@ -25,7 +24,7 @@ from receiptq.pipeline import media
 from receiptq.pipeline.analysis import analyze, name_from_chain
 from receiptq.pipeline.analysis.layout import reading_layout
 from receiptq.pipeline.analysis.taxids import nip_valid
-from receiptq.pipeline.document import Document, Timing
+from receiptq.pipeline.document import Document, Timing, set_by
 from receiptq.pipeline.engines import Engines
 from receiptq.pipeline.fields.model import FieldModel, field_model
 from receiptq.pipeline.lexicon import lexicon
@@ -64,14 +63,6 @@ STAGES: dict[str, int] = {
 }
 
 StageHook = Callable[[str, int], None]
-T = TypeVar("T")
-
-
-def set_by(step: str, value: T | None) -> T:
-    """A `Document` field that ``step`` sets, read by a step that runs after it."""
-    if value is None:
-        raise RuntimeError(f"the {step} step has not run")
-    return value
 
 
 @dataclass(frozen=True)
