@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     # prometheus-client's own variable (no RECEIPTQ_ prefix): where the processes of one
     # service keep their values; `receiptq api` / `receiptq worker` set it (receiptq.metrics).
     prometheus_multiproc_dir: str | None = Field(
-        None, validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
+        default=None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"),
     )
     # Webhooks (docs/clients.md): the signing secret (`whsec_<base64>` or any string),
     # attempts per message, exponential backoff base and cap (seconds), request timeout.

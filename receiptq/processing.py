@@ -26,7 +26,7 @@ from receiptq.context import Context
 from receiptq.corrections import service as corrections
 from receiptq.errors import Cancelled, ReceiptqError
 from receiptq.lifecycle import JobStatus
-from receiptq.pipeline.document import Document
+from receiptq.pipeline.document import Document, set_by
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def _run(ctx: Context, job_id: str) -> str:
         finally:  # the steps that ran to their end, also when a later one failed the job
             metrics.pipeline_stages({s: t.wall for s, t in doc.stage_seconds().items()})
         # what the user taught about this shop (a corrected name) outranks the reading
-        receipt = corrections.apply_memory(ctx, row["user_id"], doc.receipt)
+        receipt = corrections.apply_memory(ctx, row["user_id"], set_by("analysis", doc.receipt))
         on_stage("save", 90)
         if not store.receipts.save_receipt(ctx.pool, job_id, receipt):
             raise Cancelled

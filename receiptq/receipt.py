@@ -62,7 +62,7 @@ class Item(BaseModel):
     unit_price: str | None = None
     total_price: str | None = None
     category: str | None = None
-    region: Region | None = Field(None, description="The item's row on the page.")
+    region: Region | None = Field(default=None, description="The item's row on the page.")
 
 
 class Confidence(BaseModel):

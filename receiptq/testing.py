@@ -28,6 +28,7 @@ import httpx
 import psycopg
 import redis
 from psycopg import sql
+from pydantic import AliasChoices
 
 from receiptq.config import Settings
 from receiptq.context import Context
@@ -113,7 +114,9 @@ def service_env(settings: Settings, **extra: str) -> dict[str, str]:
         value = getattr(settings, name)
         if value is None:
             continue
-        variable = field.validation_alias.choices[0] if field.validation_alias else None
+        alias = field.validation_alias
+        first = alias.choices[0] if isinstance(alias, AliasChoices) else None
+        variable = first if isinstance(first, str) else None
         text = str(value).lower() if isinstance(value, bool) else str(value)
         env[variable or f"RECEIPTQ_{name.upper()}"] = text
     env["PYTHONUNBUFFERED"] = "1"
@@ -139,7 +142,7 @@ def wait_http(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited: {log() if log else ''}"[-3000:])
+            raise RuntimeError(f"{proc.args!r} exited: {log() if log else ''}"[-3000:])
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(url, timeout=1).status_code == 200 and (ready is None or ready()):
                 return

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from receiptq.api import corrections as api_corrections
 from receiptq.api import deliveries as api_deliveries
@@ -36,7 +37,8 @@ def create_app(
         # Flask refuses any other Host header (a 400, see problems) before routing.
         TRUSTED_HOSTS=settings.trusted_host_names,
     )
-    app.json.sort_keys = False
+    if isinstance(app.json, DefaultJSONProvider):  # Flask's own: keys in the order built
+        app.json.sort_keys = False
     ctx = context or Context(settings)
     app.extensions["receiptq"] = ctx
 

@@ -42,7 +42,10 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     limited = set()
     for endpoint, view in list(app.view_functions.items()):
         if getattr(view, "rate_limited", False):
-            app.view_functions[endpoint] = limiter.limit(settings.rate_limit)(view)
+            # mypy solves the decorator's Callable[P, R] against Flask's RouteCallable (a
+            # union of a sync and an async view) as one joined callable; the wrapper returns
+            # what the view returns.
+            app.view_functions[endpoint] = limiter.limit(settings.rate_limit)(view)  # type: ignore[assignment]
             limited.add(endpoint)
 
     @limiter.request_filter

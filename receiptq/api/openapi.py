@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_directory
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from werkzeug.exceptions import NotFound
 
 from receiptq.api import models
@@ -193,8 +193,8 @@ def _path(rule: str) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
-def _models(operations: Iterable[Operation]) -> list[tuple[type[BaseModel], str]]:
-    wanted: list[tuple[type[BaseModel], str]] = [(models.Problem, "serialization")]
+def _models(operations: Iterable[Operation]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(models.Problem, "serialization")]
     for op in operations:
         if op.request is not None and op.request.model is not None:
             wanted.append((op.request.model, "validation"))

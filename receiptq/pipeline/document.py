@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -12,6 +13,15 @@ from receiptq.pipeline.media import MediaInfo
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.pipeline.preprocess import Rendering
 from receiptq.receipt import Receipt
+
+T = TypeVar("T")
+
+
+def set_by(step: str, value: T | None) -> T:
+    """A `Document` field that ``step`` sets, read after that step has run."""
+    if value is None:
+        raise RuntimeError(f"the {step} step has not run")
+    return value
 
 
 @dataclass(frozen=True)

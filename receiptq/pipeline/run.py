@@ -24,7 +24,7 @@ from receiptq.pipeline import media
 from receiptq.pipeline.analysis import analyze, name_from_chain
 from receiptq.pipeline.analysis.layout import reading_layout
 from receiptq.pipeline.analysis.taxids import nip_valid
-from receiptq.pipeline.document import Document, Timing
+from receiptq.pipeline.document import Document, Timing, set_by
 from receiptq.pipeline.engines import Engines
 from receiptq.pipeline.fields.model import FieldModel, field_model
 from receiptq.pipeline.lexicon import lexicon
@@ -153,7 +153,7 @@ def decode(pipeline: Pipeline, doc: Document) -> None:
 
 def text_layer(pipeline: Pipeline, doc: Document) -> None:
     """A PDF's pages that carry their text are read from it (`textlayer`), not by OCR."""
-    if not doc.pages and doc.media.media_type == "application/pdf":
+    if not doc.pages and set_by("decode", doc.media).media_type == "application/pdf":
         doc.text_readings = pdf_text_readings(doc.data or b"")
 
 
@@ -167,12 +167,13 @@ def preprocess(pipeline: Pipeline, doc: Document) -> None:
         return
     if doc.text_readings and all(r is not None for r in doc.text_readings):
         return
-    pages = media.iter_pages(doc.data or b"", doc.media, max_pixels=pipeline.max_pixels)
+    info = set_by("decode", doc.media)
+    pages = media.iter_pages(doc.data or b"", info, max_pixels=pipeline.max_pixels)
     for index, page in enumerate(pages):
         if index < len(doc.text_readings) and doc.text_readings[index] is not None:
             continue
         doc.renderings.append(render(page))
-        if doc.media.pages == 1:
+        if info.pages == 1:
             doc.pages = [page]
         del page
 
@@ -200,7 +201,7 @@ def upright(pipeline: Pipeline, doc: Document) -> None:
     each turned rendering is read first (`orientation.probe`); the one whose band reads
     more confidently than the page's own is read whole, and kept, with its page and
     rendering, when its reading has more confident words."""
-    if len(doc.pages) != 1 or not may_be_turned(doc.ocr):
+    if len(doc.pages) != 1 or not may_be_turned(set_by("ocr", doc.ocr)):
         return
     engines = pipeline.engines
     original = doc.renderings[0]
@@ -219,26 +220,29 @@ def upright(pipeline: Pipeline, doc: Document) -> None:
     if score <= probe(original.image, engines.ocr):
         return
     reading = read_page(rendering.image, engines.ocr, engines.lines)
-    if confident_words(reading) > confident_words(doc.ocr):
+    if confident_words(reading) > confident_words(set_by("ocr", doc.ocr)):
         doc.pages, doc.renderings, doc.ocr = [page], [rendering], reading
 
 
 def quality(pipeline: Pipeline, doc: Document) -> None:
-    check_quality(doc.ocr)
+    check_quality(set_by("ocr", doc.ocr))
 
 
 def analysis(pipeline: Pipeline, doc: Document) -> None:
-    doc.layout = reading_layout(doc.ocr)
-    doc.receipt = analyze(doc.ocr, doc.layout, model=pipeline.fields)
+    reading = set_by("ocr", doc.ocr)
+    doc.layout = reading_layout(reading)
+    doc.receipt = analyze(reading, doc.layout, model=pipeline.fields)
     doc.receipt.pages = page_sources(doc)
 
 
 def second_preprocess(pipeline: Pipeline, doc: Document) -> None:
     """A weak first reading of a one-page photo or scan (name, address or date below
     `reread.SECOND_PASS_BELOW`) gets its header band rendered a second way."""
-    if len(doc.pages) != 1 or not needs_second_pass(doc.receipt, fields=HEADER_FIELDS):
+    if len(doc.pages) != 1 or not needs_second_pass(
+        set_by("analysis", doc.receipt), fields=HEADER_FIELDS
+    ):
         return
-    cut = header_bottom(doc.layout, doc.ocr.height)
+    cut = header_bottom(set_by("analysis", doc.layout), set_by("ocr", doc.ocr).height)
     if cut * doc.images[0].shape[1] > SECOND_PASS_MAX_PIXELS:
         return
     # The second rendering crops and scales exactly as the first (only the ink treatment
@@ -255,34 +259,39 @@ def second_analysis(pipeline: Pipeline, doc: Document) -> None:
     """Each header field from whichever reading is more confident (`reread.merge_readings`)."""
     if doc.band_ocr is not None:
         second = analyze(doc.band_ocr, model=pipeline.fields)
-        doc.receipt = merge_readings(doc.receipt, second, fields=HEADER_FIELDS, known=lexicon())
+        doc.receipt = merge_readings(
+            set_by("analysis", doc.receipt), second, fields=HEADER_FIELDS, known=lexicon()
+        )
 
 
 def tax_id(pipeline: Pipeline, doc: Document) -> None:
     """A NIP that fails its check digit: its row of a one-page document read again
     (`taxrow`), and the merchant known from a chain's NIP (`analysis.chains`)."""
-    merchant = doc.receipt.merchant
+    merchant = set_by("analysis", doc.receipt).merchant
     if len(doc.images) != 1 or any(doc.text_readings):  # the rows are not all its rows
         return
     if not merchant.tax_id or nip_valid(merchant.tax_id):
         return
     engines = pipeline.engines
-    if number := reread_nip(doc.images[0], doc.layout.lines, engines.ocr, engines.lines):
+    if number := reread_nip(
+        doc.images[0], set_by("analysis", doc.layout).lines, engines.ocr, engines.lines
+    ):
         merchant.tax_id = number
         name_from_chain(merchant)
 
 
 def categorize(pipeline: Pipeline, doc: Document) -> None:
-    if doc.receipt.items:
+    receipt = set_by("analysis", doc.receipt)
+    if receipt.items:
         from receiptq.pipeline.categorize import categorize_items
 
-        doc.receipt.items = categorize_items(doc.receipt.items)
+        receipt.items = categorize_items(receipt.items)
 
 
 def regions(pipeline: Pipeline, doc: Document) -> None:
     """Each field's region on its page (`receiptq.pipeline.regions`)."""
     if doc.layout is not None and (doc.renderings or doc.text_readings):
-        doc.receipt = locate_fields(doc.receipt, doc.layout, placements(doc))
+        doc.receipt = locate_fields(set_by("analysis", doc.receipt), doc.layout, placements(doc))
 
 
 def placements(doc: Document) -> list[Placement]:
@@ -301,7 +310,8 @@ def placements(doc: Document) -> list[Placement]:
 
 
 def validation(pipeline: Pipeline, doc: Document) -> None:
-    doc.receipt.validation = validate(doc.receipt, today=pipeline.today)
+    receipt = set_by("analysis", doc.receipt)
+    receipt.validation = validate(receipt, today=pipeline.today)
 
 
 STEPS: list[Step] = [

@@ -49,15 +49,21 @@ class VectorIndex:
         self._shards: OrderedDict[str, _Shard] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _shard(self, user_id: str, create: bool = False) -> _Shard | None:
+    def _shard(self, user_id: str) -> _Shard | None:
+        """The user's shard, marked as just used; None if the user has none."""
         shard = self._shards.get(user_id)
-        if shard is None and create:
-            faiss.omp_set_num_threads(1)  # see receiptq/pipeline/categorize.py
-            shard = _Shard(faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim)))
-            self._shards[user_id] = shard
         if shard is not None:
             shard.used_at = time.monotonic()
             self._shards.move_to_end(user_id)
+        return shard
+
+    def _shard_or_new(self, user_id: str) -> _Shard:
+        """The user's shard, created empty if the user has none."""
+        shard = self._shard(user_id)
+        if shard is None:
+            faiss.omp_set_num_threads(1)  # see receiptq/pipeline/categorize.py
+            shard = _Shard(faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim)))
+            self._shards[user_id] = shard
         return shard
 
     def add(
@@ -74,7 +80,7 @@ class VectorIndex:
         if not len(vector_ids) == len(job_ids) == len(vectors):
             raise ValueError("vector_ids, job_ids and vectors differ in length")
         with self._lock:
-            shard = self._shard(user_id, create=True)
+            shard = self._shard_or_new(user_id)
             keep, stale = [], []
             for row, (vid, job) in enumerate(zip(vector_ids, job_ids, strict=True)):
                 vid = int(vid)
@@ -90,7 +96,7 @@ class VectorIndex:
                 shard.job_of[vid] = job
                 keep.append(row)
             if stale:
-                shard.index.remove_ids(np.asarray(stale, dtype=np.int64))
+                shard.index.remove_ids(np.asarray(stale, dtype=np.int64))  # type: ignore[arg-type]  # faiss's Python wrapper takes an id array; the stubs list only IDSelector
             if keep:
                 ids = np.asarray([int(vector_ids[r]) for r in keep], dtype=np.int64)
                 shard.index.add_with_ids(vectors[keep], ids)
@@ -109,7 +115,7 @@ class VectorIndex:
             for vid in ids:
                 del shard.job_of[vid]
             if ids:
-                shard.index.remove_ids(np.asarray(ids, dtype=np.int64))
+                shard.index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]  # faiss's Python wrapper takes an id array; the stubs list only IDSelector
             return len(ids)
 
     def search(self, user_id: str, query: np.ndarray, k: int) -> list[tuple[str, float]]:
@@ -159,7 +165,8 @@ class VectorIndex:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         with self._lock:
-            users, user_of, vids, jobs, vecs, horizons = [], [], [], [], [], []
+            users, user_of, vids, vecs, horizons = [], [], [], [], []
+            jobs: list[str] = []
             for number, (user_id, shard) in enumerate(self._shards.items()):
                 users.append(user_id)
                 horizons.append(-1 if shard.horizon is None else shard.horizon)

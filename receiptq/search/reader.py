@@ -57,11 +57,11 @@ def similar(
     job_id = parse_job_id(job_id)
     row = store.receipt_with_vector(ctx.pool, user_id, job_id, EMBEDDER)
     if row is None:
-        job = get_job(ctx.pool, job_id)
-        if job is None or str(job["user_id"]) != user_id:
+        existing = get_job(ctx.pool, job_id)
+        if existing is None or str(existing["user_id"]) != user_id:
             raise NotFound("No such job.")
         raise NotFound(
-            f"The job is {job['status']} and has no saved receipt: similar receipts are"
+            f"The job is {existing['status']} and has no saved receipt: similar receipts are"
             " found for completed jobs."
         )
     query = (

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from psycopg_pool import ConnectionPool
+
+from receiptq.store.db import Pool, required
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
@@ -18,7 +19,7 @@ def from_bytes(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype="<f4").astype(np.float32)
 
 
-def receipt_for_index(pool: ConnectionPool, job_id: str) -> dict[str, Any] | None:
+def receipt_for_index(pool: Pool, job_id: str) -> dict[str, Any] | None:
     """The saved receipt of a job (user_id, data), or None (not saved, or deleted)."""
     with pool.connection() as conn:
         return conn.execute(
@@ -27,9 +28,7 @@ def receipt_for_index(pool: ConnectionPool, job_id: str) -> dict[str, Any] | Non
         ).fetchone()
 
 
-def upsert_vector(
-    pool: ConnectionPool, job_id: str, user_id: str, embedder: str, vector: np.ndarray
-) -> bool:
+def upsert_vector(pool: Pool, job_id: str, user_id: str, embedder: str, vector: np.ndarray) -> bool:
     """Store a receipt's vector. An unchanged vector is left alone (a redelivered task is a
     no-op); a changed one gets a new vector_id, so readers replace it. True if written.
     Nothing is written when the receipt is gone (deleted meanwhile)."""
@@ -50,7 +49,7 @@ def upsert_vector(
     return row is not None
 
 
-def unindexed_jobs(pool: ConnectionPool, user_id: str, embedder: str, limit: int) -> list[str]:
+def unindexed_jobs(pool: Pool, user_id: str, embedder: str, limit: int) -> list[str]:
     """A user's saved receipts with no vector from `embedder` (a lost task, a receipt
     saved before indexing existed, an embedder change)."""
     with pool.connection() as conn:
@@ -64,7 +63,7 @@ def unindexed_jobs(pool: ConnectionPool, user_id: str, embedder: str, limit: int
 
 
 def vectors_since(
-    pool: ConnectionPool, user_id: str, embedder: str, horizon: int
+    pool: Pool, user_id: str, embedder: str, horizon: int
 ) -> tuple[int, list[dict[str, Any]]]:
     """A user's vectors written by transactions >= `horizon`, and the next horizon.
 
@@ -76,9 +75,11 @@ def vectors_since(
     vector_id). Rows are returned in vector_id order.
     """
     with pool.connection() as conn:
-        next_horizon = conn.execute(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS h"
-        ).fetchone()["h"]
+        next_horizon = required(
+            conn.execute(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS h"
+            ).fetchone()
+        )["h"]
         rows = conn.execute(
             "SELECT vector_id, job_id::text AS job_id, vector FROM receipt_vectors"
             " WHERE user_id = %s AND embedder = %s AND xact >= %s ORDER BY vector_id",
@@ -88,7 +89,7 @@ def vectors_since(
 
 
 def receipt_with_vector(
-    pool: ConnectionPool, user_id: str, job_id: str, embedder: str
+    pool: Pool, user_id: str, job_id: str, embedder: str
 ) -> dict[str, Any] | None:
     """The user's saved receipt for a job and its stored vector (None if not indexed yet);
     None when the user has no saved receipt for that job."""
@@ -101,7 +102,7 @@ def receipt_with_vector(
         ).fetchone()
 
 
-def summaries(pool: ConnectionPool, user_id: str, job_ids: Sequence[str]) -> dict[str, dict]:
+def summaries(pool: Pool, user_id: str, job_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """merchant, date, total, currency of the user's saved receipts among `job_ids`."""
     if not job_ids:
         return {}

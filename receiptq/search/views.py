@@ -76,7 +76,7 @@ def similar(job_id: str) -> Response:
     limit = _limit()
     ctx = current_app.extensions["receiptq"]
     items = reader.similar(ctx, _index(), g.user.id, job_id, limit)
-    body = SimilarList(job_id=parse_job_id(job_id), items=items)
+    body = SimilarList.model_validate({"job_id": parse_job_id(job_id), "items": items})
     response = Response(body.model_dump_json(), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -83,6 +83,7 @@ def attempt(
     body = json.dumps(status, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     headers = signed_headers(secret, message_id, body)
     code: int | None = None
+    error: str | None
     try:
         target, extra_headers, extensions = pinned_request(
             url, settings.webhook_allow_private, resolve

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from psycopg_pool import ConnectionPool
-
 from receiptq.lifecycle import OUTCOMES
+from receiptq.store.db import Pool
 
 EVENT_STATUSES = tuple(status.value for status in OUTCOMES)
 
 
-def claim(pool: ConnectionPool, job_id: str) -> str | None:
+def claim(pool: Pool, job_id: str) -> str | None:
     """Create the delivery for a finished job that has a callback URL; return its message
     id, or None (no callback, not finished, or already claimed: a redelivered task or a
     second finishing path sends nothing twice)."""
@@ -28,7 +27,7 @@ def claim(pool: ConnectionPool, job_id: str) -> str | None:
     return row["message_id"] if row else None
 
 
-def unclaim(pool: ConnectionPool, message_id: str) -> None:
+def unclaim(pool: Pool, message_id: str) -> None:
     """The task could not be queued: let a later finishing path claim it again."""
     with pool.connection() as conn:
         conn.execute(
@@ -37,7 +36,7 @@ def unclaim(pool: ConnectionPool, message_id: str) -> None:
         )
 
 
-def get(pool: ConnectionPool, message_id: str) -> dict[str, Any] | None:
+def get(pool: Pool, message_id: str) -> dict[str, Any] | None:
     with pool.connection() as conn:
         return conn.execute(
             "SELECT message_id, job_id::text AS job_id, url, event, state, attempts,"
@@ -46,7 +45,7 @@ def get(pool: ConnectionPool, message_id: str) -> dict[str, Any] | None:
         ).fetchone()
 
 
-def for_job(pool: ConnectionPool, job_id: str) -> list[dict[str, Any]]:
+def for_job(pool: Pool, job_id: str) -> list[dict[str, Any]]:
     with pool.connection() as conn:
         return conn.execute(
             "SELECT message_id, url, event, state, attempts, last_status, last_error,"
@@ -57,7 +56,7 @@ def for_job(pool: ConnectionPool, job_id: str) -> list[dict[str, Any]]:
 
 
 def record(
-    pool: ConnectionPool,
+    pool: Pool,
     message_id: str,
     state: str,
     *,

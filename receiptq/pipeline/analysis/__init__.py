@@ -85,7 +85,7 @@ def name_from_chain(merchant: Merchant | MerchantInfo) -> None:
     the name read is a logo's noise or a misreading of it (`polish_names`)."""
     if merchant.tax_id and nip_valid(merchant.tax_id):
         read = merchant.name
-        chain = chain_name(merchant.tax_id, read, bool(read) and has_legal_suffix(read))
+        chain = chain_name(merchant.tax_id, read, bool(read and has_legal_suffix(read)))
         if chain is not None:
             merchant.name = chain
 
@@ -128,7 +128,8 @@ def analyze_lines(
         apply_choice(choice, lines, merchant, known)
         if choice.date is not None:
             date, date_conf = choice.date, choice.date_p
-            time = parse_time(lines[choice.date_line].text) or time
+            if choice.date_line is not None:  # always set with the date
+                time = parse_time(lines[choice.date_line].text) or time
         if choice.total is not None:
             total, total_conf = choice.total, choice.total_p
     if language != "pl":

@@ -648,7 +648,9 @@ def compose_address(addr: list[str], used: list[Line]) -> str:
     if start := _street_start(addr):
         # "Sklep nr 12" above "ul. Długa 5": a branch line, not the address.
         addr = addr[start:]
-        addr[0] = addr[0][_PL_STREET.search(addr[0]).start() :].strip()
+        street = _PL_STREET.search(addr[0])
+        assert street is not None, "_street_start points at a street row"
+        addr[0] = addr[0][street.start() :].strip()
     elif (m := _PL_STREET.search(addr[0])) and m.start() > 0:
         # specks before the street on its own row: "Z | al. Niepodległości 80A"
         before = addr[0][: m.start()]

@@ -275,7 +275,7 @@ def settle_total(sales: list[Sale], amounts: list[Amount], total: Decimal | None
     paid |= {c - change[-1] for c in cash} if change else set(cash)
     rates = [a.value for a in amounts if a.label == "rate_sales" and a.right]
     rate_sum = sum(rates) if rates else None
-    candidates = (suma | paid | {total}) - {None}
+    candidates = {v for v in suma | paid | {total} if v is not None}
     if len(candidates) < 2:
         return total
 

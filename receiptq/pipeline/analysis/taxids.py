@@ -142,8 +142,8 @@ def find_nip(texts: list[str]) -> tuple[str | None, bool]:
         for number, labelled in found:
             if labelled == want_label and nip_valid(number):
                 return number, True
-    labelled = [n for n, has_label in found if has_label]
-    return (labelled[0], False) if labelled else (None, False)
+    labelled_numbers = [n for n, has_label in found if has_label]
+    return (labelled_numbers[0], False) if labelled_numbers else (None, False)
 
 
 def find_tax_id(texts: list[str]) -> str | None:
