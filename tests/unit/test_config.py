@@ -35,3 +35,22 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [f for f in Settings.model_fields if f"`RECEIPTQ_{f.upper()}`" not in readme]
     assert missing == []
+
+
+def test_a_profile_sets_what_is_not_set_on_its_own(monkeypatch):
+    monkeypatch.setenv("RECEIPTQ_PROFILE", "fast")
+    fast = Settings()
+    assert (fast.ocr_langs, fast.line_recognizer, fast.second_reading) == ("eng", False, False)
+    monkeypatch.setenv("RECEIPTQ_LINE_RECOGNIZER", "true")  # one setting of it overridden
+    assert Settings().line_recognizer is True and Settings().ocr_langs == "eng"
+    default = Settings(profile="default")
+    assert (default.ocr_langs, default.line_recognizer, default.second_reading) == (
+        "eng+pol", True, True,
+    )
+
+
+def test_an_unknown_profile_is_refused():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="profile"):
+        Settings(profile="turbo")
