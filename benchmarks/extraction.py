@@ -80,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         help="path to score_receipts.py",
     )
     parser.add_argument("--engine", choices=["tesserocr", "pytesseract"], default=None)
-    parser.add_argument("--ocr-langs", default="eng+pol", help="Tesseract languages")
+    parser.add_argument(
+        "--profile", choices=["default", "fast"], default="default", help="RECEIPTQ_PROFILE"
+    )
+    parser.add_argument("--ocr-langs", default=None, help="Tesseract languages (profile's)")
     parser.add_argument("--no-deskew", action="store_true", help="do not straighten pages")
     parser.add_argument(
         "--no-line-recognizer",
@@ -113,7 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         raise SystemExit(f"no images in {args.dataset}")
     out_path = args.jsonl or Path(f"/tmp/receiptq-extraction-{os.getpid()}.jsonl")
-    settings = Settings(ocr_langs=args.ocr_langs, line_recognizer=not args.no_line_recognizer)
+    overrides: dict[str, object] = {"ocr_langs": args.ocr_langs} if args.ocr_langs else {}
+    if args.no_line_recognizer:
+        overrides["line_recognizer"] = False
+    if args.single_pass:
+        overrides["second_reading"] = False
+    settings = Settings(profile=args.profile, **overrides)
     engines = Engines.from_settings(settings, backend=args.engine)
     if args.no_deskew:  # both readings' preprocessing
         engines = replace(engines, preprocessor=Preprocessor({"deskew": False}))
@@ -121,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     if store is not None:
         engines = cached_engines(engines, store)
     skip = {"quality", "categorize", "validation"}
-    pipeline = Pipeline(engines, skip=skip | (set(SECOND_READING) if args.single_pass else set()))
+    pipeline = Pipeline(
+        engines, skip=skip | (set() if settings.second_reading else set(SECOND_READING))
+    )
     cpu: list[float] = []
     steps: dict[str, list[float]] = defaultdict(list)
     with out_path.open("w", encoding="utf-8") as out:
@@ -175,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         cmd += ["--jsonl", str(args.jsonl)]
     if args.limit:
         cmd += ["--limit", str(args.limit)]
+    if args.profile != "default":
+        cmd += ["--profile", args.profile]
     if args.engine:
         cmd += ["--engine", args.engine]
     if args.single_pass:

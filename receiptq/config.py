@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOG_FORMATS = ("json", "text")
+
+
+#: The pipeline's profiles: ``default`` reads with Tesseract's English and Polish models, the
+#: line model on the key rows and a second reading of weak headers; ``fast`` reads with the
+#: English model alone, once, with no line model.
+PROFILES: dict[str, dict[str, Any]] = {
+    "default": {"ocr_langs": "eng+pol", "line_recognizer": True, "second_reading": True},
+    "fast": {"ocr_langs": "eng", "line_recognizer": False, "second_reading": False},
+}
 
 
 class Settings(BaseSettings):
@@ -26,9 +36,14 @@ class Settings(BaseSettings):
     max_pdf_pages: int = 5
     # All pages of one upload together (a worker's memory grows with it), checked at submit.
     max_job_pixels: int = 40_000_000
+    # What the pipeline spends on a receipt (`PROFILES`; docs/performance.md has each one's
+    # accuracy and CPU). The three settings below override their profile's value when set.
+    profile: Literal["fast", "default"] = "default"
     ocr_langs: str = "eng+pol"
     # Re-read header and amount rows with the PP-OCR line model (receiptq.pipeline.refine).
     line_recognizer: bool = True
+    # Read a weak header a second time, rendered another way (receiptq.pipeline.reread).
+    second_reading: bool = True
     # Fields chosen by the trained field model (receiptq.pipeline.fields) instead of the rules.
     field_model: bool = False
     rate_limit: str = "10/minute"  # submits (and reprocesses) per user
@@ -87,6 +102,17 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: str) -> str:
         return value.strip().upper()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_profile(cls, data: Any) -> Any:
+        """Each setting of the chosen profile that was not set on its own."""
+        if not isinstance(data, dict):
+            return data
+        profile = data.get("profile", "default")
+        if profile not in PROFILES:
+            return data  # the field's own validation says what is wrong
+        return {**PROFILES[profile], **data}
 
     @field_validator("rate_limit", "auth_failure_limit")
     @classmethod

@@ -106,7 +106,10 @@ class Pipeline:
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs) -> Pipeline:
-        """A pipeline with this process' engines and the upload limits of ``settings``."""
+        """A pipeline with this process' engines, the upload limits of ``settings`` and its
+        profile's steps (no second reading when ``second_reading`` is off)."""
+        if not settings.second_reading:
+            kwargs["skip"] = {*kwargs.get("skip", ()), *SECOND_READING}
         return cls(
             Engines.from_settings(settings),
             max_pixels=settings.max_pixels,

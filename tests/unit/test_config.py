@@ -41,3 +41,24 @@ def test_every_setting_is_documented_in_the_readme():
     names = [variable(name, field) for name, field in Settings.model_fields.items()]
     assert "PROMETHEUS_MULTIPROC_DIR" in names
     assert [name for name in names if f"`{name}`" not in readme] == []
+
+
+def test_a_profile_sets_what_is_not_set_on_its_own(monkeypatch):
+    monkeypatch.setenv("RECEIPTQ_PROFILE", "fast")
+    fast = Settings()
+    assert (fast.ocr_langs, fast.line_recognizer, fast.second_reading) == ("eng", False, False)
+    monkeypatch.setenv("RECEIPTQ_LINE_RECOGNIZER", "true")  # one setting of it overridden
+    assert Settings().line_recognizer is True and Settings().ocr_langs == "eng"
+    default = Settings(profile="default")
+    assert (default.ocr_langs, default.line_recognizer, default.second_reading) == (
+        "eng+pol",
+        True,
+        True,
+    )
+
+
+def test_an_unknown_profile_is_refused():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="profile"):
+        Settings(profile="turbo")

@@ -9,7 +9,7 @@ from receiptq.errors import Cancelled
 from receiptq.pipeline.document import Document
 from receiptq.pipeline.engines import Engines
 from receiptq.pipeline.ocr import TesseractEngine
-from receiptq.pipeline.run import STAGES, STEPS, Pipeline, Step
+from receiptq.pipeline.run import SECOND_READING, STAGES, STEPS, Pipeline, Step
 
 ENGINES = Engines(ocr=TesseractEngine(), lines=None)
 
@@ -101,3 +101,14 @@ def test_engines_follow_the_settings_and_a_context_builds_its_pipeline_once():
     assert pipeline.max_pdf_pages == 2
     ctx = Context(Settings(line_recognizer=False))
     assert ctx.pipeline is ctx.pipeline and ctx.pipeline.engines.lines is None
+
+
+def test_the_fast_profile_reads_once_in_english_without_the_line_model():
+    from receiptq.config import Settings
+
+    fast = Pipeline.from_settings(Settings(profile="fast"))
+    names = [step.name for step in fast.steps]
+    assert not set(SECOND_READING) & set(names) and {"ocr", "analysis"} <= set(names)
+    assert fast.engines.ocr.langs == "eng" and fast.engines.lines is None
+    default = Pipeline.from_settings(Settings())
+    assert set(SECOND_READING) <= {step.name for step in default.steps}
