@@ -1,5 +1,6 @@
-"""GET /api/v3/receipts (the user's jobs, newest first, keyset pages) and
-GET /api/v3/receipts/export.csv (the user's completed receipts, streamed)."""
+"""GET /api/v3/receipts (the user's jobs, newest first, keyset pages),
+GET /api/v3/receipts/export.csv (the user's completed receipts, a row per receipt or per
+item) and GET /api/v3/receipts/export.json (the same receipts, whole), both streamed."""
 
 from __future__ import annotations
 
@@ -16,7 +17,15 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request, stream_with_context, url_for
 
 from receiptq.api.auth import require_user
-from receiptq.api.models import JOB_STATUSES, JobList, JobListItem, ListQuery, ReceiptSummary
+from receiptq.api.models import (
+    JOB_STATUSES,
+    ExportQuery,
+    JobList,
+    JobListItem,
+    ListQuery,
+    ReceiptExport,
+    ReceiptSummary,
+)
 from receiptq.api.openapi import Body, documented
 from receiptq.csvcells import text_cell
 from receiptq.errors import ReceiptqError
@@ -30,6 +39,10 @@ bp.before_request(require_user)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 CSV_COLUMNS = ("job_id", "created_at", "merchant", "address", "date", "total", "currency", "items")
+ITEM_CSV_COLUMNS = (
+    "job_id", "created_at", "merchant", "date", "currency", "receipt_total",
+    "line", "description", "quantity", "unit_price", "total_price", "category",
+)  # fmt: skip
 
 
 class InvalidParameter(ReceiptqError):
@@ -130,29 +143,72 @@ def list_jobs() -> Response:
     return response
 
 
-def _csv_lines(user_id: str) -> Iterator[str]:
+def _amount(value: Any, places: int = 2) -> str:
+    return "" if value is None else f"{value:.{places}f}"
+
+
+def _receipt_row(row: dict[str, Any]) -> list[Any]:
+    return [
+        row["job_id"],
+        jobstate.iso(row["created_at"]),
+        text_cell(row["merchant_name"]),
+        text_cell(row["merchant_address"]),
+        row["receipt_date"].isoformat() if row["receipt_date"] else "",
+        _amount(row["total"]),
+        row["currency"] or "",
+        row["items"],
+    ]
+
+
+def _item_row(row: dict[str, Any]) -> list[Any]:
+    quantity = row.get("quantity")
+    return [
+        row["job_id"],
+        jobstate.iso(row["created_at"]),
+        text_cell(row["merchant_name"]),
+        row["receipt_date"].isoformat() if row["receipt_date"] else "",
+        row["currency"] or "",
+        _amount(row["total"]),
+        "" if row.get("position") is None else row["position"] + 1,
+        text_cell(row.get("description")),
+        "" if quantity is None else format(quantity.normalize(), "f"),
+        _amount(row.get("unit_price")),
+        _amount(row.get("total_price")),
+        text_cell(row.get("category")),
+    ]
+
+
+def _csv_lines(user_id: str, items: bool) -> Iterator[str]:
     ctx = current_app.extensions["receiptq"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in listing_store.export_rows(ctx.pool, user_id):
-        writer.writerow(
-            [
-                row["job_id"],
-                jobstate.iso(row["created_at"]),
-                text_cell(row["merchant_name"]),
-                text_cell(row["merchant_address"]),
-                row["receipt_date"].isoformat() if row["receipt_date"] else "",
-                "" if row["total"] is None else f"{row['total']:.2f}",
-                row["currency"] or "",
-                row["items"],
-            ]
-        )
+    if items:
+        writer.writerow(ITEM_CSV_COLUMNS)
+        rows, render = listing_store.export_item_rows(ctx.pool, user_id), _item_row
+    else:
+        writer.writerow(CSV_COLUMNS)
+        rows, render = listing_store.export_rows(ctx.pool, user_id), _receipt_row
+    for row in rows:
+        writer.writerow(render(row))
         if out.tell() > 16 * 1024:
             yield out.getvalue()
             out.seek(0)
             out.truncate()
     yield out.getvalue()
+
+
+def _export_rows() -> str:
+    value = request.args.get("rows", "receipts").strip() or "receipts"
+    if value not in ("receipts", "items"):
+        raise InvalidParameter("rows must be receipts (a row per receipt) or items (per item).")
+    return value
+
+
+def _download(body: Iterator[str], mimetype: str, filename: str) -> Response:
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/export.csv")
@@ -162,14 +218,42 @@ def _csv_lines(user_id: str) -> Iterator[str]:
         200: Body(
             media_type="text/csv",
             schema={"type": "string"},
-            description="Header row `" + ",".join(CSV_COLUMNS) + "`, newest first, UTF-8.",
+            description="Newest receipt first, UTF-8. Header row `"
+            + ",".join(CSV_COLUMNS)
+            + "`, or with `rows=items` `"
+            + ",".join(ITEM_CSV_COLUMNS)
+            + "` (`line` counts from 1).",
         )
     },
+    errors=[400],
+    query=ExportQuery,
 )
 def export_csv() -> Response:
     """Streamed: rows are read in batches while the response is sent."""
-    lines = stream_with_context(_csv_lines(g.user.id))
-    response = Response(lines, mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="receipts.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    items = _export_rows() == "items"
+    name = "receipt-items.csv" if items else "receipts.csv"
+    return _download(_csv_lines(g.user.id, items), "text/csv", name)
+
+
+def _json_chunks(user_id: str) -> Iterator[str]:
+    ctx = current_app.extensions["receiptq"]
+    yield '{"receipts": ['
+    for n, row in enumerate(listing_store.export_results(ctx.pool, user_id)):
+        entry = {
+            "job_id": row["job_id"],
+            "created_at": jobstate.iso(row["created_at"]),
+            "result": row["result"],
+        }
+        yield ("," if n else "") + "\n" + json.dumps(entry, ensure_ascii=False)
+    yield "\n]}\n"
+
+
+@bp.get("/export.json")
+@documented(
+    "Export your completed receipts as JSON",
+    {200: ReceiptExport},
+    description="Newest first; each receipt's `result` as the job's status gives it."
+    " Streamed: rows are read in batches while the response is sent.",
+)
+def export_json() -> Response:
+    return _download(_json_chunks(g.user.id), "application/json", "receipts.json")

@@ -105,7 +105,7 @@ def test_extract_jsonl_needs_no_services(tmp_path):
     assert [row["file"] for row in rows] == [str(p) for p in samples]
     for row, path in zip(rows, samples, strict=True):
         truth = json.loads(path.with_suffix(".json").read_text())
-        assert row["receipt"]["total"] == truth["total"], path.name
+        assert row["result"]["total"] == truth["total"], path.name
 
 
 def test_status_and_submit_with_the_api_down_say_so_in_one_line(tmp_path):
@@ -258,9 +258,9 @@ def test_extract_reports_a_failed_file_on_its_row_and_reads_the_next(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row["file"] for row in rows] == [str(folder), str(blank), str(sample)]
-    assert rows[0]["receipt"] is None and rows[0]["exception"] == "IsADirectoryError"
+    assert rows[0]["result"] is None and rows[0]["exception"] == "IsADirectoryError"
     assert rows[0]["error"].startswith("IsADirectoryError: ")
-    assert rows[1]["receipt"] is None and "exception" not in rows[1]  # the pipeline's own
+    assert rows[1]["result"] is None and "exception" not in rows[1]  # the pipeline's own
     assert rows[1]["error"].startswith("No receipt text could be read")
     truth = json.loads(sample.with_suffix(".json").read_text())
-    assert rows[2]["receipt"]["total"] == truth["total"]
+    assert rows[2]["result"]["total"] == truth["total"]
