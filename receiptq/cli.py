@@ -273,6 +273,57 @@ def submit(
     sys.exit(code)
 
 
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--interval", default=2.0, show_default=True, type=click.FloatRange(0.2, 3600),
+    help="seconds between looks at the folder",
+)  # fmt: skip
+@click.option("--once", is_flag=True, help="take what is there, wait for its jobs, then exit")
+def watch(folder: Path, interval: float, once: bool) -> None:
+    """Submit every receipt dropped into FOLDER, once; move it to FOLDER/done/ with its
+    result beside it (NAME.json), or to FOLDER/failed/ with the reason (NAME.reason.txt).
+
+    Runs until Ctrl-C or SIGTERM; restarted, it neither submits a file again nor forgets
+    a job it was waiting for (state in FOLDER/.receiptq-watch.sqlite). Exit status: 0,
+    1 (--once: a file failed), 2 the key was refused or the folder cannot be used.
+    See docs/batch.md."""
+    import sqlite3
+
+    import httpx
+
+    from receiptq.client.http import ApiError, unreachable
+    from receiptq.client.watch import Watcher, WatchOptions, stop_on_signals
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        say(f"error: {folder} is not a folder this user can write to")
+        sys.exit(2)
+    client = _client()
+    try:
+        try:
+            client.check_key()
+        except ApiError as exc:
+            if exc.status in (401, 403):
+                say(f"error: the API refused the key: {exc.detail} (HTTP {exc.status})")
+                sys.exit(2)
+        except httpx.TransportError as exc:  # it may come up later: the loop retries
+            say(f"{unreachable(client.base_url, exc)}: waiting for it")
+        try:
+            watcher = Watcher(client, folder, WatchOptions(interval, once), say=say)
+        except sqlite3.Error as exc:
+            say(f"error: cannot keep the watch state in {folder}: {exc}")
+            sys.exit(2)
+        say(f"watching {folder} every {interval:g} s")
+        with stop_on_signals(watcher.stop):
+            code = watcher.run()
+    finally:
+        client.close()
+    sys.exit(code)
+
+
 @contextmanager
 def _api() -> Iterator:
     """The API client for one command; what goes wrong ends it with one line on stderr:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -14,25 +12,12 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from cli_process import RECEIPTQ, free_port, run
 from conftest import BASE_DATABASE, ROOT, settings_env
 from PIL import Image
 from psycopg import sql
 
 pytestmark = pytest.mark.integration
-
-RECEIPTQ = [sys.executable, "-m", "receiptq.cli"]
-
-
-def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        RECEIPTQ + args, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_up(proc: subprocess.Popen, url: str, timeout: float = 60) -> None:

@@ -6,33 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import subprocess
-import sys
 import time
 import uuid
 
 import httpx
 import pytest
+from cli_process import RECEIPTQ, free_port, run
 from conftest import ROOT, settings_env
 from factories import long_receipt_jpeg, receipt_jpeg
 
 pytestmark = pytest.mark.integration
 
-RECEIPTQ = [sys.executable, "-m", "receiptq.cli"]
 TERMINAL = {"completed", "failed", "cancelled", "deleted"}
-
-
-def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        RECEIPTQ + args, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def one_line_error(result: subprocess.CompletedProcess, code: int) -> str:
