@@ -33,6 +33,9 @@ class Document:
     media: MediaInfo | None = None
     #: The pages preprocessed for reading (first rendering).
     images: list[np.ndarray] = field(default_factory=list)
+    #: Degrees each page was turned counterclockwise before it was read (the orient
+    #: step; empty when the first reading looked upright).
+    turns: list[int] = field(default_factory=list)
     #: The reading of all pages, stacked into one tall page.
     ocr: OcrResult | None = None
     #: The layout of that reading (rows, language, header, item and summary spans).

@@ -26,6 +26,7 @@ from receiptq.pipeline.engines import Engines
 from receiptq.pipeline.fields.model import FieldModel, field_model
 from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrResult
+from receiptq.pipeline.orientation import looks_upright, turned, upright_turn
 from receiptq.pipeline.quality import check_quality
 from receiptq.pipeline.reread import (
     HEADER_FIELDS,
@@ -159,6 +160,26 @@ def ocr(pipeline: Pipeline, doc: Document) -> None:
     doc.ocr = merge_pages([read_page(image, engines.ocr, engines.lines) for image in doc.images])
 
 
+def orient(pipeline: Pipeline, doc: Document) -> None:
+    """A weak reading may be of a page turned sideways or upside down: then each page is
+    checked (`orientation.upright_turn`), and those that turn are rendered and all read
+    again."""
+    if doc.ocr is None or looks_upright(doc.ocr.words):
+        return
+    engines = pipeline.engines
+    doc.turns = [upright_turn(image, engines.ocr) for image in doc.images]
+    for index, degrees in enumerate(doc.turns):
+        if not degrees:
+            continue
+        if index < len(doc.pages):  # the decoded page is kept: render it anew, turned
+            doc.pages[index] = turned(doc.pages[index], degrees)
+            doc.images[index] = engines.preprocessor.page(doc.pages[index])
+        else:
+            doc.images[index] = engines.preprocessor.page(turned(doc.images[index], degrees))
+    if any(doc.turns):
+        ocr(pipeline, doc)
+
+
 def quality(pipeline: Pipeline, doc: Document) -> None:
     check_quality(doc.ocr)
 
@@ -208,6 +229,7 @@ STEPS: list[Step] = [
     Step("decode", "preprocess", decode),
     Step("preprocess", "preprocess", preprocess),
     Step("ocr", "ocr", ocr),
+    Step("orient", "ocr", orient),
     Step("quality", "quality", quality),
     Step("analysis", "analysis", analysis),
     # the second reading of a weak header: its rendering, OCR and analysis count in those
