@@ -230,8 +230,8 @@ class Watcher:
 
     def run(self) -> int:
         """Until stopped (or, with `once`, until idle). Exit status: 0, 1 (`once` only:
-        a file was set aside), 2 the key was refused or, with `once`, the API never
-        answered."""
+        a file was set aside), 2 the key was refused, the folder cannot be written or,
+        with `once`, the API never answered."""
         try:
             while True:
                 self.scan()
@@ -242,6 +242,9 @@ class Watcher:
                     return EXIT_OK
         except Aborted as exc:
             self.say(f"error: {exc}")
+            return EXIT_ABORTED
+        except OSError as exc:  # the folder went away or became read-only
+            self.say(f"error: cannot use {self.folder}: {exc.strerror or exc}")
             return EXIT_ABORTED
         finally:
             self.state.close()

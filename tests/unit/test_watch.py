@@ -136,3 +136,16 @@ def test_the_command_refuses_a_folder_it_cannot_use_in_one_line(tmp_path):
         result.output.strip()
         == f"error: {tmp_path / 'missing'} is not a folder this user can write to"
     )
+
+
+def test_with_its_state_lost_a_file_is_uploaded_with_the_same_key(tmp_path):
+    """A watcher that died before writing down the job: the upload after the restart
+    carries the same Idempotency-Key, so the API answers with the job it made."""
+    api = FakeApi()
+    first = watcher(tmp_path, api)
+    (tmp_path / "r.png").write_bytes(PNG)
+    step(first, 2)  # submitted, not finished
+    first.state.close()
+    (tmp_path / ".receiptq-watch.sqlite").unlink()
+    step(watcher(tmp_path, api), 2)
+    assert len(api.uploads) == 2 and api.uploads[0] == api.uploads[1]
