@@ -7,6 +7,8 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -270,24 +272,191 @@ def submit(
 
 
 @main.command()
-@click.argument("job_id")
-def status(job_id: str) -> None:
-    """Print a job's status as JSON. Exit status: 1 the API refused (e.g. no such job),
-    2 the API could not be reached."""
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--interval", default=2.0, show_default=True, type=click.FloatRange(0.2, 3600),
+    help="seconds between looks at the folder",
+)  # fmt: skip
+@click.option("--once", is_flag=True, help="take what is there, wait for its jobs, then exit")
+def watch(folder: Path, interval: float, once: bool) -> None:
+    """Submit every receipt dropped into FOLDER, once; move it to FOLDER/done/ with its
+    result beside it (NAME.json), or to FOLDER/failed/ with the reason (NAME.reason.txt).
+
+    Runs until Ctrl-C or SIGTERM; restarted, it neither submits a file again nor forgets
+    a job it was waiting for (state in FOLDER/.receiptq-watch.sqlite). Exit status: 0,
+    1 (--once: a file failed), 2 the key was refused or the folder cannot be used.
+    See docs/batch.md."""
+    import sqlite3
+
+    import httpx
+
+    from receiptq.client.http import ApiError, unreachable
+    from receiptq.client.watch import Watcher, WatchOptions, stop_on_signals
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        say(f"error: {folder} is not a folder this user can write to")
+        sys.exit(2)
+    client = _client()
+    try:
+        try:
+            client.check_key()
+        except ApiError as exc:
+            if exc.status in (401, 403):
+                say(f"error: the API refused the key: {exc.detail} (HTTP {exc.status})")
+                sys.exit(2)
+        except httpx.TransportError as exc:  # it may come up later: the loop retries
+            say(f"{unreachable(client.base_url, exc)}: waiting for it")
+        try:
+            watcher = Watcher(client, folder, WatchOptions(interval, once), say=say)
+        except sqlite3.Error as exc:
+            say(f"error: cannot keep the watch state in {folder}: {exc}")
+            sys.exit(2)
+        say(f"watching {folder} every {interval:g} s")
+        with stop_on_signals(watcher.stop):
+            code = watcher.run()
+    finally:
+        client.close()
+    sys.exit(code)
+
+
+@contextmanager
+def _api() -> Iterator:
+    """The API client for one command; what goes wrong ends it with one line on stderr:
+    exit 1 when the API refused (404, 409, ...), 2 when it could not be used at all."""
     import httpx
 
     from receiptq.client.http import ApiError, unreachable
 
     client = _client()
     try:
-        click.echo(json.dumps(client.status(job_id), indent=2, ensure_ascii=False))
+        yield client
     except ApiError as exc:
-        raise click.ClickException(exc.detail) from exc
+        click.echo(f"error: {exc.detail} (HTTP {exc.status})", err=True)
+        sys.exit(2 if exc.status in (401, 403) else 1)
     except httpx.TransportError as exc:
         click.echo(f"error: {unreachable(client.base_url, exc)}", err=True)
         sys.exit(2)
+    except httpx.InvalidURL as exc:
+        click.echo(f"error: RECEIPTQ_API_URL is not a usable URL: {exc}", err=True)
+        sys.exit(2)
     finally:
         client.close()
+
+
+def _print_job(job: dict) -> None:
+    click.echo(json.dumps(job, indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.argument("job_id")
+def status(job_id: str) -> None:
+    """Print a job's status as JSON. Exit status: 1 the API refused (e.g. no such job),
+    2 the API could not be reached (or refused the key)."""
+    with _api() as client:
+        _print_job(client.status(job_id))
+
+
+@main.command()
+@click.argument("job_id")
+def cancel(job_id: str) -> None:
+    """Cancel a queued or running job; prints its status (exit 1 if it had finished)."""
+    with _api() as client:
+        _print_job(client.cancel(job_id))
+
+
+@main.command()
+@click.argument("job_id")
+@click.option("--yes", is_flag=True, help="do not ask")
+def delete(job_id: str, yes: bool) -> None:
+    """Delete a job's stored image and result for good (the job stays, as 'deleted')."""
+    if not yes:
+        click.confirm(f"Delete the image and result of job {job_id} for good?", abort=True)
+    with _api() as client:
+        _print_job(client.delete(job_id))
+
+
+@main.command()
+@click.argument("job_id")
+def reprocess(job_id: str) -> None:
+    """Run the current extractor again on a finished job's stored image: a new job,
+    linked to the old one; prints the new job (follow it with `receiptq status`)."""
+    with _api() as client:
+        _print_job(client.reprocess(job_id))
+
+
+@main.command("list")
+@click.option(
+    "--status", "statuses", multiple=True,
+    help="only jobs in this state (repeat, or a comma list): queued, processing, completed, ...",
+)  # fmt: skip
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200),
+              help="jobs per page")  # fmt: skip
+@click.option("--cursor", help="start at this page (the cursor a previous run printed)")
+@click.option("--all", "every", is_flag=True, help="follow the pages to the last job")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
+def list_jobs(
+    statuses: tuple[str, ...], limit: int, cursor: str | None, every: bool, as_json: bool
+) -> None:
+    """Your jobs, newest first: a table (or JSON lines), a page at a time. When there
+    are more, the command for the next page goes to stderr."""
+    from receiptq.client import table
+
+    wanted = [s.strip() for value in statuses for s in value.split(",") if s.strip()]
+    first = True
+    with _api() as client:
+        while True:
+            page = client.list_jobs(wanted, limit=limit, cursor=cursor)
+            if as_json:
+                for item in page["items"]:
+                    click.echo(json.dumps(item, ensure_ascii=False))
+            else:
+                for line in table.render(page["items"], header=first):
+                    click.echo(line)
+            first = False
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+            if not every:
+                click.echo(f"more: receiptq list --cursor {cursor}", err=True)
+                return
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)  # fmt: skip
+@click.option(
+    "--items", is_flag=True,
+    help="CSV: a row per item (with its receipt's columns) instead of a row per receipt",
+)  # fmt: skip
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+    help="write here (complete or not at all) instead of stdout",
+)  # fmt: skip
+def export(fmt: str, items: bool, output: Path | None) -> None:
+    """Your completed receipts, newest first, as CSV (a row per receipt, or per item with
+    --items) or JSON (each receipt's whole result)."""
+    if items and fmt != "csv":
+        raise click.UsageError("--items is for CSV; the JSON export holds every item already")
+    with _api() as client:
+        chunks = client.export(fmt, rows="items" if items else "receipts")
+        if output is None:
+            out = sys.stdout.buffer
+            for chunk in chunks:
+                out.write(chunk)
+            out.flush()
+            return
+        partial = output.with_name(output.name + ".part")
+        try:
+            with partial.open("wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+            partial.replace(output)
+        finally:
+            partial.unlink(missing_ok=True)
+        click.echo(f"wrote {output}", err=True)
 
 
 @main.command()

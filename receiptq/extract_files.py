@@ -20,15 +20,16 @@ EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def extract_row(path: Path, extract: Callable[[bytes], Receipt]) -> Row:
-    """The row for ``path``: its receipt as JSON, or ``receipt`` None and the ``error``
-    (with ``exception``, the class, when the error was none of the pipeline's own)."""
+    """The row for ``path``: its receipt as JSON under ``result`` (the key the API uses),
+    or ``result`` None and the ``error`` (with ``exception``, the class, when the error
+    was none of the pipeline's own)."""
     row: Row = {"file": str(path)}
     try:
-        row["receipt"] = extract(path.read_bytes()).model_dump(mode="json")
+        row["result"] = extract(path.read_bytes()).model_dump(mode="json")
     except ReceiptqError as exc:
-        row.update(receipt=None, error=exc.message)
+        row.update(result=None, error=exc.message)
     except Exception as exc:  # a bug or an unreadable path: this file's row says which
-        row.update(receipt=None, error=f"{type(exc).__name__}: {exc}",
+        row.update(result=None, error=f"{type(exc).__name__}: {exc}",
                    exception=type(exc).__name__)  # fmt: skip
     return row
 

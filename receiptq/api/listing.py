@@ -1,5 +1,6 @@
-"""GET /api/v3/receipts (the user's jobs, newest first, keyset pages) and
-GET /api/v3/receipts/export.csv (the user's completed receipts, streamed)."""
+"""GET /api/v3/receipts (the user's jobs, newest first, keyset pages),
+GET /api/v3/receipts/export.csv (the user's completed receipts, a row per receipt or per
+item) and GET /api/v3/receipts/export.json (the same receipts, whole), both streamed."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from receiptq import store
 from receiptq.api.auth import require_user
 from receiptq.api.models import (
     JOB_STATUSES,
+    CsvExportQuery,
     ExportQuery,
     JobList,
     JobListItem,
     ListQuery,
+    ReceiptExport,
     ReceiptSummary,
 )
 from receiptq.api.openapi import Body, documented
@@ -36,6 +39,10 @@ bp.before_request(require_user)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 CSV_COLUMNS = ("job_id", "created_at", "merchant", "address", "date", "total", "currency", "items")
+ITEM_CSV_COLUMNS = (
+    "job_id", "created_at", "merchant", "date", "currency", "receipt_total",
+    "line", "description", "quantity", "unit_price", "total_price", "category",
+)  # fmt: skip
 
 
 class InvalidParameter(ReceiptqError):
@@ -120,10 +127,12 @@ def _item(row: dict[str, Any]) -> JobListItem:
             total=None if row["total"] is None else f"{row['total']:.2f}",
             currency=row["currency"],
         )
-    return JobListItem(
-        **{name: public.get(name) for name in _ITEM_FIELDS},
-        summary=summary,
-        status_url=url_for("receipts.status", job_id=row["job_id"], _external=True),
+    return JobListItem.model_validate(
+        {
+            **{name: public.get(name) for name in _ITEM_FIELDS},
+            "summary": summary,
+            "status_url": url_for("receipts.status", job_id=row["job_id"], _external=True),
+        }
     )
 
 
@@ -155,29 +164,75 @@ def list_jobs() -> Response:
     return response
 
 
-def _csv_lines(user_id: str, receipts: store.listing.ReceiptFilter) -> Iterator[str]:
+def _amount(value: Any, places: int = 2) -> str:
+    return "" if value is None else f"{value:.{places}f}"
+
+
+def _receipt_row(row: dict[str, Any]) -> list[Any]:
+    return [
+        row["job_id"],
+        store.jobstate.iso(row["created_at"]),
+        text_cell(row["merchant_name"]),
+        text_cell(row["merchant_address"]),
+        row["receipt_date"].isoformat() if row["receipt_date"] else "",
+        _amount(row["total"]),
+        row["currency"] or "",
+        row["items"],
+    ]
+
+
+def _item_row(row: dict[str, Any]) -> list[Any]:
+    quantity = row.get("quantity")
+    return [
+        row["job_id"],
+        store.jobstate.iso(row["created_at"]),
+        text_cell(row["merchant_name"]),
+        row["receipt_date"].isoformat() if row["receipt_date"] else "",
+        row["currency"] or "",
+        _amount(row["total"]),
+        "" if row.get("position") is None else row["position"] + 1,
+        text_cell(row.get("description")),
+        "" if quantity is None else format(quantity.normalize(), "f"),
+        _amount(row.get("unit_price")),
+        _amount(row.get("total_price")),
+        text_cell(row.get("category")),
+    ]
+
+
+def _csv_lines(user_id: str, items: bool, receipts: store.listing.ReceiptFilter) -> Iterator[str]:
     ctx = current_app.extensions["receiptq"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in store.listing.export_rows(ctx.pool, user_id, receipts=receipts):
-        writer.writerow(
-            [
-                row["job_id"],
-                store.jobstate.iso(row["created_at"]),
-                text_cell(row["merchant_name"]),
-                text_cell(row["merchant_address"]),
-                row["receipt_date"].isoformat() if row["receipt_date"] else "",
-                "" if row["total"] is None else f"{row['total']:.2f}",
-                row["currency"] or "",
-                row["items"],
-            ]
+    if items:
+        writer.writerow(ITEM_CSV_COLUMNS)
+        rows, render = (
+            store.listing.export_item_rows(ctx.pool, user_id, receipts=receipts),
+            _item_row,
         )
+    else:
+        writer.writerow(CSV_COLUMNS)
+        rows, render = store.listing.export_rows(ctx.pool, user_id, receipts=receipts), _receipt_row
+    for row in rows:
+        writer.writerow(render(row))
         if out.tell() > 16 * 1024:
             yield out.getvalue()
             out.seek(0)
             out.truncate()
     yield out.getvalue()
+
+
+def _export_rows() -> str:
+    value = request.args.get("rows", "receipts").strip() or "receipts"
+    if value not in ("receipts", "items"):
+        raise InvalidParameter("rows must be receipts (a row per receipt) or items (per item).")
+    return value
+
+
+def _download(body: Iterator[str], mimetype: str, filename: str) -> Response:
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/export.csv")
@@ -187,16 +242,46 @@ def _csv_lines(user_id: str, receipts: store.listing.ReceiptFilter) -> Iterator[
         200: Body(
             media_type="text/csv",
             schema={"type": "string"},
-            description="Header row `" + ",".join(CSV_COLUMNS) + "`, newest first, UTF-8.",
+            description="Newest receipt first, UTF-8. Header row `"
+            + ",".join(CSV_COLUMNS)
+            + "`, or with `rows=items` `"
+            + ",".join(ITEM_CSV_COLUMNS)
+            + "` (`line` counts from 1).",
         )
     },
     errors=[400],
-    query=ExportQuery,
+    query=CsvExportQuery,
 )
 def export_csv() -> Response:
     """Streamed: rows are read in batches while the response is sent."""
-    lines = stream_with_context(_csv_lines(g.user.id, _receipt_filter()))
-    response = Response(lines, mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="receipts.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    items = _export_rows() == "items"
+    name = "receipt-items.csv" if items else "receipts.csv"
+    return _download(_csv_lines(g.user.id, items, _receipt_filter()), "text/csv", name)
+
+
+def _json_chunks(user_id: str, receipts: store.listing.ReceiptFilter) -> Iterator[str]:
+    ctx = current_app.extensions["receiptq"]
+    yield '{"receipts": ['
+    for n, row in enumerate(store.listing.export_results(ctx.pool, user_id, receipts=receipts)):
+        entry = {
+            "job_id": row["job_id"],
+            "created_at": store.jobstate.iso(row["created_at"]),
+            "result": row["result"],
+        }
+        yield ("," if n else "") + "\n" + json.dumps(entry, ensure_ascii=False)
+    yield "\n]}\n"
+
+
+@bp.get("/export.json")
+@documented(
+    "Export your completed receipts as JSON",
+    {200: ReceiptExport},
+    description="Newest first; each receipt's `result` as the job's status gives it."
+    " Streamed: rows are read in batches while the response is sent.",
+    errors=[400],
+    query=ExportQuery,
+)
+def export_json() -> Response:
+    return _download(
+        _json_chunks(g.user.id, _receipt_filter()), "application/json", "receipts.json"
+    )

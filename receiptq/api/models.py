@@ -148,6 +148,27 @@ class ListQuery(ExportQuery):
     cursor: str | None = Field(default=None, description="next_cursor of the previous page.")
 
 
+class CsvExportQuery(ExportQuery):
+    rows: Literal["receipts", "items"] = Field(
+        default="receipts",
+        description="`receipts`: a row per receipt with its item count; `items`: a row per"
+        " item, with its receipt's columns (a receipt without items: one row, item cells"
+        " empty).",
+    )
+
+
+class ExportedReceipt(BaseModel):
+    job_id: str
+    created_at: dt.datetime
+    result: Receipt
+
+
+class ReceiptExport(BaseModel):
+    """All the user's completed receipts, newest first, each with its whole result."""
+
+    receipts: list[ExportedReceipt]
+
+
 class Liveness(BaseModel):
     status: Literal["ok"]
 

@@ -1,4 +1,5 @@
-"""A small HTTP client for the receiptq API, used by `receiptq submit` and `status`.
+"""A small HTTP client for the receiptq API, used by `receiptq submit`, `watch` and the
+job commands (status, list, export, cancel, delete, reprocess).
 
 One method per endpoint, one request per call: retrying (429, 503, timeouts) and pacing
 polls are the caller's policy, see `receiptq.client.retry`. Errors are raised as `ApiError`
@@ -8,13 +9,15 @@ with the problem+json `detail` and, when the API sent one, the `Retry-After` hea
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-PROCESS = "/api/v3/receipts/process"
+BASE = "/api/v3/receipts"
+PROCESS = f"{BASE}/process"
 
 
 class ApiError(Exception):
@@ -120,6 +123,35 @@ class Client:
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         return self._check(self.http.delete(f"/api/v3/receipts/cancel/{job_id}"))
+
+    def delete(self, job_id: str) -> dict[str, Any]:
+        return self._check(self.http.delete(f"{BASE}/{job_id}"))
+
+    def reprocess(self, job_id: str) -> dict[str, Any]:
+        return self._check(self.http.post(f"{BASE}/{job_id}/reprocess"))
+
+    def list_jobs(
+        self, statuses: Sequence[str] = (), limit: int | None = None, cursor: str | None = None
+    ) -> dict[str, Any]:
+        """One page: {"items": [...], "next_cursor": ...}."""
+        params: dict[str, Any] = {}
+        if statuses:
+            params["status"] = ",".join(statuses)
+        if limit is not None:
+            params["limit"] = limit
+        if cursor:
+            params["cursor"] = cursor
+        return self._check(self.http.get(BASE, params=params))
+
+    def export(self, fmt: str = "csv", rows: str = "receipts") -> Iterator[bytes]:
+        """The export as it streams (`fmt` csv or json; `rows` receipts or items, CSV only).
+        The status is checked before the first chunk is yielded."""
+        params = {"rows": rows} if fmt == "csv" and rows != "receipts" else None
+        with self.http.stream("GET", f"{BASE}/export.{fmt}", params=params) as response:
+            if response.status_code >= 400:
+                response.read()
+                self._check(response)
+            yield from response.iter_bytes()
 
     def check_key(self) -> None:
         """Fail fast: raise ApiError(401) for a bad key, httpx.TransportError when the API

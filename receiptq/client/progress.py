@@ -75,5 +75,5 @@ class Progress:
             skipped=s.skipped,
             done=s.completed,
             failed=s.failed,
-            **({"description": description} if description else {}),
+            description=description or None,  # None: the description stays
         )

@@ -138,7 +138,7 @@ def idempotency_key(run_key: str, index: int, sha256_hex: str) -> str:
     return f"rq-submit-{run_key}-{index}-{sha256_hex}"
 
 
-def describe(exc: Exception) -> str:
+def describe(exc: BaseException) -> str:
     if isinstance(exc, ApiError):
         return f"{exc.detail} (HTTP {exc.status})"
     if isinstance(exc, httpx.TimeoutException):

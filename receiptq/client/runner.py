@@ -149,6 +149,8 @@ class Batch:
         for index, entry in list(polling.items()):
             if self.stop.is_set():
                 break
+            if entry.job_id is None:  # only jobs the API created are polled
+                continue
             try:
                 answer = self.client.poll(entry.job_id)
             except ApiError as exc:
@@ -223,6 +225,8 @@ class Batch:
     def _cancel_unfinished(self) -> None:
         for entry in self.entries:
             if not entry.created or entry.finished or entry.status == "failed":
+                continue
+            if entry.job_id is None:
                 continue
             try:
                 entry.update(self.client.cancel(entry.job_id))

@@ -5,10 +5,15 @@ the API to run on every upload (headers only, plus a reduced-size JPEG decode th
 reads the whole stream, so a truncated file is refused at once); `iter_pages` does the
 full work in the worker, one page at a time.
 
+Pages: a PDF's and a multi-page TIFF's are read one at a time, each like a photo. A
+transparent background (PNG, WebP, TIFF with alpha, or a palette's transparent colour) is
+laid on white, as it shows on screen, not on the black its hidden pixels often hold.
+
 Memory: a page costs about its pixels times the bytes the pipeline keeps per pixel,
 whatever the file's size (a blank 40-megapixel PNG is a few kB). So each page is held to
 `max_pixels` and the whole job, all pages summed, to `max_job_pixels`: `inspect` counts a
-PDF's pages from their page boxes, before anything is rendered, and refuses with a 422.
+PDF's pages from their page boxes and a TIFF's from their headers, before anything is
+rendered or decoded, and refuses with a 422.
 """
 
 from __future__ import annotations
@@ -69,20 +74,28 @@ def inspect(
             "This file is not a supported receipt format: upload JPEG, PNG, TIFF, WebP or PDF."
         )
     if media_type == "application/pdf":
-        sizes = _pdf_page_sizes(data)
-        if len(sizes) > max_pdf_pages:
+        page_boxes = _pdf_page_sizes(data)
+        if len(page_boxes) > max_pdf_pages:
             raise Unprocessable(
-                f"The PDF has {len(sizes)} pages; at most {max_pdf_pages} are accepted for one"
-                " receipt."
+                f"The PDF has {len(page_boxes)} pages; at most {max_pdf_pages} are accepted for"
+                " one receipt."
             )
-        pixels = sum(_pdf_render_size(w, h, max_pixels)[1] for w, h in sizes)
-        _check_job_pixels(pixels, max_job_pixels, len(sizes))
-        return MediaInfo(media_type, pages=len(sizes), pixels=pixels)
-    width, height = _image_size(data)
-    _check_pixels(width, height, max_pixels)
-    _check_job_pixels(width * height, max_job_pixels, 1)
+        pixels = sum(_pdf_render_size(w, h, max_pixels)[1] for w, h in page_boxes)
+        _check_job_pixels(pixels, max_job_pixels, len(page_boxes))
+        return MediaInfo(media_type, pages=len(page_boxes), pixels=pixels)
+    sizes = _image_sizes(data, media_type)
+    if len(sizes) > max_pdf_pages:
+        raise Unprocessable(
+            f"The TIFF has {len(sizes)} pages; at most {max_pdf_pages} are accepted for one"
+            " receipt."
+        )
+    for width, height in sizes:
+        _check_pixels(width, height, max_pixels)
+    pixels = sum(width * height for width, height in sizes)
+    _check_job_pixels(pixels, max_job_pixels, len(sizes))
     _check_decodes(data, media_type)
-    return MediaInfo(media_type, width, height, pixels=width * height)
+    width, height = sizes[0]
+    return MediaInfo(media_type, width, height, pages=len(sizes), pixels=pixels)
 
 
 def iter_pages(data: bytes, info: MediaInfo, *, max_pixels: int) -> Iterator[np.ndarray]:
@@ -91,13 +104,17 @@ def iter_pages(data: bytes, info: MediaInfo, *, max_pixels: int) -> Iterator[np.
     if info.media_type == "application/pdf":
         yield from _render_pdf(data, max_pixels)
         return
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            ImageOps.exif_transpose(image, in_place=True)
-            page = _bgr(image)
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise Unprocessable(_UNREADABLE) from exc
-    yield page
+    for index in range(info.pages):
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.seek(index)  # a TIFF's page; the one frame of anything else
+                frame = ImageOps.exif_transpose(image)
+                page = _bgr(frame)
+                del frame
+        except (OSError, ValueError, SyntaxError, EOFError) as exc:
+            raise Unprocessable(_UNREADABLE) from exc
+        yield page
+        del page
 
 
 def decode_pages(
@@ -112,7 +129,14 @@ def decode_pages(
 
 def _bgr(image: Image.Image) -> np.ndarray:
     """BGR pixels, the same as PIL's RGB conversion reversed, with fewer full-size copies
-    alive at once: a gray image is widened by OpenCV, an RGB one is not copied by PIL."""
+    alive at once: a gray image is widened by OpenCV, an RGB one is not copied by PIL.
+    Transparent pixels are laid on white."""
+    if _has_transparency(image):
+        rgba = image.convert("RGBA")
+        page = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        page.alpha_composite(rgba)
+        del rgba
+        return cv2.cvtColor(np.asarray(page.convert("RGB")), cv2.COLOR_RGB2BGR)
     if image.mode in ("1", "L"):
         gray = image if image.mode == "L" else image.convert("L")
         return cv2.cvtColor(np.asarray(gray), cv2.COLOR_GRAY2BGR)
@@ -120,16 +144,28 @@ def _bgr(image: Image.Image) -> np.ndarray:
     return cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
 
 
+def _has_transparency(image: Image.Image) -> bool:
+    """An alpha channel, or a transparent colour (a palette's or a PNG's tRNS)."""
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+
+
 _UNREADABLE = "The image could not be decoded: the file may be damaged or incomplete."
 
 
-def _image_size(data: bytes) -> tuple[int, int]:
+def _image_sizes(data: bytes, media_type: str) -> list[tuple[int, int]]:
+    """Each page's size from its header: a TIFF's every page, else the one image."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data)) as image:
-                return image.size
-    except (OSError, ValueError, SyntaxError) as exc:
+                if media_type != "image/tiff":
+                    return [image.size]
+                sizes = []
+                for index in range(getattr(image, "n_frames", 1)):
+                    image.seek(index)
+                    sizes.append(image.size)
+                return sizes
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise Unprocessable(_UNREADABLE) from exc
 
 
@@ -154,13 +190,17 @@ def _check_job_pixels(pixels: int, max_job_pixels: int | None, pages: int) -> No
 
 
 def _check_decodes(data: bytes, media_type: str) -> None:
+    """Decode the image (every page of a TIFF), so that a damaged file is refused now."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             if media_type == "image/jpeg":
                 # Decode at 1/8 scale: reads every byte of the stream, costs a few ms.
                 image.draft("L", (max(1, image.width // 8), max(1, image.height // 8)))
-            image.load()
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+            pages = getattr(image, "n_frames", 1) if media_type == "image/tiff" else 1
+            for index in range(pages):
+                image.seek(index)
+                image.load()
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         raise Unprocessable(_UNREADABLE) from exc
 
 
@@ -206,7 +246,8 @@ def _render_pdf(data: bytes, max_pixels: int) -> Iterator[np.ndarray]:
         for index in range(len(pdf)):
             page = pdf[index]
             try:
-                scale, _ = _pdf_render_size(*page.get_size(), max_pixels)
+                width_pt, height_pt = page.get_size()
+                scale, _ = _pdf_render_size(width_pt, height_pt, max_pixels)
                 bitmap = page.render(scale=scale)
                 # pdfium renders BGR; copied out of pdfium's buffer, which is freed at once
                 rendered = np.array(bitmap.to_numpy()[:, :, :3], copy=True)

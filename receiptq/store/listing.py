@@ -1,4 +1,4 @@
-"""A user's jobs as a list (keyset pages, newest first), the CSV export's rows, and the
+"""A user's jobs as a list (keyset pages, newest first), the exports' rows, and the
 links between a job and its reprocessing jobs (in PostgreSQL, mirrored to Redis)."""
 
 from __future__ import annotations
@@ -78,11 +78,17 @@ def list_jobs(
         ).fetchall()
 
 
-def export_rows(
-    pool: Pool, user_id: str, batch: int = 500, receipts: ReceiptFilter = ReceiptFilter()
-) -> Iterator[dict[str, Any]]:
-    """Every completed receipt of the user, newest first, read in keyset batches: no
-    connection or transaction is held while the response streams."""
+_EXPORT_COLUMNS = (
+    "j.id::text AS job_id, j.created_at, r.merchant_name, r.merchant_address,"
+    " r.receipt_date, r.total, r.currency"
+)
+
+
+def _completed_batches(
+    pool: Pool, user_id: str, columns: str, batch: int, receipts: ReceiptFilter
+) -> Iterator[list[dict[str, Any]]]:
+    """The user's completed receipts that ``receipts`` lets through, newest first, in
+    keyset batches: no connection or transaction is held while a response streams."""
     after: Cursor | None = None
     while True:
         params: dict[str, Any] = {
@@ -94,18 +100,58 @@ def export_rows(
             params["after_at"], params["after_id"] = after
         with pool.connection() as conn:
             rows = conn.execute(
-                "SELECT j.id::text AS job_id, j.created_at, r.merchant_name,"
-                " r.merchant_address, r.receipt_date, r.total, r.currency,"
-                " (SELECT count(*) FROM receipt_items i WHERE i.job_id = j.id) AS items"
-                " FROM jobs j JOIN receipts r ON r.job_id = j.id"
+                f"SELECT {columns} FROM jobs j JOIN receipts r ON r.job_id = j.id"
                 " WHERE j.user_id = %(user_id)s AND j.status = %(completed)s" + keyset + ""
                 " ORDER BY j.created_at DESC, j.id DESC LIMIT %(batch)s",
                 params,
             ).fetchall()
-        yield from rows
+        if rows:
+            yield rows
         if len(rows) < batch:
             return
         after = (rows[-1]["created_at"], rows[-1]["job_id"])
+
+
+def export_rows(
+    pool: Pool, user_id: str, batch: int = 500, receipts: ReceiptFilter = ReceiptFilter()
+) -> Iterator[dict[str, Any]]:
+    """Every completed receipt of the user, newest first, with its item count."""
+    columns = (
+        _EXPORT_COLUMNS + ", (SELECT count(*) FROM receipt_items i WHERE i.job_id = j.id) AS items"
+    )
+    for rows in _completed_batches(pool, user_id, columns, batch, receipts):
+        yield from rows
+
+
+def export_results(
+    pool: Pool, user_id: str, batch: int = 500, receipts: ReceiptFilter = ReceiptFilter()
+) -> Iterator[dict[str, Any]]:
+    """Every completed receipt of the user, newest first, with the whole stored result."""
+    columns = _EXPORT_COLUMNS + ", r.data AS result"
+    for rows in _completed_batches(pool, user_id, columns, batch, receipts):
+        yield from rows
+
+
+def export_item_rows(
+    pool: Pool, user_id: str, batch: int = 500, receipts: ReceiptFilter = ReceiptFilter()
+) -> Iterator[dict[str, Any]]:
+    """One row per item of every completed receipt (newest receipt first, items in their
+    order on the receipt): the receipt's columns plus the item's. A receipt without items
+    gives one row whose item columns are None, so that every receipt is in the export."""
+    for rows in _completed_batches(pool, user_id, _EXPORT_COLUMNS, batch, receipts):
+        with pool.connection() as conn:
+            items = conn.execute(
+                "SELECT job_id::text AS job_id, position, description, quantity, unit_price,"
+                " total_price, category FROM receipt_items WHERE job_id = ANY(%s::uuid[])"
+                " ORDER BY job_id, position",
+                ([row["job_id"] for row in rows],),
+            ).fetchall()
+        by_job: dict[str, list[dict[str, Any]]] = {}
+        for item in items:
+            by_job.setdefault(item["job_id"], []).append(item)
+        for row in rows:
+            for item in by_job.get(row["job_id"]) or [{}]:
+                yield {**row, **{k: v for k, v in item.items() if k != "job_id"}}
 
 
 def links(pool: Pool, job_id: str) -> dict[str, Any]:

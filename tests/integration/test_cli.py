@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from cli_process import RECEIPTQ, run
 from conftest import BASE_DATABASE, ROOT, settings_env
 from PIL import Image
 from psycopg import sql
@@ -20,14 +20,6 @@ from psycopg import sql
 from receiptq import testing
 
 pytestmark = pytest.mark.integration
-
-RECEIPTQ = [sys.executable, "-m", "receiptq.cli"]
-
-
-def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        RECEIPTQ + args, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT
-    )
 
 
 def wait_until_up(proc: subprocess.Popen, url: str, timeout: float = 60) -> None:
@@ -100,7 +92,7 @@ def test_extract_jsonl_needs_no_services(tmp_path):
     assert [row["file"] for row in rows] == [str(p) for p in samples]
     for row, path in zip(rows, samples, strict=True):
         truth = json.loads(path.with_suffix(".json").read_text())
-        assert row["receipt"]["total"] == truth["total"], path.name
+        assert row["result"]["total"] == truth["total"], path.name
 
 
 def test_status_and_submit_with_the_api_down_say_so_in_one_line(tmp_path):
@@ -279,9 +271,9 @@ def test_extract_reports_a_failed_file_on_its_row_and_reads_the_next(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row["file"] for row in rows] == [str(folder), str(blank), str(sample)]
-    assert rows[0]["receipt"] is None and rows[0]["exception"] == "IsADirectoryError"
+    assert rows[0]["result"] is None and rows[0]["exception"] == "IsADirectoryError"
     assert rows[0]["error"].startswith("IsADirectoryError: ")
-    assert rows[1]["receipt"] is None and "exception" not in rows[1]  # the pipeline's own
+    assert rows[1]["result"] is None and "exception" not in rows[1]  # the pipeline's own
     assert rows[1]["error"].startswith("No receipt text could be read")
     truth = json.loads(sample.with_suffix(".json").read_text())
-    assert rows[2]["receipt"]["total"] == truth["total"]
+    assert rows[2]["result"]["total"] == truth["total"]

@@ -1,4 +1,4 @@
-"""GET /api/v3/receipts (keyset pages, status filter) and the CSV export."""
+"""GET /api/v3/receipts (keyset pages, status filter) and the CSV and JSON exports."""
 
 from __future__ import annotations
 
@@ -157,3 +157,99 @@ def test_export_neutralises_spreadsheet_formulas(client, ctx, carol, carols_jobs
     rows = list(csv.DictReader(io.StringIO(text)))
     merchant = next(row["merchant"] for row in rows if row["job_id"] == carols_jobs[0])
     assert merchant == '\'=HYPERLINK("x")'
+
+
+def test_items_export_has_a_row_per_item_of_every_completed_receipt(
+    client, app, carol, carols_jobs
+):
+    """rows=items: the items as the status' result lists them, in their order, each with
+    its receipt's columns; line counts from 1."""
+    response = client.get(EXPORT + "?rows=items", headers=carol)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert 'filename="receipt-items.csv"' in response.headers["Content-Disposition"]
+    assert_documented(app, EXPORT, "get", response)
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert list(rows[0]) == ["job_id", "created_at", "merchant", "date", "currency",
+                             "receipt_total", "line", "description", "quantity", "unit_price",
+                             "total_price", "category"]  # fmt: skip
+    assert list(dict.fromkeys(row["job_id"] for row in rows)) == list(reversed(carols_jobs[:3]))
+    for job_id in carols_jobs[:3]:
+        result = client.get(f"/api/v3/receipts/status/{job_id}", headers=carol).get_json()["result"]
+        mine = [row for row in rows if row["job_id"] == job_id]
+        assert result["items"], result
+        assert [row["description"] for row in mine] == [i["description"] for i in result["items"]]
+        assert [row["line"] for row in mine] == [str(n) for n in range(1, len(mine) + 1)]
+        assert [row["total_price"] for row in mine] == [
+            i["total_price"] or "" for i in result["items"]
+        ]
+        assert {row["receipt_total"] for row in mine} == {result["total"]}
+
+
+def test_items_export_keeps_a_receipt_without_items_and_escapes_formulas(
+    client, ctx, carol, carols_jobs
+):
+    job_id = carols_jobs[1]
+    with ctx.pool.connection() as conn:
+        saved = conn.execute(
+            "SELECT * FROM receipt_items WHERE job_id = %s ORDER BY position", (job_id,)
+        ).fetchall()
+        other = conn.execute(
+            "SELECT description, category FROM receipt_items WHERE job_id = %s AND position = 0",
+            (carols_jobs[2],),
+        ).fetchone()
+        conn.execute("DELETE FROM receipt_items WHERE job_id = %s", (job_id,))
+    try:
+        rows = list(csv.DictReader(io.StringIO(
+            client.get(EXPORT + "?rows=items", headers=carol).get_data(as_text=True)
+        )))  # fmt: skip
+        empty = [row for row in rows if row["job_id"] == job_id]
+        assert len(empty) == 1 and empty[0]["line"] == "" and empty[0]["description"] == ""
+        with ctx.pool.connection() as conn:
+            conn.execute(
+                "UPDATE receipt_items SET description = '=1+2', category = '@cat'"
+                " WHERE job_id = %s AND position = 0",
+                (carols_jobs[2],),
+            )
+        rows = list(csv.DictReader(io.StringIO(
+            client.get(EXPORT + "?rows=items", headers=carol).get_data(as_text=True)
+        )))  # fmt: skip
+        first = next(row for row in rows if row["job_id"] == carols_jobs[2])
+        assert (first["description"], first["category"]) == ("'=1+2", "'@cat")
+    finally:  # as they were, for the other tests of the module
+        with ctx.pool.connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                "UPDATE receipt_items SET description = %s, category = %s"
+                " WHERE job_id = %s AND position = 0",
+                (other["description"], other["category"], carols_jobs[2]),
+            )
+            cur.executemany(
+                "INSERT INTO receipt_items (job_id, position, description, quantity,"
+                " unit_price, total_price, category) VALUES (%(job_id)s, %(position)s,"
+                " %(description)s, %(quantity)s, %(unit_price)s, %(total_price)s, %(category)s)",
+                saved,
+            )
+
+
+def test_export_rows_must_be_receipts_or_items(client, app, carol):
+    response = client.get(EXPORT + "?rows=lines", headers=carol)
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert "rows must be" in response.get_json()["detail"]
+
+
+def test_json_export_has_every_completed_receipt_whole(client, app, carol, carols_jobs):
+    response = client.get("/api/v3/receipts/export.json", headers=carol)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.is_streamed
+    assert_documented(app, "/api/v3/receipts/export.json", "get", response)
+    receipts = response.get_json()["receipts"]
+    assert [r["job_id"] for r in receipts] == list(reversed(carols_jobs[:3]))
+    for entry in receipts:
+        status = client.get(f"/api/v3/receipts/status/{entry['job_id']}", headers=carol)
+        assert entry["result"] == status.get_json()["result"]
+
+
+def test_exports_show_no_other_users_receipts(client, bob, carols_jobs):
+    for path in (EXPORT + "?rows=items", "/api/v3/receipts/export.json"):
+        text = client.get(path, headers=bob).get_data(as_text=True)
+        assert not any(job_id in text for job_id in carols_jobs), path

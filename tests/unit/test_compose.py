@@ -117,6 +117,7 @@ def test_every_receiptq_command_parses() -> None:
         "receiptq api",
         "receiptq worker",
         "receiptq flower",
+        "receiptq watch",
     }
 
 
@@ -239,6 +240,8 @@ def test_receiptq_variables_are_settings() -> None:
 def test_app_services_reach_redis_and_postgres() -> None:
     postgres = environment(SERVICES["postgres"])
     for name, svc in app_services().items():
+        if name == "watch":  # a client of the API: test_watch_reaches_the_api
+            continue
         env = environment(svc)
         redis_url = urlsplit(env["RECEIPTQ_REDIS_URL"])
         assert redis_url.hostname == "redis" and redis_url.port == 6379, name
@@ -270,11 +273,25 @@ def test_volumes_and_mounted_files_exist() -> None:
     declared = set(COMPOSE.get("volumes") or {})
     for name, svc in SERVICES.items():
         for mount in svc.get("volumes", []):
-            source = str(mount).split(":", 1)[0]
+            source = interpolate(str(mount)).split(":", 1)[0]
             if source.startswith((".", "/")):
                 assert (ROOT / source).exists(), f"{name} mounts missing {source}"
             else:
                 assert source in declared, f"{name} uses undeclared volume {source}"
+
+
+def test_watch_reaches_the_api_and_is_opt_in() -> None:
+    watch = SERVICES["watch"]
+    assert watch["profiles"] == ["watch"], "it needs a key: started on purpose"
+    env = environment(watch)
+    api = parse(argv(SERVICES["api"]["command"])).params
+    assert env["RECEIPTQ_API_URL"] == f"http://api:{api['port']}"
+    hosts = environment(SERVICES["api"])["RECEIPTQ_TRUSTED_HOSTS"].split(",")
+    assert "api" in hosts, "the API must answer to the Host the watcher sends"
+    assert watch["depends_on"]["api"]["condition"] == "service_healthy"
+    folder = parse(argv(watch["command"])).params["folder"]
+    targets = [interpolate(str(m)).split(":")[1] for m in watch["volumes"]]
+    assert str(folder) in targets, "the watched folder is the mounted one"
 
 
 @pytest.mark.parametrize("name", ["prometheus", "grafana"])

@@ -26,7 +26,7 @@ def test_an_unexpected_error_is_reported_on_its_row_and_the_batch_goes_on(tmp_pa
     code = extract_files(paths, fake_extract, rows.append)
     assert code == EXIT_FAILED
     assert [row["file"] for row in rows] == [str(p) for p in paths]
-    totals = [row["receipt"] and row["receipt"]["total"] for row in rows]
+    totals = [row["result"] and row["result"]["total"] for row in rows]
     assert totals == ["1.00", None, None, "2.50"]
     bug, blurry = rows[1], rows[2]
     assert bug["error"] == "ZeroDivisionError: division by zero"
@@ -42,8 +42,8 @@ def test_an_unreadable_path_gets_its_row_too(tmp_path):
     folder.mkdir()
     rows: list[dict] = []
     assert extract_files([folder, *make_files(tmp_path, b"3.10")], fake_extract, rows.append) == 1
-    assert rows[0]["exception"] == "IsADirectoryError" and rows[0]["receipt"] is None
-    assert rows[1]["receipt"]["total"] == "3.10"
+    assert rows[0]["exception"] == "IsADirectoryError" and rows[0]["result"] is None
+    assert rows[1]["result"]["total"] == "3.10"
 
 
 def test_the_exit_status_is_zero_when_every_file_was_read(tmp_path):

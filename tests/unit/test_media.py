@@ -146,10 +146,11 @@ def test_pdf_pages_are_rendered_one_at_a_time_as_asked_for(renders):
     assert len(list(pages)) == 2 and len(renders) == 3
 
 
-@pytest.mark.parametrize("mode", ["RGB", "L", "1", "P", "RGBA", "CMYK", "LA", "I;16"])
+@pytest.mark.parametrize("mode", ["RGB", "L", "1", "P", "CMYK", "I;16"])
 def test_decoded_pages_are_pils_rgb_reversed_in_every_mode(mode):
     """The decoder's shortcuts (gray widened by OpenCV, no copy of RGB) give the very
-    pixels of PIL's RGB conversion in BGR order, the pipeline's input as before."""
+    pixels of PIL's RGB conversion in BGR order, the pipeline's input as before (modes
+    with transparency: test_transparency_is_laid_on_white)."""
     rng = np.random.default_rng(7)
     image = Image.fromarray(rng.integers(0, 256, (40, 30, 3), dtype=np.uint8), "RGB")
     image = image.convert("L").convert("I;16") if mode == "I;16" else image.convert(mode)
@@ -185,3 +186,98 @@ def test_the_pipeline_preprocesses_each_page_before_the_next_is_decoded():
     assert len(doc.images) == 3
     assert renderer.alive_before == [0, 0, 0]
     assert doc.pages == []
+
+
+def tiff_pages(*images: Image.Image) -> bytes:
+    out = io.BytesIO()
+    images[0].save(out, format="TIFF", save_all=True, append_images=list(images[1:]))
+    return out.getvalue()
+
+
+def test_every_page_of_a_tiff_is_read_in_order():
+    shades = (0, 100, 200)
+    sizes = ((300, 400), (200, 500), (310, 90))
+    data = tiff_pages(
+        *(Image.new("L", size, shade) for size, shade in zip(sizes, shades, strict=True))
+    )
+    info = media.inspect(data, **LIMITS)
+    assert (info.pages, info.pixels) == (3, sum(w * h for w, h in sizes))
+    pages = media.decode_pages(data, **LIMITS)
+    assert [page.shape[:2] for page in pages] == [(h, w) for w, h in sizes]
+    assert [int(page[5, 5, 0]) for page in pages] == list(shades)
+
+
+def test_tiff_pages_are_held_to_the_page_and_job_limits():
+    data = tiff_pages(*(Image.new("L", (300, 400), 255) for _ in range(6)))
+    with pytest.raises(Unprocessable, match="The TIFF has 6 pages; at most 5"):
+        media.inspect(data, **LIMITS)
+    data = tiff_pages(*(Image.new("L", (300, 400), 255) for _ in range(3)))
+    with pytest.raises(Unprocessable, match="The 3 pages come to"):
+        media.inspect(data, **LIMITS, max_job_pixels=300 * 400 * 2)
+    big = tiff_pages(Image.new("L", (30, 40), 255), Image.new("L", (3000, 4000), 255))
+    with pytest.raises(Unprocessable, match="12 megapixels"):
+        media.inspect(big, max_pixels=5_000_000, max_pdf_pages=5)
+
+
+def test_a_multi_page_tiff_is_preprocessed_a_page_at_a_time_and_keeps_none():
+    renderer = _KeepsWeakrefs()
+    engines = Engines(ocr=None, lines=None, preprocessor=renderer)
+    steps = [step for step in run.STEPS if step.name in ("decode", "preprocess")]
+    data = tiff_pages(*(Image.new("L", (300, 400), 255) for _ in range(3)))
+    doc = run.Pipeline(engines, steps=steps).run(Document(data=data))
+    assert len(doc.images) == 3 and renderer.alive_before == [0, 0, 0] and doc.pages == []
+
+
+def _ink_on_clear(mode: str) -> Image.Image:
+    """Black ink on a fully transparent background whose hidden colour is black too, as
+    many programs save it."""
+    rgba = Image.new("RGBA", (60, 40), (0, 0, 0, 0))
+    rgba.paste((0, 0, 0, 255), (10, 10, 50, 30))
+    if mode == "P":  # a palette with one transparent entry
+        return rgba.convert("P", palette=Image.Palette.ADAPTIVE, colors=4)
+    return rgba.convert(mode)
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt"),
+    [("RGBA", "PNG"), ("LA", "PNG"), ("P", "PNG"), ("RGBA", "WEBP"), ("RGBA", "TIFF")],
+)
+def test_transparency_is_laid_on_white(mode, fmt):
+    """A transparent background shows white (as on screen), not the black its hidden
+    pixels hold; the ink stays black."""
+    out = io.BytesIO()
+    image = _ink_on_clear(mode)
+    kwargs = {"lossless": True} if fmt == "WEBP" else {}
+    image.save(out, format=fmt, **kwargs)
+    reopened = Image.open(io.BytesIO(out.getvalue()))
+    assert reopened.mode in ("RGBA", "LA", "P") and (
+        reopened.mode != "P" or "transparency" in reopened.info
+    ), reopened.mode
+    (page,) = media.decode_pages(out.getvalue(), **LIMITS)
+    assert page[2, 2].tolist() == [255, 255, 255]  # background
+    assert page[20, 30].tolist() == [0, 0, 0]  # ink
+
+
+def test_a_transparent_receipt_is_read():
+    """The receipt of a PNG whose paper is transparent: before, it turned black."""
+    from receiptq.pipeline.ocr import TesseractEngine
+
+    gray = Image.open(io.BytesIO(receipt_jpeg())).convert("L")
+    clear = Image.new("LA", gray.size, (0, 0))
+    clear.putalpha(Image.eval(gray, lambda v: 255 - v))  # ink opaque, paper clear
+    out = io.BytesIO()
+    clear.save(out, format="PNG")
+    pipeline = run.Pipeline(Engines(ocr=TesseractEngine(), lines=None))
+    assert pipeline.extract(out.getvalue()).total == "3.60"
+
+
+def test_a_receipt_across_two_tiff_pages_is_read_whole():
+    """Its total is on the second page: before, only the first page was read."""
+    from receiptq.pipeline.ocr import TesseractEngine
+
+    gray = Image.open(io.BytesIO(receipt_jpeg())).convert("L")
+    cut = gray.height // 2
+    data = tiff_pages(gray.crop((0, 0, gray.width, cut)), gray.crop((0, cut, *gray.size)))
+    pipeline = run.Pipeline(Engines(ocr=TesseractEngine(), lines=None))
+    receipt = pipeline.extract(data)
+    assert receipt.total == "3.60" and receipt.merchant.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import cv2
 import numpy as np
 import pytest
 from factories import FONT
@@ -50,6 +51,24 @@ def test_a_turned_photo_is_read_upright(read, angle):
     assert receipt.total == "9.47"
     assert receipt.date == "2024-05-12"
     assert receipt.merchant.name == "SKLEP SPOŻYWCZY ANNA Sp. z o.o."
+
+
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_a_page_scanned_sideways_is_read_upright_and_its_fields_placed_on_it(read, turn):
+    """No EXIF, no table: a scan fed in sideways. The fields are read as upright, and
+    their regions are boxes on the page as uploaded (sideways), not as turned."""
+    page = cv2.rotate(render(POLISH), turn)
+    receipt = read(page)
+    assert receipt.total == "9.47" and receipt.date == "2024-05-12"
+    left, top, right, bottom = receipt.regions["total"].box
+    assert 0 <= left < right <= page.shape[1] and 0 <= top < bottom <= page.shape[0]
+    assert bottom - top > right - left  # a row of text, standing on its end
+    # the total is printed below the items: on a page turned clockwise, left of them
+    name = receipt.regions["merchant.name"].box
+    if turn == cv2.ROTATE_90_CLOCKWISE:
+        assert right <= name[0]
+    else:
+        assert left >= name[2]
 
 
 @settings(max_examples=40, deadline=None)
