@@ -49,8 +49,24 @@ def probe(image: np.ndarray, ocr: OcrEngine) -> int:
     return confident_words(ocr.read(band)) if band.size else 0
 
 
+#: ...or with fewer words of three letters or digits or more read confidently than this:
+#: a page lying on its side reads as rows of confident single letters ("e", "O", "NAN").
+MIN_LONG_WORDS = 20
+
+
+def long_words(ocr: OcrResult) -> int:
+    """Confidently read words of three letters or digits or more."""
+    return sum(
+        1 for w in ocr.words if w.conf >= CONFIDENT and sum(c.isalnum() for c in w.text) >= 3
+    )
+
+
 def may_be_turned(ocr: OcrResult) -> bool:
-    return confident_words(ocr) < MIN_CONFIDENT_WORDS or ocr.mean_confidence < MIN_MEAN_CONFIDENCE
+    return (
+        confident_words(ocr) < MIN_CONFIDENT_WORDS
+        or ocr.mean_confidence < MIN_MEAN_CONFIDENCE
+        or long_words(ocr) < MIN_LONG_WORDS
+    )
 
 
 def confident_words(ocr: OcrResult) -> int:
@@ -126,15 +142,22 @@ def bound_rotation(shape: tuple[int, ...], angle: float) -> tuple[np.ndarray, tu
 
 
 def upright_candidates(image: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``image`` turned so that its text rows are level, both ways up (none when they
-    nearly are already; then only the upside-down page), each with the 3 x 3 matrix that
-    takes its pixels back to ``image``'s."""
+    """``image`` turned so that its text rows are level, both ways up (when they nearly
+    are already: upside down and both quarter turns, for the rows' angle of a page on its
+    side is not always told), each with the 3 x 3 matrix that takes its pixels back to
+    ``image``'s."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     angle = text_angle(gray)
     if angle is None or abs(angle) < MIN_TURN:
         h, w = image.shape[:2]
         back = np.array([[-1.0, 0.0, w - 1], [0.0, -1.0, h - 1], [0.0, 0.0, 1.0]])
-        return [(cv2.rotate(image, cv2.ROTATE_180), back)]
+        quarter = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, h - 1], [0.0, 0.0, 1.0]])
+        three = np.array([[0.0, -1.0, w - 1], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+        return [
+            (cv2.rotate(image, cv2.ROTATE_180), back),
+            (cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE), quarter),
+            (cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE), three),
+        ]
     return [
         (rotate_bound(image, turn), np.linalg.inv(np.vstack([bound_rotation(image.shape, turn)[0],
                                                               [0.0, 0.0, 1.0]])))

@@ -121,24 +121,36 @@
       (path) => path.startsWith(`${API}/export`) && !path.includes("{") && document_.paths[path].get,
     );
     exportsBox.replaceChildren(
-      ...paths.map((path) => {
+      ...paths.flatMap((path) => {
         const name = path.slice(API.length + 1);
         // export.csv -> "Export CSV", export/items.json -> "Export items JSON"
         const words = name.replace(/^export[-_./]?/, "").split(/[-_./]/).filter(Boolean);
         const label = words.map((w, i) => (i === words.length - 1 ? w.toUpperCase() : w)).join(" ");
-        const button = el("button", { type: "button", className: "secondary", textContent: `Export ${label}` });
-        button.dataset.path = path;
-        button.addEventListener("click", () => download(path, name, button));
-        return button;
+        // an export with a `rows` choice (export.csv?rows=items) gets a button per choice
+        const rows = (document_.paths[path].get.parameters || []).find(
+          (p) => p.in === "query" && p.name === "rows" && p.schema && p.schema.enum,
+        );
+        const choices = rows ? rows.schema.enum : [null];
+        return choices.map((choice) => {
+          const plain = choice === null || choice === rows.schema.default;
+          const text = plain ? `Export ${label}` : `Export ${choice} ${label}`;
+          const button = el("button", { type: "button", className: "secondary", textContent: text });
+          button.dataset.path = path;
+          if (choice !== null) button.dataset.rows = choice;
+          button.addEventListener("click", () => download(path, name, button, plain ? null : choice));
+          return button;
+        });
       }),
     );
   }
 
   // Fetched with the key (never in a URL), then saved through a blob: link.
-  async function download(path, fallbackName, button) {
+  async function download(path, fallbackName, button, rows) {
     button.disabled = true;
     try {
-      const response = await api(`${path}?${filters()}`);
+      const query = filters();
+      if (rows) query.set("rows", rows);
+      const response = await api(`${path}?${query}`);
       const disposition = response.headers.get("Content-Disposition") || "";
       const name = (/filename="?([^";]+)"?/.exec(disposition) || [])[1] || fallbackName;
       const url = URL.createObjectURL(await response.blob());

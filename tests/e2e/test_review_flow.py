@@ -156,9 +156,17 @@ def test_find_open_correct_reload_and_export(browser, live_api, ctx, tmp_path: P
     button = "document.querySelector('#exports button[data-path$=\"export.csv\"]')"
     browser.wait_for(f"!!{button}")
     browser.evaluate(f"{button}.click()")
-    exported = _wait_file(folder, "*.csv")
+    exported = _wait_file(folder, "receipts*.csv")
     rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
     assert [(r["job_id"], r["total"]) for r in rows] == [(job_id, "30.00")]
+
+    # ...and its items, a row each, for a spreadsheet.
+    items = "document.querySelector('#exports button[data-rows=\"items\"]')"
+    browser.evaluate(f"{items}.click()")
+    exported = _wait_file(folder, "receipt-items*.csv")
+    rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
+    assert {r["job_id"] for r in rows} == {job_id} and len(rows) == len(truth["items"])
+    assert rows[0]["category"] == "household"  # the correction, as exported
     screenshot(browser, tmp_path, "review_exported.png")
     assert browser.errors() == []
 

@@ -53,6 +53,25 @@ def test_a_turned_photo_is_read_upright(read, angle):
     assert receipt.merchant.name == "SKLEP SPOŻYWCZY ANNA Sp. z o.o."
 
 
+@pytest.mark.parametrize("text", [False, True])
+def test_each_candidate_knows_the_way_back_to_the_page(text):
+    """A mark on the page, found on each turned candidate and taken back by its matrix,
+    lands where it was (the fields' regions are mapped back so): quarter and half turns of
+    a page with no rows to tell, turns by the rows' angle of a photo turned 30 degrees."""
+    page = on_a_table(render(POLISH), 30.0) if text else np.full((700, 500), 255, np.uint8)
+    x, y = 30, 40
+    page[y : y + 6, x : x + 6] = 0  # a 6 px mark centred at (x + 2.5, y + 2.5)
+    for image, back in upright_candidates(page):
+        forward = np.linalg.inv(back) @ np.array([x + 2.5, y + 2.5, 1.0])
+        fx, fy = forward[0] / forward[2], forward[1] / forward[2]
+        assert 0 <= fx < image.shape[1] and 0 <= fy < image.shape[0]
+        assert image[round(fy), round(fx)] < 128  # the mark is there
+        if not text:  # the only ink: its centre taken back is where it was drawn
+            ys, xs = np.nonzero(image < 128)
+            centre = back @ np.array([xs.mean(), ys.mean(), 1.0])
+            assert abs(centre[0] - (x + 2.5)) < 1.0 and abs(centre[1] - (y + 2.5)) < 1.0
+
+
 @pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE])
 def test_a_page_scanned_sideways_is_read_upright_and_its_fields_placed_on_it(read, turn):
     """No EXIF, no table: a scan fed in sideways. The fields are read as upright, and
