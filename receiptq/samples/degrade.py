@@ -2,15 +2,18 @@
 
 Level 0 is the clean render. Level 1 is a scan of thermal paper (grey paper, faded ink,
 slight blur, small skew, JPEG). Levels 2 and 3 are photos: the receipt lies on a darker
-table, is rotated and seen in perspective, unevenly lit, noisy and blurred. Every random
-choice is drawn from the caller's `random.Random`, so a seed reproduces the image.
+table, is rotated and seen in perspective, unevenly lit, noisy and blurred. From level 1
+up the print fades as thermal paper does (unevenly across the print head, lighter rows, a
+faded band) and the paper is creased (a smooth displacement plus fold lines with their
+shading), more at each level. Every random choice is drawn from the caller's
+`random.Random`, so a seed reproduces the image.
 """
 
 from __future__ import annotations
 
 import io
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import cv2
 import numpy as np
@@ -34,6 +37,8 @@ class DegradeParams:
     background: tuple[int, int, int] | None = None  # table colour; None = no photo
     lighting: float = 0.0  # 0..1 strength of the uneven-illumination gradient
     jpeg_quality: int | None = None  # None = lossless (PNG)
+    thermal: float = 0.0  # 0..1 thermal fading: uneven head, lighter rows, a faded band
+    crumple: float = 0.0  # 0..1 creased paper: displacement, fold lines and their shading
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -47,7 +52,7 @@ def params_for_level(rng: random.Random, level: int) -> DegradeParams:
         return DegradeParams(level=0)
     sign = rng.choice((-1, 1))
     tables = ((92, 70, 52), (60, 62, 66), (120, 96, 70), (40, 44, 50), (85, 88, 80))
-    return DegradeParams(
+    base = DegradeParams(
         level=level,
         paper=rng.uniform(228, 244) - 6 * (level - 1),
         ink=rng.uniform(20, 45) + 20 * (level - 1),
@@ -63,6 +68,10 @@ def params_for_level(rng: random.Random, level: int) -> DegradeParams:
         lighting=(0.0, 0.0, rng.uniform(0.1, 0.25), rng.uniform(0.25, 0.4))[level],
         jpeg_quality=(None, 88, 78, 62)[level],
     )
+    # Drawn last so the parameters above stay what they were for a seed.
+    thermal = rng.uniform(*((0.15, 0.35), (0.3, 0.55), (0.45, 0.7))[level - 1])
+    crumple = rng.uniform(*((0.0, 0.3), (0.3, 0.7), (0.6, 1.0))[level - 1])
+    return replace(base, thermal=thermal, crumple=crumple)
 
 
 def degrade(image: Image.Image, params: DegradeParams, rng: random.Random) -> Image.Image:
@@ -72,7 +81,13 @@ def degrade(image: Image.Image, params: DegradeParams, rng: random.Random) -> Im
     np_rng = np.random.default_rng(rng.getrandbits(64))
     coverage = 1.0 - np.asarray(image, dtype=np.float32) / 255.0  # 1 where ink
     strength = 1.0 - params.fade * _smooth_field(np_rng, coverage.shape, cells=6)
+    if params.thermal or params.crumple:
+        extra_rng = np.random.default_rng(rng.getrandbits(64))
+    if params.thermal:
+        strength = strength * thermal_strength(extra_rng, coverage.shape, params.thermal)
     gray = params.paper - coverage * strength * (params.paper - params.ink)
+    if params.crumple:
+        gray = crumple(gray, extra_rng, params.crumple)
     h, w = gray.shape
     if params.background is None:
         out = _warp(gray, _rotation(w, h, params.angle), (w, h), params.paper)
@@ -89,6 +104,62 @@ def degrade(image: Image.Image, params: DegradeParams, rng: random.Random) -> Im
         result = Image.open(io.BytesIO(buffer.getvalue()))
         result.load()
     return result
+
+
+def thermal_strength(
+    np_rng: np.random.Generator, shape: tuple[int, int], amount: float
+) -> np.ndarray:
+    """Ink strength (0..1) of thermal print faded by `amount` (0..1).
+
+    The print head heats unevenly across the width (a smooth profile along the rows), whole
+    text rows come out lighter, and one horizontal band is faded (rubbed or sunlit paper).
+    """
+    h, w = shape
+    across = 1.0 - 0.5 * amount * _smooth_field(np_rng, (1, w), cells=8)
+    # Rows a text line high (~24 px at the render's scale), a third of them lighter.
+    row_count = max(2, h // 24)
+    lighter = (np_rng.random(row_count) < 0.35) * np_rng.uniform(0.2, 0.6, row_count)
+    rows = 1.0 - amount * lighter.astype(np.float32)
+    rows = cv2.resize(rows[:, None], (1, h), interpolation=cv2.INTER_NEAREST)
+    rows = cv2.GaussianBlur(rows, (1, 25), 0, sigmaY=4)
+    centre, half = np_rng.uniform(0.1, 0.9) * h, np_rng.uniform(0.03, 0.08) * h
+    y = np.arange(h, dtype=np.float32)[:, None]
+    band = 1.0 - 0.6 * amount * np.exp(-(((y - centre) / half) ** 2))
+    return np.clip(across * rows * band, 0.2, 1.0).astype(np.float32)
+
+
+def crumple(gray: np.ndarray, np_rng: np.random.Generator, amount: float) -> np.ndarray:
+    """Crease the paper by `amount` (0..1): a smooth displacement, then fold lines.
+
+    Each fold shifts the print a little across it, darkens one side and lightens the other
+    (the two facets catch the light differently) and leaves a thin dark line.
+    """
+    h, w = gray.shape
+    amp = amount * 0.006 * w
+    dx = (_smooth_field(np_rng, (h, w), cells=5) - 0.5) * 2 * amp
+    dy = (_smooth_field(np_rng, (h, w), cells=5) - 0.5) * 2 * amp
+    shade = np.zeros((h, w), np.float32)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    for _ in range(1 + int(amount * 3 + np_rng.random())):
+        # Folds run mostly across the receipt, as a folded or pocketed paragon's do.
+        angle = np_rng.normal(0.0, 0.35) if np_rng.random() < 0.7 else np_rng.uniform(0, np.pi)
+        x0, y0 = np_rng.uniform(0, w), np_rng.uniform(0.05, 0.95) * h
+        nx, ny = -np.sin(angle), np.cos(angle)  # the fold's normal
+        dist = (xs - x0) * nx + (ys - y0) * ny
+        side = np.tanh(dist / (0.02 * w))
+        shade += amount * np_rng.uniform(0.03, 0.07) * side * np_rng.choice((-1, 1))
+        shade -= amount * 0.25 * np.exp(-((dist / 1.5) ** 2))
+        kink = amount * np_rng.uniform(0.5, 1.5) * side
+        dx += kink * nx
+        dy += kink * ny
+    out = cv2.remap(
+        gray.astype(np.float32),
+        xs + dx,
+        ys + dy,
+        interpolation=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return out * (1.0 + shade)
 
 
 def _smooth_field(np_rng: np.random.Generator, shape: tuple[int, int], cells: int) -> np.ndarray:
