@@ -28,15 +28,17 @@ from receiptq.samples.compose import Draft
 from receiptq.samples.degrade import MAX_LEVEL, degrade, params_for_level
 from receiptq.samples.layout_en import build_my_sdnbhd, build_uk_till, build_us_till
 from receiptq.samples.layout_pl import build_pl_fiscal
+from receiptq.samples.layout_pl_chain import build_pl_chain
 from receiptq.samples.render import FONT_STYLES, font_name, render_lines
 
 LAYOUTS: dict[str, Callable[[random.Random], Draft]] = {
     "pl_fiscal": build_pl_fiscal,
+    "pl_chain": build_pl_chain,
     "my_sdnbhd": build_my_sdnbhd,
     "uk_till": build_uk_till,
     "us_till": build_us_till,
 }
-LAYOUTS_BY_LANG = {"pl": ("pl_fiscal",), "en": ("my_sdnbhd", "uk_till", "us_till")}
+LAYOUTS_BY_LANG = {"pl": ("pl_fiscal", "pl_chain"), "en": ("my_sdnbhd", "uk_till", "us_till")}
 LANGS = ("en", "pl", "mixed")
 MAX_FILE_BYTES = 240_000
 

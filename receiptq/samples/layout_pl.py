@@ -53,9 +53,14 @@ def ptu_letter(item: Bought) -> str:
 
 def ptu_summary(items: list[Bought]) -> list[dict]:
     """Per PTU letter: gross sales and the tax contained in them (rounded per letter)."""
+    return ptu_rows([(ptu_letter(i), i.total) for i in items])
+
+
+def ptu_rows(amounts: list[tuple[str, Decimal]]) -> list[dict]:
+    """Per PTU letter of (letter, gross amount) lines (discounts negative): gross and tax."""
     rows = []
-    for letter in sorted({ptu_letter(i) for i in items}):
-        gross = sum((i.total for i in items if ptu_letter(i) == letter), Decimal(0))
+    for letter in sorted({letter for letter, _ in amounts}):
+        gross = sum((a for lt, a in amounts if lt == letter), Decimal(0))
         rate = cat.PTU_RATES[letter]
         rows.append(
             {"letter": letter, "rate": rate, "gross": gross, "tax": tax_included(gross, rate)}
@@ -142,29 +147,39 @@ def build_pl_fiscal(rng: random.Random) -> Draft:
     )
     lines.append(Line("Dziękujemy za zakupy!", center=True))
 
+    seller = merchant(name, f"{street}, {postal}", nip, phone if has_phone else None)
+    receipt, extras = paragon_truth(
+        seller, date, time, (total, tax), [i.as_item() for i in items], pays_card, summary
+    )
+    extras["item_ptu"] = [ptu_letter(i) for i in items]
+    return Draft("pl_fiscal", cols, lines, receipt, extras)
+
+
+def paragon_truth(
+    seller: dict,
+    date: dt.date,
+    time: str,
+    total_tax: tuple[Decimal, Decimal],
+    items: list[dict],
+    pays_card: bool,
+    summary: list[dict],
+) -> tuple[dict, dict]:
+    """A paragon's ground truth in the receipt shape, and its extras (the PTU table)."""
+    total, tax = total_tax
     receipt = {
-        "merchant": merchant(name, f"{street}, {postal}", nip, phone if has_phone else None),
+        "merchant": seller,
         "date": date.isoformat(),
         "time": time,
         "currency": "PLN",
         "total": fmt(total),
         "subtotal": None,
         "tax": fmt(tax),
-        "items": [i.as_item() for i in items],
+        "items": items,
         "payment_method": "card" if pays_card else "cash",
         "language": "pl",
     }
-    extras = {
-        "ptu": [
-            {
-                "letter": r["letter"],
-                "rate": r["rate"],
-                "gross": fmt(r["gross"]),
-                "tax": fmt(r["tax"]),
-            }
-            for r in summary
-        ],
-        "item_ptu": [ptu_letter(i) for i in items],
-        "printed_date": date.isoformat(),
-    }
-    return Draft("pl_fiscal", cols, lines, receipt, extras)
+    ptu = [
+        {"letter": r["letter"], "rate": r["rate"], "gross": fmt(r["gross"]), "tax": fmt(r["tax"])}
+        for r in summary
+    ]
+    return receipt, {"ptu": ptu, "printed_date": date.isoformat()}

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from receiptq.pipeline.analysis.taxids import nip_valid
 from receiptq.receipt import CATEGORIES
 from receiptq.samples.catalog import PTU_RATES
 from receiptq.samples.compose import fit_lines
@@ -27,10 +28,17 @@ def _items_sum(receipt: dict) -> Decimal:
 
 def _check_items(receipt: dict) -> None:
     assert receipt["items"], "a receipt without items"
+    previous = None
     for item in receipt["items"]:
         assert item["category"] in CATEGORIES
         assert _d(item["total_price"]) == money(_d(item["quantity"]) * _d(item["unit_price"]))
-        assert _d(item["total_price"]) > 0
+        if _d(item["total_price"]) < 0:  # a discount: under its item, less than the item
+            assert previous is not None and item["description"].startswith("Rabat ")
+            assert item["description"] == f"Rabat {previous['description']}"
+            assert _d(previous["total_price"]) + _d(item["total_price"]) > 0
+        else:
+            assert _d(item["total_price"]) > 0
+        previous = item
 
 
 def _printed_amounts(draft) -> list[str]:
@@ -47,7 +55,7 @@ def test_every_receipt_adds_up(layout: str) -> None:
         comma = r["language"] == "pl"
         # The total the ground truth claims is printed on the receipt.
         assert any(a.lstrip("£").startswith(fmt(total, comma)) for a in _printed_amounts(draft))
-        if layout == "pl_fiscal":
+        if layout in ("pl_fiscal", "pl_chain"):
             assert items == total and r["subtotal"] is None
             ptu = draft.extras["ptu"]
             for row in ptu:
@@ -112,3 +120,25 @@ def test_cash_change_is_never_negative() -> None:
                 continue
             amounts = [a.lstrip("£").replace(",", ".") for a in _printed_amounts(draft)]
             assert all(not a.startswith("-") for a in amounts[-3:]), (layout, seed)
+
+
+def test_chain_receipts_print_discounts_as_negative_lines() -> None:
+    discounts = 0
+    for seed in range(60):
+        draft = LAYOUTS["pl_chain"](random.Random(seed))
+        negatives = [i for i in draft.receipt["items"] if _d(i["total_price"]) < 0]
+        printed = [line.right for line in draft.lines if line.right.startswith("-")]
+        assert len(printed) == len(negatives)
+        letters = [lt for lt, i in zip(draft.extras["item_ptu"], draft.receipt["items"],
+                                       strict=True) if _d(i["total_price"]) < 0]  # fmt: skip
+        for item, right, letter in zip(negatives, printed, letters, strict=True):
+            assert right == fmt(_d(item["total_price"]), comma=True) + letter
+        discounts += len(negatives)
+    assert discounts > 20  # about one item in five
+
+
+@pytest.mark.parametrize("layout", ["pl_fiscal", "pl_chain"])
+def test_polish_nips_pass_the_check_digit(layout: str) -> None:
+    for seed in range(50):
+        nip = LAYOUTS[layout](random.Random(seed)).receipt["merchant"]["tax_id"]
+        assert nip_valid(nip), nip

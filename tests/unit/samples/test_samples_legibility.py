@@ -16,7 +16,8 @@ pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesse
 
 
 @pytest.mark.parametrize(
-    ("layout", "lang", "ocr_lang"), [("pl_fiscal", "pl", "pol"), ("uk_till", "en", "eng")]
+    ("layout", "lang", "ocr_lang"),
+    [("pl_fiscal", "pl", "pol"), ("pl_chain", "pl", "pol"), ("uk_till", "en", "eng")],
 )
 def test_tesseract_reads_the_total(tmp_path: Path, layout: str, lang: str, ocr_lang: str) -> None:
     image, truth = generate_receipt(random.Random(4), lang, layout=layout, noise=0)
