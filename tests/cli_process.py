@@ -14,4 +14,3 @@ def run(args: list[str], env: dict[str, str], timeout: float = 120) -> subproces
     return subprocess.run(
         RECEIPTQ + args, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT
     )
-
