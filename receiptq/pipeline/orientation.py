@@ -11,6 +11,8 @@ is then upright or upside down only a reading can tell, so both are read
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import cv2
 import numpy as np
 
@@ -141,25 +143,28 @@ def bound_rotation(shape: tuple[int, ...], angle: float) -> tuple[np.ndarray, tu
     return matrix, (nw, nh)
 
 
-def upright_candidates(image: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def upright_candidates(image: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """``image`` turned so that its text rows are level, both ways up (when they nearly
     are already: upside down and both quarter turns, for the rows' angle of a page on its
     side is not always told), each with the 3 x 3 matrix that takes its pixels back to
-    ``image``'s."""
+    ``image``'s. One at a time: a caller keeps only the best of these full-size pages."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     angle = text_angle(gray)
     if angle is None or abs(angle) < MIN_TURN:
         h, w = image.shape[:2]
-        back = np.array([[-1.0, 0.0, w - 1], [0.0, -1.0, h - 1], [0.0, 0.0, 1.0]])
-        quarter = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, h - 1], [0.0, 0.0, 1.0]])
-        three = np.array([[0.0, -1.0, w - 1], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
-        return [
-            (cv2.rotate(image, cv2.ROTATE_180), back),
-            (cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE), quarter),
-            (cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE), three),
-        ]
-    return [
-        (rotate_bound(image, turn), np.linalg.inv(np.vstack([bound_rotation(image.shape, turn)[0],
-                                                              [0.0, 0.0, 1.0]])))
-        for turn in (angle, angle + 180.0)
-    ]  # fmt: skip
+        yield (
+            cv2.rotate(image, cv2.ROTATE_180),
+            np.array([[-1.0, 0.0, w - 1], [0.0, -1.0, h - 1], [0.0, 0.0, 1.0]]),
+        )
+        yield (
+            cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE),
+            np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, h - 1], [0.0, 0.0, 1.0]]),
+        )
+        yield (
+            cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE),
+            np.array([[0.0, -1.0, w - 1], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]),
+        )
+        return
+    for turn in (angle, angle + 180.0):
+        matrix = np.vstack([bound_rotation(image.shape, turn)[0], [0.0, 0.0, 1.0]])
+        yield rotate_bound(image, turn), np.linalg.inv(matrix)

@@ -35,6 +35,7 @@ from receiptq.pipeline.orientation import (
     probe,
     upright_candidates,
 )
+from receiptq.pipeline.preprocess import Rendering
 from receiptq.pipeline.quality import check_quality
 from receiptq.pipeline.regions import Placement, locate_fields
 from receiptq.pipeline.reread import (
@@ -208,20 +209,20 @@ def upright(pipeline: Pipeline, doc: Document) -> None:
         return
     engines = pipeline.engines
     original = doc.renderings[0]
-    turned = []
-    for page, back in upright_candidates(doc.pages[0]):
+    best: tuple[int, np.ndarray, Rendering] | None = None
+    for page, back in upright_candidates(doc.pages[0]):  # one full-size page at a time
         rendering = engines.preprocessor.page(page)
         # its regions are given on the page as uploaded, not as turned
-        turned.append((page, dataclasses.replace(
+        rendering = dataclasses.replace(
             rendering, to_page=back @ rendering.to_page, page_size=original.page_size
-        )))  # fmt: skip
-    if not turned:
+        )
+        score = probe(rendering.image, engines.ocr)
+        if best is None or score > best[0]:
+            best = (score, page, rendering)
+        del page, rendering
+    if best is None or best[0] <= probe(original.image, engines.ocr):
         return
-    score, page, rendering = max(
-        ((probe(r.image, engines.ocr), page, r) for page, r in turned), key=lambda t: t[0]
-    )
-    if score <= probe(original.image, engines.ocr):
-        return
+    _, page, rendering = best
     reading = read_page(rendering.image, engines.ocr, engines.lines)
     if confident_words(reading) > confident_words(set_by("ocr", doc.ocr)):
         doc.pages, doc.renderings, doc.ocr = [page], [rendering], reading

@@ -119,9 +119,9 @@ def thermal_strength(
     # Rows a text line high (~24 px at the render's scale), a third of them lighter.
     row_count = max(2, h // 24)
     lighter = (np_rng.random(row_count) < 0.35) * np_rng.uniform(0.2, 0.6, row_count)
-    rows = 1.0 - amount * lighter.astype(np.float32)
-    rows = cv2.resize(rows[:, None], (1, h), interpolation=cv2.INTER_NEAREST)
-    rows = cv2.GaussianBlur(rows, (1, 25), 0, sigmaY=4)
+    per_row = (1.0 - amount * lighter).astype(np.float32)
+    tall = cv2.resize(per_row[:, None], (1, h), interpolation=cv2.INTER_NEAREST)
+    rows = cv2.GaussianBlur(tall, (1, 25), 0, sigmaY=4)
     centre, half = np_rng.uniform(0.1, 0.9) * h, np_rng.uniform(0.03, 0.08) * h
     y = np.arange(h, dtype=np.float32)[:, None]
     band = 1.0 - 0.6 * amount * np.exp(-(((y - centre) / half) ** 2))
