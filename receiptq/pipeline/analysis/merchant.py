@@ -397,7 +397,7 @@ def find_merchant(
     info.name = compose_name(parts, known)
     # OCR confidence of the lines used: a misread letter makes the whole name wrong.
     info.name_confidence *= min(ln.conf for ln in head[first : last + 1])
-    info.address, info.address_confidence = _address(head, texts, last + 1, info.name)
+    info.address, info.address_confidence = _address(head, texts, last + 1, info.name, known)
     return info
 
 
@@ -566,7 +566,11 @@ def _folded(text: str) -> str:
 
 
 def _address(
-    head: list[Line], texts: list[str], start: int, name: str | None = None
+    head: list[Line],
+    texts: list[str],
+    start: int,
+    name: str | None = None,
+    known: Container[str] | None = None,
 ) -> tuple[str | None, float]:
     """The address block after the name: from its first address-like line to the line
     with the postcode (plus short town, state or country lines, and an outlet line just
@@ -627,7 +631,7 @@ def _address(
     if not addr:
         return None, 0.0
     confs = confs[_street_start(addr) :]  # a branch line above the street is dropped
-    return compose_address(addr, used), (0.8 if seen_postcode else 0.5) * min(confs)
+    return compose_address(addr, used, known), (0.8 if seen_postcode else 0.5) * min(confs)
 
 
 def _street_start(addr: list[str]) -> int:
@@ -641,7 +645,7 @@ def address_row_text(text: str) -> str:
     return _REG_IN_LINE.sub("", text).strip(" :;|_—~'\"`*").strip()
 
 
-def compose_address(addr: list[str], used: list[Line]) -> str:
+def compose_address(addr: list[str], used: list[Line], known: Container[str] | None = None) -> str:
     """The address from the texts of its rows (`address_row_text`) and the rows
     themselves: a branch line above a Polish street dropped, one spelling for a word
     printed twice, address words repaired, specks trimmed."""
@@ -658,7 +662,7 @@ def compose_address(addr: list[str], used: list[Line]) -> str:
             addr[0] = addr[0][m.start() :].strip()
     addr = agree_spellings(addr, used)
     # line by line: "UTAMA 8" ending one line and "57000" opening the next is no "8 & 5"
-    text = " ".join(repair_address(a) for a in addr if a)
+    text = " ".join(repair_address(a, known) for a in addr if a)
     return _trim_specks(text)
 
 

@@ -134,12 +134,21 @@ def same_case(word: str, like: str) -> str:
     return word.lower()
 
 
-def repair_address(text: str) -> str:
+#: A number (or section code) and a lone 8 or 6 before another number.
+_AMPERSAND = re.compile(r"(\S*(?:\d|[A-Z]))(\s)[86](\s)(?=\d)")
+
+
+def _has_digit(token: str) -> bool:
+    return any(c.isdigit() for c in token)
+
+
+def repair_address(text: str, known: Container[str] | None = None) -> str:
     """Undo common OCR slips in an address: "&" read as 8 or 6 between house numbers,
     a floor's ordinal with a letter for its digit (SRD FLR), street words glued to the next,
     one-letter errors in street and region words and in either word of a two-word place,
     a section code printed twice read two ways (U5 / US), JIN for JLN, N0 for NO."""
-    text = re.sub(r"(?<=\d|[A-Z])(\s)[86](\s)(?=\d)", r"\1&\2", text)
+    # "1851-A 8 1851-B": an ampersand between two numbers read as 8 or 6 (not "BATU 8 1/2")
+    text = _AMPERSAND.sub(lambda m: f"{m[1]}{m[2]}&{m[3]}" if _has_digit(m[1]) else m[0], text)
     text = re.sub(r"(?<=\d):(?=\d)", "/", text)  # "Pelabur 23:1": no address has a time
     text = _FLOOR_ORDINAL.sub(lambda m: _ORDINAL_DIGIT[m[0].upper()], text)
     text = _GLUED.sub(_unglued, text)
@@ -158,7 +167,12 @@ def repair_address(text: str) -> str:
             tok = up.translate(_AS_DIGIT)  # "U5/BM, SEKSYEN US" -> "SEKSYEN U5"
         elif up in _SHORT_STREET_WORDS:
             tok = same_case(_SHORT_STREET_WORDS[up], tok)
-        elif len(tok) >= 5 and _letters_or_slot(tok) and up not in STREET_WORDS:
+        elif (
+            len(tok) >= 5
+            and _letters_or_slot(tok)
+            and up not in STREET_WORDS
+            and (known is None or tok.lower() not in known)  # "JAPAN" is no misread JALAN
+        ):
             match = one_letter_from(up, STREET_WORDS)  # not "UTANA": UTAMA or UTARA?
             if match:
                 tok = same_case(match, tok)

@@ -35,7 +35,7 @@ def apply_choice(
             info.name_confidence = choice.name_p * min(r.conf for r in rows)
     if choice.address_rows:
         rows = [lines[i] for i in choice.address_rows]
-        address = compose_address([address_row_text(r.text) for r in rows], rows)
+        address = compose_address([address_row_text(r.text) for r in rows], rows, known)
         if address:
             info.address = address
             info.address_confidence = choice.address_p * min(r.conf for r in rows)

@@ -60,3 +60,18 @@ def test_what_a_business_is_is_repaired_in_its_name():
     known = {"bakers"}
     assert repair_business_words("GARDENA BAKERS SDN BHD", known) == "GARDENA BAKERS SDN BHD"
     assert repair_business_words("GARDENA BAKERS SDN BHD") == "GARDENA BAKERY SDN BHD"
+
+
+def test_a_real_word_a_letter_from_a_street_word_is_left_as_it_is():
+    """JAPAN is a letter from JALAN, and a word of the word list: no misreading of it."""
+    known = {"japan", "mall"}
+    assert repair_address("DAISO JAPAN, IOI MALL", known) == "DAISO JAPAN, IOI MALL"
+    assert repair_address("NO 5, JALAU SAGU", known) == "NO 5, JALAN SAGU"  # still repaired
+
+
+def test_an_eight_between_numbers_is_an_ampersand_but_not_after_a_word():
+    assert repair_address("LOT 1851-A 8 1851-B") == "LOT 1851-A & 1851-B"
+    assert repair_address("NO.113G 6 115G") == "NO.113G & 115G"
+    assert repair_address("LOT 1504, BATU 8 1/2, JALAN KLANG") == (
+        "LOT 1504, BATU 8 1/2, JALAN KLANG"
+    )
