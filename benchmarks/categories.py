@@ -25,8 +25,6 @@ import zlib
 from collections import defaultdict
 from pathlib import Path
 
-import faiss
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from receiptq.pipeline import embed as embed_mod
@@ -255,7 +253,6 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ablation", action="store_true", help="also sweep DIM, k and threshold")
     args = ap.parse_args()
-    faiss.omp_set_num_threads(1)  # one core: the measurement a single worker process sees
     rows = shipped_catalog()
     report(rows)
     if args.ablation:

@@ -1,4 +1,4 @@
-"""Item categorization: nearest neighbours in a labelled catalog, by FAISS inner product.
+"""Item categorization: nearest neighbours in a labelled catalog, by inner product.
 
 Why nearest neighbours rather than a trained classifier: the catalog *is* the model. Adding a
 product line that was miscategorized is a one-row CSV change that needs no training step, a
@@ -18,10 +18,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from importlib import resources
 
-import faiss
 import numpy as np
 
 from receiptq.pipeline.embed import DIM, embed, normalize
+from receiptq.pipeline.sparse import SparseIndex
 from receiptq.receipt import CATEGORIES, Item
 
 # Receipt boilerplate that the extractor may hand over as an "item". These go into the index
@@ -103,12 +103,9 @@ class Categorizer:
                 self.labels.append(None)
         self.k = min(k, len(self.keys))
         self.threshold = threshold
-        # One thread: workers scale by processes, a query of a few items gains nothing from
-        # OpenMP, and FAISS's OpenMP pool deadlocked beside the OCR engine's in one process.
-        faiss.omp_set_num_threads(1)
         self.dim = dim  # of the vectors (`embed`)
-        self.index = faiss.IndexFlatIP(dim)
-        self.index.add(embed(self.keys, dim))
+        # Exact search over the sparse vectors: no FAISS in a worker (docs/categorization.md).
+        self.index = SparseIndex(embed(self.keys, dim))
 
     @classmethod
     def from_rows(
