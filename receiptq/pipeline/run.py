@@ -172,7 +172,7 @@ def preprocess(pipeline: Pipeline, doc: Document) -> None:
     if doc.text_readings and all(r is not None for r in doc.text_readings):
         return
     info = set_by("decode", doc.media)
-    pages = media.iter_pages(doc.data or b"", info, max_pixels=pipeline.max_pixels)
+    pages = media.iter_pages(doc.data or b"", info, max_pixels=pipeline.max_pixels, gray=True)
     for index, page in enumerate(pages):
         if index < len(doc.text_readings) and doc.text_readings[index] is not None:
             continue

@@ -6,6 +6,7 @@ import gc
 import io
 import weakref
 
+import cv2
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
@@ -160,6 +161,37 @@ def test_decoded_pages_are_pils_rgb_reversed_in_every_mode(mode):
     expected = np.asarray(Image.open(out).convert("RGB"))[:, :, ::-1]
     assert page.dtype == np.uint8 and page.flags.c_contiguous
     assert np.array_equal(page, expected)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "1", "P", "CMYK", "I;16", "RGBA", "PDF"])
+def test_gray_pages_are_opencvs_gray_of_the_bgr_pages(mode):
+    """What the pipeline reads (``gray=True``, a third of the memory) is pixel for pixel
+    what the first rendering made of the BGR page before."""
+    rng = np.random.default_rng(11)
+    if mode == "PDF":
+        data = pdf(1)
+    else:
+        image = Image.fromarray(rng.integers(0, 256, (40, 30, 3), dtype=np.uint8), "RGB")
+        if mode == "RGBA":
+            image.putalpha(Image.fromarray(rng.integers(0, 256, (40, 30), dtype=np.uint8)))
+        else:
+            image = image.convert("L").convert("I;16") if mode == "I;16" else image.convert(mode)
+        out = io.BytesIO()
+        image.save(out, format="TIFF")
+        data = out.getvalue()
+    info = media.inspect(data, **LIMITS)
+    (bgr,) = media.iter_pages(data, info, max_pixels=LIMITS["max_pixels"])
+    (gray,) = media.iter_pages(data, info, max_pixels=LIMITS["max_pixels"], gray=True)
+    assert gray.ndim == 2 and gray.dtype == np.uint8 and gray.flags.writeable
+    assert np.array_equal(gray, cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))
+
+
+def test_the_pipeline_keeps_a_single_page_in_gray():
+    steps = [step for step in run.STEPS if step.name in ("decode", "preprocess")]
+    engines = Engines(ocr=None, lines=None)
+    doc = run.Pipeline(engines, steps=steps).run(Document(data=receipt_jpeg()))
+    (page,) = doc.pages
+    assert page.ndim == 2
 
 
 class _KeepsWeakrefs:
