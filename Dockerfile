@@ -12,7 +12,8 @@ ENV PYTHONUNBUFFERED=1 \
 
 # Tesseract with the English and Polish models; DejaVu for rendering sample receipts;
 # libGL and GLib for the opencv-python that rapidocr-onnxruntime pulls in beside our
-# headless OpenCV (either may end up providing cv2).
+# headless OpenCV; it is removed after installing (as scripts/bootstrap.sh does: its cv2
+# costs every worker process more memory), the packages are kept for a pip install on top.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         tesseract-ocr tesseract-ocr-eng tesseract-ocr-pol fonts-dejavu-core \
@@ -30,7 +31,10 @@ WORKDIR /src
 COPY pyproject.toml ./
 RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; print('\n'.join(deps))" > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+    && rm /tmp/requirements.txt \
+    && headless="$(pip show opencv-python-headless | sed -n 's/^Version: //p')" \
+    && pip uninstall -y opencv-python \
+    && pip install --force-reinstall --no-deps "opencv-python-headless==$headless"
 
 # Then the package itself (migrations and data files ship inside it); README.md is the
 # package's long description.

@@ -5,9 +5,10 @@
 Starts its own worker (`celery -A receiptq.worker worker -c 1`) against a Redis database
 number and a PostgreSQL database of its own (receiptq.testing.Stack, removed afterwards),
 submits generated receipts through receiptq.jobs.submit (the API's code path, without
-HTTP), waits for each, and samples the RSS of the worker's pool process from /proc. Prints
-RSS after warm-up and at the end, the growth, throughput, and the command line. Needs Redis
-and PostgreSQL running (scripts/bootstrap.sh) and Tesseract.
+HTTP), waits for each, and samples the RSS of the worker's pool process from /proc
+between jobs. Prints RSS after warm-up and at the end, the growth, the highest RSS the pool
+process reached (VmHWM: the peak inside a job), throughput, and the command line. Needs
+Redis and PostgreSQL running (scripts/bootstrap.sh) and Tesseract.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from receiptq.store.keys import create_key
 TERMINAL = {"completed", "failed", "cancelled"}
 
 
-def rss_kb(pid: int) -> int:
+def rss_kb(pid: int, field: str = "VmRSS") -> int:
+    """A process' resident memory now (VmRSS), or its highest since it started (VmHWM)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 
@@ -91,18 +93,22 @@ def main() -> int:
             if index + 1 == args.warmup:
                 warm_rss = rss
             if (index + 1) % 50 == 0:
-                print(f"{index + 1:5d} jobs  pool RSS {rss / 1024:7.1f} MB  {statuses}", flush=True)
+                hwm = max(rss_kb(pid, "VmHWM") for pid in children)
+                print(f"{index + 1:5d} jobs  pool RSS {rss / 1024:7.1f} MB  "
+                      f"highest in a job {hwm / 1024:7.1f} MB  {statuses}", flush=True)  # fmt: skip
         elapsed = time.perf_counter() - started
         end_rss = samples[-1][1]
         peak = max(r for _, r in samples[args.warmup - 1 :])
         growth = (end_rss - warm_rss) / warm_rss * 100 if warm_rss else float("nan")
         main_rss = rss_kb(worker.pid)
+        in_job = max(rss_kb(pid, "VmHWM") for pid in pool_children(worker.pid))
         print()
         print(f"jobs {args.jobs} ({args.distinct} distinct receipts), statuses {statuses}")
         print(f"throughput {args.jobs / elapsed:.2f} jobs/s sequential, one pool process")
         print(f"pool process RSS after {args.warmup} jobs: {warm_rss / 1024:.1f} MB; "
               f"at the end: {end_rss / 1024:.1f} MB; peak after warm-up {peak / 1024:.1f} MB; "
               f"growth {growth:+.1f} %")  # fmt: skip
+        print(f"pool process RSS at its highest, during a job (VmHWM): {in_job / 1024:.1f} MB")
         print(f"worker main process RSS: {main_rss / 1024:.1f} MB")
         print("command: .venv/bin/python benchmarks/soak.py " + " ".join(sys.argv[1:]))
         return 0 if growth < 10 else 1

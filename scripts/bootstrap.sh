@@ -10,7 +10,7 @@ DEV="$ROOT/.dev"
 mkdir -p "$DEV"
 : > "$DEV/started.new"
 
-# libgl1, libglib2.0-0: for the opencv-python that rapidocr-onnxruntime pulls in (cv2)
+# libgl1, libglib2.0-0: for opencv-python, should it provide cv2 (see headless_opencv)
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-pol fonts-dejavu-core
               libgl1 libglib2.0-0 redis-server postgresql python3-venv curl chromium)
 REDIS_HOST=127.0.0.1 REDIS_PORT="${RECEIPTQ_DEV_REDIS_PORT:-6379}"
@@ -95,10 +95,24 @@ make_venv() {
   echo "$want" > "$stamp"
 }
 
+# rapidocr-onnxruntime (the line model's weights) requires opencv-python, whose cv2 loads
+# Qt, FFmpeg and libGL: 33 MB more in every worker process than the headless build of the
+# same version (docs/performance.md#memory). Leave only the headless one providing cv2.
+headless_opencv() {
+  local py="$ROOT/.venv/bin/python"
+  "$py" -m pip show -q opencv-python > /dev/null 2>&1 || return 0
+  say "replacing opencv-python by opencv-python-headless"
+  { "$py" -m pip uninstall -y opencv-python &&
+    "$py" -m pip install --force-reinstall --no-deps \
+      "opencv-python-headless==$("$py" -m pip show opencv-python-headless | sed -n 's/^Version: //p')"
+  } > "$DEV/pip-opencv.log" 2>&1 || { tail -n 20 "$DEV/pip-opencv.log" >&2; return 1; }
+}
+
 install_packages
 start_redis
 start_postgres
 make_venv
+headless_opencv
 cat "$DEV/started.new" >> "$DEV/started" 2>/dev/null || true
 rm -f "$DEV/started.new"
 say "ready: redis $REDIS_HOST:$REDIS_PORT, postgresql $PG_HOST:$PG_PORT, .venv"
