@@ -186,6 +186,8 @@ BLOB_SIZE = 1.5
 BLOB_ASPECT = 1.5
 #: ...and fills at least this share of its box (a letter fills far less; a disk 0.79).
 BLOB_FILL = 0.6
+#: Only a page with a solid square of ink this share of BLOB_SIZE across is searched.
+BLOB_CORE = 0.25
 
 
 def clear_solid_blobs(gray: np.ndarray, char_height: float) -> np.ndarray:
@@ -193,8 +195,13 @@ def clear_solid_blobs(gray: np.ndarray, char_height: float) -> np.ndarray:
     holes and stains, which OCR reads as a letter glued to the text beside them ("CNO.12"
     for a hole left of "NO.12"). Text, rules and barcodes are thin and stay."""
     ink = (gray < 128).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     side = BLOB_SIZE * char_height
+    # Strokes of text are thinner than this square; a solid blob holds one. Most pages have
+    # none, and are spared the labelling (a 4-byte label a pixel: the render's peak memory).
+    core = max(3, int(side * BLOB_CORE))
+    if not cv2.erode(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (core, core))).any():
+        return gray
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     blobs = [
         i
         for i in range(1, n)
@@ -231,8 +238,7 @@ def flatten_background(gray: np.ndarray, char_height: float) -> np.ndarray:
     background = cv2.morphologyEx(
         gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     )
-    out = cv2.divide(gray, np.maximum(background, 1), scale=255)
-    return out
+    return cv2.divide(gray, np.maximum(background, 1, out=background), scale=255)
 
 
 #: Skew angles tried (degrees), and the smallest one worth a rotation.

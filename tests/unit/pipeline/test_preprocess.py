@@ -72,6 +72,20 @@ def test_a_punch_hole_is_cleared_and_the_text_beside_it_kept():
     assert np.array_equal(clear_solid_blobs(text, TARGET_CHAR_HEIGHT), text)
 
 
+def test_the_smallest_hole_still_counts_and_bold_strokes_are_not_holes():
+    """The search for solid blobs starts only where a square of ink BLOB_CORE of a blob
+    across survives: a hole of the least size still has one, bold text does not."""
+    from receiptq.pipeline.preprocess import BLOB_SIZE
+
+    text = page(margin=60)
+    side = int(np.ceil(BLOB_SIZE * TARGET_CHAR_HEIGHT))
+    holed = text.copy()
+    cv2.circle(holed, (30, text.shape[0] // 2), side // 2 + 1, 0, thickness=-1)
+    assert clear_solid_blobs(holed, TARGET_CHAR_HEIGHT)[text.shape[0] // 2, 30] == 255
+    bold = cv2.erode(text, np.ones((5, 5), np.uint8))  # strokes 5 px thicker
+    assert clear_solid_blobs(bold, TARGET_CHAR_HEIGHT) is bold
+
+
 def test_pale_print_beside_bold_ink_is_binarized_below_the_paper():
     from receiptq.pipeline.preprocess import binarize_below_paper
 
