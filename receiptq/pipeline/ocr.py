@@ -208,14 +208,22 @@ def _tesserocr_api(langs: str, variables: dict[str, str], pid: int | None = None
     return api
 
 
-def _tesserocr_tsv(image: np.ndarray, langs: str, psm: int, variables: dict[str, str]) -> str:
-    from PIL import Image
+#: The resolution Tesseract is told a page has: what tesserocr's PIL path handed it (as a
+#: BMP's header), so readings are those of before. It sets sizes Tesseract works at.
+SOURCE_DPI = 96
 
+
+def _tesserocr_tsv(image: np.ndarray, langs: str, psm: int, variables: dict[str, str]) -> str:
     api = _tesserocr_api(langs, variables)
     if image.ndim == 3:
         image = image[:, :, ::-1]  # BGR -> RGB
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    height, width = image.shape[:2]
+    depth = 1 if image.ndim == 2 else image.shape[2]
     api.SetPageSegMode(psm)
-    api.SetImage(Image.fromarray(np.ascontiguousarray(image)))
+    # The pixels as they are: no BMP made of them and read back (tesserocr's SetImage).
+    api.SetImageBytes(image.tobytes(), width, height, depth, width * depth)
+    api.SetSourceResolution(SOURCE_DPI)
     try:
         api.Recognize()
         return api.GetTSVText(0)

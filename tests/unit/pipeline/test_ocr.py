@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 
 import pytest
 
 from receiptq.pipeline import ocr
 from receiptq.pipeline.ocr import default_engine, parse_tsv
+from receiptq.samples import generate_receipt
 
 TSV = (
     "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
@@ -48,3 +50,28 @@ def test_tesserocr_engine_is_kept_per_process_and_rebuilt_after_fork():
     # A forked child (a Celery prefork worker) has another pid: it builds its own engine.
     assert ocr._tesserocr_api("eng", {}, pid=os.getpid() + 1) is not api
     assert ocr._tesserocr_api("eng", {}) is not api  # and the parent, back, its own again
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tesserocr") is None, reason="tesserocr missing")
+@pytest.mark.parametrize("color", [False, True])
+def test_raw_pixels_read_as_tesserocrs_pil_path_did(color):
+    """The page goes to Tesseract as raw bytes at SOURCE_DPI: the very words, boxes and
+    confidences of tesserocr's SetImage(PIL image), which made a BMP of it first."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    receipt, _ = generate_receipt(random.Random(3), "pl")
+    page = np.asarray(receipt.convert("L"))[:500]
+    image = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR) if color else page
+    if color:
+        image[:, :, 2] = np.maximum(image[:, :, 2], 60)  # a red tint: channel order counts
+    words = ocr.run_ocr(image, langs="eng", engine="tesserocr").words
+    api = ocr._tesserocr_api("eng", {})
+    api.SetPageSegMode(4)
+    api.SetImage(Image.fromarray(image[:, :, ::-1] if color else image))
+    api.Recognize()
+    expected = ocr.parse_tsv(api.GetTSVText(0))
+    api.Clear()
+    assert len([w for w in words if w.text.strip()]) > 20
+    assert words == expected
