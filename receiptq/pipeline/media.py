@@ -257,6 +257,7 @@ def _render_pdf(data: bytes, max_pixels: int) -> Iterator[np.ndarray]:
                 # pdfium renders BGR; copied out of pdfium's buffer, which is freed at once
                 rendered = np.array(bitmap.to_numpy()[:, :, :3], copy=True)
                 bitmap.close()
+                del bitmap  # its buffer, Python's memory, would live while the page is read
             finally:
                 page.close()
             yield rendered

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
+import tracemalloc
 import weakref
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
-import pypdfium2 as pdfium
 import pytest
 from factories import blank_pdf, receipt_jpeg
 from PIL import Image
@@ -103,30 +105,31 @@ def test_exif_rotation_is_applied():
     assert page.shape[:2] == (300, 100)
 
 
-@pytest.fixture
-def renders(monkeypatch) -> list[int]:
-    """Counts every PDF page rendered."""
-    calls: list[int] = []
-    real = pdfium.PdfPage.render
+@contextlib.contextmanager
+def traced() -> Iterator[list[int]]:
+    """[current, peak] bytes of the Python and numpy memory allocated inside the block (a
+    rendered page is copied out of pdfium into a numpy array: tracemalloc sees it)."""
+    tracemalloc.start()
+    sizes: list[int] = []
+    try:
+        yield sizes
+        sizes.extend(tracemalloc.get_traced_memory())
+    finally:
+        tracemalloc.stop()
 
-    def counting(page, *args, **kwargs):
-        calls.append(1)
-        return real(page, *args, **kwargs)
 
-    monkeypatch.setattr(pdfium.PdfPage, "render", counting)
-    return calls
-
-
-def test_pdf_pages_adding_up_past_the_job_budget_are_refused_before_rendering(renders):
+def test_pdf_pages_adding_up_past_the_job_budget_are_refused_before_rendering():
     """5 pages of 14400 pt (PDF's largest) in 1 kB: 40 MP each once scaled to the page
-    limit, 200 MP in all. Refused from the page boxes, at submit, nothing rendered."""
+    limit, 200 MP in all. Refused from the page boxes, at submit, nothing rendered (a
+    page would be a 120 MB array)."""
     data = blank_pdf(5, 14400)
     assert len(data) < 2000
-    with pytest.raises(Unprocessable, match="5 pages come to 200 megapixels; at most 40"):
-        media.inspect(data, **LIMITS, max_job_pixels=40_000_000)
-    with pytest.raises(Unprocessable, match="200 megapixels"):
-        media.decode_pages(data, **LIMITS, max_job_pixels=40_000_000)
-    assert renders == []
+    with traced() as sizes:
+        with pytest.raises(Unprocessable, match="5 pages come to 200 megapixels; at most 40"):
+            media.inspect(data, **LIMITS, max_job_pixels=40_000_000)
+        with pytest.raises(Unprocessable, match="200 megapixels"):
+            media.decode_pages(data, **LIMITS, max_job_pixels=40_000_000)
+    assert sizes[1] < 5_000_000
     info = media.inspect(blank_pdf(2, 1000), **LIMITS, max_job_pixels=40_000_000)
     assert info.pages == 2 and 15_000_000 < info.pixels < 16_000_000  # 2 x 2778^2
 
@@ -138,13 +141,19 @@ def test_the_job_budget_holds_for_an_image_too():
         media.inspect(data, **LIMITS, max_job_pixels=8_000_000)
 
 
-def test_pdf_pages_are_rendered_one_at_a_time_as_asked_for(renders):
-    data = pdf(3)
+def test_pdf_pages_are_rendered_one_at_a_time_as_asked_for():
+    data = blank_pdf(3, 1000)  # pages of 2778 x 2778 px: 23 MB each in BGR
+    page_bytes = 2778 * 2778 * 3
     pages = media.iter_pages(data, media.inspect(data, **LIMITS), max_pixels=40_000_000)
-    assert renders == []
-    next(pages)
-    assert len(renders) == 1
-    assert len(list(pages)) == 2 and len(renders) == 3
+    with traced() as before_asked:
+        first = next(pages)
+    assert first.shape == (2778, 2778, 3)
+    assert 0.9 * page_bytes < before_asked[0] < 1.5 * page_bytes  # that page, no other
+    del first
+    with traced() as rest:
+        others = list(pages)
+    assert len(others) == 2
+    assert 1.8 * page_bytes < rest[0] < 2.5 * page_bytes
 
 
 @pytest.mark.parametrize("mode", ["RGB", "L", "1", "P", "CMYK", "I;16"])
