@@ -21,7 +21,14 @@ def _settings() -> Settings:
 
 
 def _exec(argv: list[str], env: dict[str, str] | None = None) -> None:
-    """Replace this process, so signals (Ctrl-C, SIGTERM) reach the server directly."""
+    """Replace this process, so signals (Ctrl-C, SIGTERM) reach the server directly; or,
+    when `main` was invoked with ``obj={"exec": run}``, hand ``run(argv, env)`` the command
+    instead (how the tests see what would start)."""
+    context = click.get_current_context(silent=True)
+    run = (context.find_root().obj or {}).get("exec") if context else None
+    if run is not None:
+        run(argv, env or {})
+        return
     os.environ.update(env or {})  # the child inherits this process's environment
     os.execvp(argv[0], argv)
 

@@ -7,25 +7,30 @@ from click.testing import CliRunner
 
 from receiptq import cli
 
+Started = list[tuple[list[str], dict[str, str]]]
+
 
 @pytest.fixture
-def started(monkeypatch) -> list[tuple[list[str], dict[str, str]]]:
-    """What `receiptq flower` would exec, instead of exec'ing it."""
-    calls: list[tuple[list[str], dict[str, str]]] = []
-    monkeypatch.setattr(cli, "_exec", lambda argv, env=None: calls.append((argv, env or {})))
+def started(monkeypatch) -> Started:
+    """What `receiptq flower` would exec (`invoke` hands the CLI a recorder of it)."""
     monkeypatch.delenv("RECEIPTQ_FLOWER_BASIC_AUTH", raising=False)
-    return calls
+    return []
+
+
+def invoke(args: list[str], started: Started):
+    record = {"exec": lambda argv, env: started.append((argv, env))}
+    return CliRunner().invoke(cli.main, args, obj=record)
 
 
 def test_flower_refuses_to_start_without_a_password(started):
-    result = CliRunner().invoke(cli.main, ["flower"])
+    result = invoke(["flower"], started)
     assert result.exit_code == 2, result.output
     assert "RECEIPTQ_FLOWER_BASIC_AUTH" in result.output and "--insecure" in result.output
     assert started == []
 
 
 def test_flower_starts_without_a_password_only_when_told_insecure_and_warns(started):
-    result = CliRunner().invoke(cli.main, ["flower", "--insecure"])
+    result = invoke(["flower", "--insecure"], started)
     assert result.exit_code == 0, result.output
     assert "WARNING" in result.stderr and "no login" in result.stderr
     ((argv, env),) = started
@@ -34,7 +39,7 @@ def test_flower_starts_without_a_password_only_when_told_insecure_and_warns(star
 
 def test_flower_with_a_password_starts_quietly_and_keeps_it_out_of_argv(started, monkeypatch):
     monkeypatch.setenv("RECEIPTQ_FLOWER_BASIC_AUTH", "ops:s3cret-pw")
-    result = CliRunner().invoke(cli.main, ["flower"])
+    result = invoke(["flower"], started)
     assert result.exit_code == 0, result.output
     assert "WARNING" not in result.output
     ((argv, env),) = started
