@@ -5,11 +5,15 @@ On thermal print Tesseract often reads a sale row's numbers as noise ("2 x3A5O=/
 though it has no Polish letters and drops spaces. So a row of the sales (between the
 PARAGON FISKALNY title and the rate block) that does not read as a sale is read again,
 and its new reading replaces it only when that is a sale whose quantity times unit price
-is the value it prints: numbers that check themselves.
+is the value it prints: numbers that check themselves. The line model often drops the
+spaces between the numbers too ("1x3,593,59C" for "1 x3,59 3,59 C"); a unit price has two
+decimals, so the value starts right after them (`respace_numbers`), and the arithmetic
+still has the last word.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -24,7 +28,7 @@ from receiptq.pipeline.analysis.paragon import (
     sale_rows_span,
 )
 from receiptq.pipeline.ocr import OcrResult, Word
-from receiptq.pipeline.recognize import LineReader
+from receiptq.pipeline.recognize import LineReader, Reading
 from receiptq.pipeline.refine import crop_segment, spread_words
 
 
@@ -43,13 +47,24 @@ def garbled_rows(lines: list[Line], start: int) -> list[Line]:
 
 def checks_itself(text: str) -> bool:
     """Whether ``text`` is a sale row whose quantity times unit price is the value printed
-    after them."""
-    sale = parse_sale(text)
+    after them; a row of numbers alone counts (the name is often printed on the row
+    above, and the arithmetic does not need it)."""
+    sale = parse_sale(text, pending="name")
     times = QTY_TIMES_PRICE.search(text)
     if sale is None or times is None or sale.quantity is None or sale.unit is None:
         return False
     end = row_value(text[times.end() :])
     return end is not None and end[0] == (sale.quantity * sale.unit).quantize(Decimal("0.01"))
+
+
+#: A times sign and a unit price, its two decimals run into the digits of what follows.
+_PRICE_RUN_ON = re.compile(r"([x×X*]\s?\d{1,5}[.,]\d{2})(?=-?\d)")
+
+
+def respace_numbers(text: str) -> str:
+    """A sale row's numbers with the space put back after the unit price where the line
+    model ran it into the value ("1x3,593,59C" -> "1x3,59 3,59C")."""
+    return _PRICE_RUN_ON.sub(r"\1 ", text)
 
 
 def reread_sale_rows(page: np.ndarray, ocr: OcrResult, reader: LineReader | None) -> OcrResult:
@@ -66,8 +81,9 @@ def reread_sale_rows(page: np.ndarray, ocr: OcrResult, reader: LineReader | None
     readings = reader.read([crop for crop in crops if crop.size])
     replaced: dict[int, list[Word]] = {}
     for row, reading in zip(rows, readings, strict=True):
-        if checks_itself(reading.text):
-            replaced[id(row.words[0])] = spread_words(row.words, reading)
+        text = respace_numbers(reading.text)
+        if checks_itself(text):
+            replaced[id(row.words[0])] = spread_words(row.words, Reading(text, reading.conf))
     if not replaced:
         return ocr
     dropped = {id(w) for row in rows if id(row.words[0]) in replaced for w in row.words}

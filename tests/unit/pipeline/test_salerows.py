@@ -7,7 +7,12 @@ import numpy as np
 from receiptq.pipeline.analysis.lines import build_lines, lines_from_text
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.pipeline.recognize import Reading
-from receiptq.pipeline.salerows import checks_itself, garbled_rows, reread_sale_rows
+from receiptq.pipeline.salerows import (
+    checks_itself,
+    garbled_rows,
+    reread_sale_rows,
+    respace_numbers,
+)
 
 ROWS = """SKLEP Sp. z o.o.
 NIP 123-456-32-18
@@ -57,3 +62,31 @@ def test_the_row_is_replaced_by_a_reading_that_checks_itself():
     bad = reread_sale_rows(page, ocr, LineModel("SALATKA SELER 2 x3,59 7,19B"))
     assert bad is ocr
     assert reread_sale_rows(page, ocr, None) is ocr
+
+
+def test_a_numbers_row_checks_itself_without_a_name():
+    # the name is printed on the row above ("Kefir 1L" / "1 x3,59 3,59 C")
+    assert checks_itself("1 x3,59 3,59C")
+    assert not checks_itself("1 x3,59 3,69C")
+
+
+def test_the_value_run_into_the_unit_price_is_split_off():
+    assert respace_numbers("1x3,593,59C") == "1x3,59 3,59C"
+    assert respace_numbers("1,074x4,394,71C") == "1,074x4,39 4,71C"
+    assert respace_numbers("2 x3,59 7,18B") == "2 x3,59 7,18B"  # spaced already
+    assert respace_numbers("WINIARYMAJONEZ1*4794,79 B") == "WINIARYMAJONEZ1*4794,79 B"
+
+
+NUMBERS_UNDER_NAMES = """SKLEP Sp. z o.o.
+PARAGON FISKALNY
+Kefir 1L
+3: x3:593,89:€
+SUMA PLN 3,59"""
+
+
+def test_a_numbers_row_run_together_is_replaced():
+    page = np.full((400, 1000), 255, np.uint8)
+    ocr = reading_of(NUMBERS_UNDER_NAMES)
+    good = reread_sale_rows(page, ocr, LineModel("1x3,593,59C"))
+    assert "1x3,59 3,59C" in [ln.text for ln in build_lines(good)]
+    assert reread_sale_rows(page, ocr, LineModel("1x3,593,69C")) is ocr  # 1 x 3,59 != 3,69
