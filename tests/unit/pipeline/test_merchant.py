@@ -479,7 +479,7 @@ PRINTED = (("80-927", 400, 120, 30), ("Gdańsk", 545, 120, 30))
     ],
 )
 def test_a_mark_at_the_paper_edge_is_no_word_of_its_row(mark, is_mark):
-    text, left, width, height = mark
+    text, left, width, _ = mark
     if text == "NO":
         row = _row(mark, ("80-927", left + width + 20, 120, 30))
     else:
