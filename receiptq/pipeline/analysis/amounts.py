@@ -90,9 +90,15 @@ class Totals:
     amounts: list[Amount] = field(default_factory=list)
 
 
+#: A count in brackets beside a label: "SUBTOTAL (9 items)", "RAZEM (3 szt.)".
+_BRACKETED_COUNT = re.compile(r"[(\[]\s*\d{1,4}\s*[^\W\d_]{0,6}\.?\s*[)\]]")
+
+
 def label_text(text: str) -> str:
-    """A line's text with the amounts removed: what remains is its label."""
-    return AMOUNT_RE.sub(" ", text)
+    """A line's text with the amounts removed: what remains is its label. A count in
+    brackets is no part of it: squashed, "SUBTOTAL (9 items)" holds TOTALITEMS, a longer
+    spelling (of the item count) than SUBTOTAL."""
+    return _BRACKETED_COUNT.sub(" ", AMOUNT_RE.sub(" ", text))
 
 
 #: An amount at the end of a total row with one of its two decimals lost.
