@@ -21,7 +21,7 @@ from receiptq.pipeline.analysis.dates import parse_dates
 from receiptq.pipeline.analysis.keywords import squash
 from receiptq.pipeline.analysis.lines import Line
 from receiptq.pipeline.analysis.polish_names import normalize_polish_forms
-from receiptq.pipeline.analysis.taxids import find_tax_id
+from receiptq.pipeline.analysis.taxids import find_tax_id, nip_candidates
 from receiptq.pipeline.analysis.vocabulary import (
     STREET_WORDS,
     one_edit,
@@ -335,6 +335,7 @@ def find_merchant(
     head = [without_edge_marks(ln) for ln in head]
     if not head:
         return info
+    info.phone = info.phone or header_phone([ln.text for ln in head])
     texts = [normalize_legal_forms(fix_word_letters(ln.text)) for ln in head]
     name_idx = None
     for i, text in enumerate(texts[:8]):
@@ -764,6 +765,24 @@ def _trim_specks(address: str) -> str:
     if specks and "".join(c for w in words if w not in specks for c in w if c.isalpha()).isupper():
         address = " ".join(w for w in words if w not in specks)
     return address
+
+
+#: A header row that is a phone number and nothing else, printed in its groups: "(559)
+#: 555-0144", "+44 1632 960006", "03-7876 5432". A row of digits alone is an id, and a
+#: date or a postcode has too few digits.
+_PHONE_ROW = re.compile(r"[^\w(+]*(\+?\(?\d{2,4}\)?(?:[\s.-]{1,2}\d{2,6}){1,3})\W*")
+
+
+def header_phone(texts: list[str]) -> str | None:
+    """A phone number printed without a label on a row of the header of its own (not a
+    NIP in its printed groups, nor a date)."""
+    for t in texts:
+        m = _PHONE_ROW.fullmatch(t.strip())
+        if not m or not 7 <= sum(c.isdigit() for c in m[1]) <= 15:
+            continue
+        if not nip_candidates(t) and not parse_dates(t):
+            return m[1].strip()
+    return None
 
 
 def find_phone(texts: list[str]) -> str | None:

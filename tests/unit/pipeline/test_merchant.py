@@ -13,6 +13,7 @@ from receiptq.pipeline.analysis.merchant import (
     find_merchant,
     has_legal_suffix,
     header_lines,
+    header_phone,
     normalize_legal_forms,
     without_edge_marks,
 )
@@ -496,3 +497,17 @@ def test_an_edge_mark_is_not_read_into_the_address():
     mark = Word("A", 70.0, 0, postcode.top - 10, 12, 2 * postcode.words[0].height)
     lines[2] = dataclasses.replace(postcode, words=[mark, *postcode.words], page_width=400)
     assert find_merchant(lines).address == "ul. Długa 11A 80-927 Gdańsk"
+
+
+def test_a_phone_number_alone_on_a_header_row_needs_no_label():
+    m = find_merchant(
+        lines_from_text("LAKESIDE MART\n1296 Oak Ave\nAustin, TX 78747\n(559) 555-0144\n")
+    )
+    assert (m.name, m.address, m.phone) == ("LAKESIDE MART", "1296 Oak Ave Austin, TX 78747",
+                                            "(559) 555-0144")  # fmt: skip
+    assert header_phone(["+44 1632 960006"]) == "+44 1632 960006"
+    # a NIP in its groups, a date, a postcode, an id without separators are no phone
+    assert header_phone(["723-344-46-73", "13.05.2024", "80-927", "000123456789"]) is None
+    # a labelled number comes first
+    labelled = find_merchant(lines_from_text("MART\n12 Oak Ave\n555 0100 2000\nTel: 555-0144\n"))
+    assert labelled.phone == "555-0144"
