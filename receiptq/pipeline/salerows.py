@@ -7,17 +7,17 @@ PARAGON FISKALNY title and the rate block) that does not read as a sale is read 
 and its new reading replaces it only when that is a sale whose quantity times unit price
 is the value it prints: numbers that check themselves. The line model often drops the
 spaces between the numbers too ("1x3,593,59C" for "1 x3,59 3,59 C"); a unit price has two
-decimals, so the value starts right after them (`respace_numbers`), and the arithmetic
+decimals, so the value starts right after them (`amounts.respace_numbers`), and the arithmetic
 still has the last word.
 """
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 import numpy as np
 
+from receiptq.pipeline.analysis.amounts import respace_numbers
 from receiptq.pipeline.analysis.layout import page_layout
 from receiptq.pipeline.analysis.lines import Line, build_lines
 from receiptq.pipeline.analysis.paragon import (
@@ -55,16 +55,6 @@ def checks_itself(text: str) -> bool:
         return False
     end = row_value(text[times.end() :])
     return end is not None and end[0] == (sale.quantity * sale.unit).quantize(Decimal("0.01"))
-
-
-#: A times sign and a unit price, its two decimals run into the digits of what follows.
-_PRICE_RUN_ON = re.compile(r"([x×X*]\s?\d{1,5}[.,]\d{2})(?=-?\d)")
-
-
-def respace_numbers(text: str) -> str:
-    """A sale row's numbers with the space put back after the unit price where the line
-    model ran it into the value ("1x3,593,59C" -> "1x3,59 3,59C")."""
-    return _PRICE_RUN_ON.sub(r"\1 ", text)
 
 
 def reread_sale_rows(page: np.ndarray, ocr: OcrResult, reader: LineReader | None) -> OcrResult:

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from receiptq.pipeline.analysis.amounts import respace_numbers
 from receiptq.pipeline.analysis.lines import build_lines, lines_from_text
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.pipeline.recognize import Reading
-from receiptq.pipeline.salerows import (
-    checks_itself,
-    garbled_rows,
-    reread_sale_rows,
-    respace_numbers,
-)
+from receiptq.pipeline.salerows import checks_itself, garbled_rows, reread_sale_rows
 
 ROWS = """SKLEP Sp. z o.o.
 NIP 123-456-32-18
