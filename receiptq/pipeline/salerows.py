@@ -13,12 +13,15 @@ still has the last word.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from decimal import Decimal
 
 import numpy as np
 
-from receiptq.pipeline.analysis.amounts import respace_numbers
-from receiptq.pipeline.analysis.layout import page_layout
+from receiptq.pipeline.analysis.amounts import find_amounts, respace_numbers
+from receiptq.pipeline.analysis.items import parse_item_line
+from receiptq.pipeline.analysis.layout import Layout, page_layout
 from receiptq.pipeline.analysis.lines import Line, build_lines
 from receiptq.pipeline.analysis.paragon import (
     QTY_TIMES_PRICE,
@@ -86,4 +89,68 @@ def reread_sale_rows(page: np.ndarray, ocr: OcrResult, reader: LineReader | None
         text=ocr.text,
         engine=ocr.engine,
         extra={**ocr.extra, "sale_rows_reread": len(replaced)},
+    )
+
+
+#: A word Tesseract read with less confidence than this makes an item row worth reading
+#: again (an English receipt's rows are re-read only where they are that unsure).
+WEAK_WORD = 50
+#: Quantity times unit price: "1 x 7.75", "2 @ 1.99", "1.703 x 12.30".
+_ITEM_TIMES = re.compile(
+    r"(?<![\d.,])(?P<q>\d{1,4}(?:[.,]\d{1,3})?)\s?[x×X*@]\s?(?P<p>\d{1,6}[.,]\d{2})(?!\d)"
+)
+
+
+def item_checks_itself(text: str) -> bool:
+    """Whether ``text`` prints a quantity times a unit price followed by their product."""
+    m = _ITEM_TIMES.search(text)
+    if m is None:
+        return False
+    after = find_amounts(text[m.end() :])
+    if not after:
+        return False
+    qty, unit = (Decimal(m[k].replace(",", ".")) for k in ("q", "p"))
+    return after[-1][0] == (qty * unit).quantize(Decimal("0.01"))
+
+
+def garbled_item_segments(lines: list[Line], span: tuple[int, int]) -> list[list[Word]]:
+    """Among the item rows (``span``: their indices), the segments with a word Tesseract
+    hardly read (below `WEAK_WORD`) and a digit, on rows that read as no item."""
+    start, end = span
+    return [
+        seg
+        for ln in lines[start:end]
+        if parse_item_line(ln.text, pending="name") is None
+        for seg in ln.segments
+        if min(w.conf for w in seg) < WEAK_WORD and any(c.isdigit() for w in seg for c in w.text)
+    ]
+
+
+def reread_item_rows(
+    page: np.ndarray, ocr: OcrResult, reader: LineReader | None, layout: Layout
+) -> OcrResult:
+    """``ocr`` (an English page's reading of ``page``, its rows ``layout``) with the
+    garbled segments of its item rows (`garbled_item_segments`) replaced by the line
+    model's reading where that prints a quantity times a unit price and their product
+    (`item_checks_itself`): "1 X 78758 > eID COR" for "1 x 7.75 7.75 SR"."""
+    if reader is None or not ocr.words:
+        return ocr
+    segs = [s for s in garbled_item_segments(layout.lines, layout.items) if s]
+    crops = [crop_segment(page, seg) for seg in segs]
+    segs = [seg for seg, crop in zip(segs, crops, strict=True) if crop.size]
+    if not segs:
+        return ocr
+    readings = reader.read([crop for crop in crops if crop.size])
+    replaced: dict[int, list[Word]] = {}
+    for seg, reading in zip(segs, readings, strict=True):
+        text = respace_numbers(reading.text)
+        if item_checks_itself(text):
+            replaced[id(seg[0])] = spread_words(seg, Reading(text, reading.conf))
+    if not replaced:
+        return ocr
+    dropped = {id(w) for seg in segs if id(seg[0]) in replaced for w in seg}
+    words = [w for w in ocr.words if id(w) not in dropped]
+    words += [w for new in replaced.values() for w in new]
+    return dataclasses.replace(
+        ocr, words=words, extra={**ocr.extra, "item_rows_reread": len(replaced)}
     )
