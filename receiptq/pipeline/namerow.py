@@ -19,6 +19,7 @@ it only adds what it is sure of and what the first reading was not.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -62,48 +63,66 @@ def crop_row(page: np.ndarray, line: Line) -> tuple[np.ndarray, int]:
 
 def marks_added(first: str, second: str) -> bool:
     """Whether ``second`` is ``first`` with Polish marks put on letters the English model
-    reads without them ("Ktos" / "Kłos", "Zrodlana" / "Źródlana")."""
+    reads without them ("Ktos" / "Kłos", "Zrodlana" / "Źródlana"). A mark does not change
+    a letter's case: "SŁar" for "Star" is a misreading."""
     if len(first) != len(second) or first == second:
         return False
     for a, b in zip(first, second, strict=True):
-        if a != b and b.lower() not in MARKED.get(a.lower(), ()):
+        if a == b:
+            continue
+        if b.lower() not in MARKED.get(a.lower(), ()) or a.isupper() != b.isupper():
             return False
     return True
 
 
 def _overlap(a: Word, b: Word) -> bool:
+    """Whether ``a`` and ``b`` share more than half the narrower one's columns."""
     inter = min(a.right, b.right) - max(a.left, b.left)
     return inter > 0.5 * min(a.width, b.width)
+
+
+def _covers(a: Word, b: Word) -> bool:
+    """Whether the boxes of ``a`` and ``b`` overlap as `_overlap` and in their rows."""
+    return _overlap(a, b) and min(a.bottom, b.bottom) > max(a.top, b.top)
 
 
 def _sure(word: Word) -> bool:
     return word.conf >= SURE and any(c.isalnum() for c in word.text)
 
 
-def merge_row(first: list[Word], second: list[Word]) -> list[Word]:
+def merge_row(first: list[Word], second: list[Word], elsewhere: Sequence[Word] = ()) -> list[Word]:
     """The row's words (``first``, left to right) with what the second reading
     (``second``, in the same coordinates) is sure of: a word it reads with Polish marks
     the first lacked (`marks_added`); in place of a word the first reading guessed (below
     `WEAK`), the sure words it reads there; and at either end of the row, sure words the
-    first reading did not find, each within `NEAR` row heights of the last."""
+    first reading did not find, each within `NEAR` row heights of the last. A word of the
+    second reading where the first has a word it is sure of, or where ``elsewhere`` (the
+    page's other words) has one, is not taken: that place was read."""
+    sure_first = [w for w in first if w.conf >= WEAK]
+
+    def free(w: Word) -> bool:
+        return not any(_overlap(w, o) for o in sure_first) and not any(
+            _covers(w, o) for o in elsewhere
+        )
+
     out: list[Word] = []
     for word in first:
         over = [w for w in second if _overlap(w, word)]
         if len(over) == 1 and over[0].conf >= SURE and marks_added(word.text, over[0].text):
             out.append(dataclasses.replace(word, text=over[0].text, conf=over[0].conf))
-        elif word.conf < WEAK and over and all(_sure(w) for w in over):
+        elif word.conf < WEAK and over and all(_sure(w) and free(w) for w in over):
             out.extend(over)
         else:
             out.append(word)
     if not out:
         return out
-    free = [w for w in second if not any(_overlap(w, o) for o in out)]
-    for w in sorted((w for w in free if w.left >= out[-1].right), key=lambda w: w.left):
-        if not _sure(w) or w.left - out[-1].right > NEAR * out[-1].height:
+    rest = [w for w in second if not any(_overlap(w, o) for o in out)]
+    for w in sorted((w for w in rest if w.left >= out[-1].right), key=lambda w: w.left):
+        if not _sure(w) or not free(w) or w.left - out[-1].right > NEAR * out[-1].height:
             break
         out.append(w)
-    for w in sorted((w for w in free if w.right <= out[0].left), key=lambda w: -w.right):
-        if not _sure(w) or out[0].left - w.right > NEAR * out[0].height:
+    for w in sorted((w for w in rest if w.right <= out[0].left), key=lambda w: -w.right):
+        if not _sure(w) or not free(w) or out[0].left - w.right > NEAR * out[0].height:
             break
         out.insert(0, w)
     return out
@@ -126,10 +145,10 @@ def reread_name_row(
                             par=line.words[0].par, line=line.words[0].line)
         for w in polish.read(crop, psm=ONE_LINE).words
     ]  # fmt: skip
-    merged = merge_row(line.words, again)
+    row = {id(w) for w in line.words}
+    merged = merge_row(line.words, again, [w for w in ocr.words if id(w) not in row])
     if [(w.text, w.left) for w in merged] == [(w.text, w.left) for w in line.words]:
         return ocr
-    row = {id(w) for w in line.words}
     if not row <= {id(w) for w in ocr.words}:
         return ocr  # a word of the row was made anew (two halves of an amount glued)
     words: list[Word] = []

@@ -27,6 +27,7 @@ def test_marks_the_english_model_cannot_read_are_put_on():
     assert not marks_added("Ktos", "Kros")  # another letter, not a mark
     assert not marks_added("Kłos", "Ktos")  # a mark taken away
     assert not marks_added("Klos", "Kłosy")  # another length
+    assert not marks_added("Star", "SŁar")  # a mark never makes a letter a capital
 
 
 def test_a_word_with_marks_is_taken_only_where_the_second_reading_is_sure():
@@ -57,6 +58,23 @@ def test_what_the_second_reading_adds_at_the_ends_must_be_sure_and_near():
     assert texts(merge_row(first, near)) == "PPHU Dobry Kłos Sp."
     # a confident word is not replaced, whatever the second reading says
     assert texts(merge_row(first, [w("Dobre", 270), w("Kłos", 400)])) == "Dobry Kłos"
+
+
+def test_no_word_is_taken_where_the_first_reading_read_one_surely():
+    # "4- 306": the second reading's "41-306" takes the place of the guessed "4-" and of
+    # the sure "306" both: it is not taken
+    first = [w("4-", 248, conf=35, width=50), w("306", 304, conf=86, width=54)]
+    second = [w("41-306", 248, conf=97, width=110)]
+    assert texts(merge_row(first, second)) == "4- 306"
+    # "HIPERMARKET" + "AUCHAN": the page read AUCHAN already, in a tall box on a row of
+    # its own, so the second reading's AUCHAN is not added to the name row
+    row = [w("HIPERMARKET", 757, width=137)]
+    again = [w("HIPERMARKET", 757, width=137), w("AUCHAN", 906, width=77)]
+    tall = Word("AUCHAN", 56, 906, 80, 77, 60)
+    assert texts(merge_row(row, again)) == "HIPERMARKET AUCHAN"
+    assert texts(merge_row(row, again, [tall])) == "HIPERMARKET"
+    below = Word("AUCHAN", 90, 906, 200, 77, 40)  # the same columns on the next row
+    assert texts(merge_row(row, again, [below])) == "HIPERMARKET AUCHAN"
 
 
 def test_the_name_row_is_the_one_with_a_legal_form():
