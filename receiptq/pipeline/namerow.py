@@ -19,7 +19,8 @@ it only adds what it is sure of and what the first reading was not.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import re
+from collections.abc import Container, Sequence
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from receiptq.pipeline.analysis.diacritics import MARKED
 from receiptq.pipeline.analysis.layout import Layout
 from receiptq.pipeline.analysis.lines import Line
 from receiptq.pipeline.analysis.merchant import has_legal_suffix, normalize_legal_forms
+from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrEngine, OcrResult, Word
 from receiptq.pipeline.refine import segment_box
 
@@ -75,6 +77,15 @@ def marks_added(first: str, second: str) -> bool:
     return True
 
 
+def _unlikely(first: str, second: str, known: Container[str] | None) -> bool:
+    """Whether the marked ``second`` is a misreading the word list (``known``) tells:
+    ``first`` is a word it knows and ``second`` one it does not ("Polska" / "Pólska")."""
+    if known is None:
+        return False
+    a, b = (re.sub(r"[\W\d_]+", "", t).lower() for t in (first, second))
+    return a in known and b not in known
+
+
 def _overlap(a: Word, b: Word) -> bool:
     """Whether ``a`` and ``b`` share more than half the narrower one's columns."""
     inter = min(a.right, b.right) - max(a.left, b.left)
@@ -90,14 +101,20 @@ def _sure(word: Word) -> bool:
     return word.conf >= SURE and any(c.isalnum() for c in word.text)
 
 
-def merge_row(first: list[Word], second: list[Word], elsewhere: Sequence[Word] = ()) -> list[Word]:
+def merge_row(
+    first: list[Word],
+    second: list[Word],
+    elsewhere: Sequence[Word] = (),
+    known: Container[str] | None = None,
+) -> list[Word]:
     """The row's words (``first``, left to right) with what the second reading
     (``second``, in the same coordinates) is sure of: a word it reads with Polish marks
     the first lacked (`marks_added`); in place of a word the first reading guessed (below
     `WEAK`), the sure words it reads there; and at either end of the row, sure words the
     first reading did not find, each within `NEAR` row heights of the last. A word of the
     second reading where the first has a word it is sure of, or where ``elsewhere`` (the
-    page's other words) has one, is not taken: that place was read."""
+    page's other words) has one, is not taken: that place was read. Nor are marks that
+    make a word the word list ``known`` has into one it has not (`_unlikely`)."""
     sure_first = [w for w in first if w.conf >= WEAK]
 
     def free(w: Word) -> bool:
@@ -108,7 +125,8 @@ def merge_row(first: list[Word], second: list[Word], elsewhere: Sequence[Word] =
     out: list[Word] = []
     for word in first:
         over = [w for w in second if _overlap(w, word)]
-        if len(over) == 1 and over[0].conf >= SURE and marks_added(word.text, over[0].text):
+        marked = len(over) == 1 and over[0].conf >= SURE and marks_added(word.text, over[0].text)
+        if marked and not _unlikely(word.text, over[0].text, known):
             out.append(dataclasses.replace(word, text=over[0].text, conf=over[0].conf))
         elif word.conf < WEAK and over and all(_sure(w) and free(w) for w in over):
             out.extend(over)
@@ -146,7 +164,8 @@ def reread_name_row(
         for w in polish.read(crop, psm=ONE_LINE).words
     ]  # fmt: skip
     row = {id(w) for w in line.words}
-    merged = merge_row(line.words, again, [w for w in ocr.words if id(w) not in row])
+    elsewhere = [w for w in ocr.words if id(w) not in row]
+    merged = merge_row(line.words, again, elsewhere, lexicon("pol"))
     if [(w.text, w.left) for w in merged] == [(w.text, w.left) for w in line.words]:
         return ocr
     if not row <= {id(w) for w in ocr.words}:

@@ -116,3 +116,14 @@ def test_the_reading_gets_the_merged_row_in_its_place():
     assert out.words[1].top == 100  # back in the page's coordinates
     # a second reading that adds nothing leaves the reading as it was
     assert reread_name_row(page, reading, layout, PolishModel([])) is reading
+
+
+def test_marks_that_make_a_known_word_unknown_are_a_misreading():
+    known = {"polska", "ktos", "kłos", "wiejski", "rynek"}
+    first = [w("Wiejski", 100), w("Rynek", 260), w("Polska", 380)]
+    second = [w("Wiejski", 100), w("Rynek", 260), w("Pólska", 380, conf=90)]
+    assert texts(merge_row(first, second, known=known)) == "Wiejski Rynek Polska"
+    # both spellings words: the marks the Polish model sees stand
+    ktos = [w("Wiejski", 100), w("Ktos", 260, conf=91)]
+    klos = [w("Wiejski", 100), w("Kłos", 260, conf=91)]
+    assert texts(merge_row(ktos, klos, known=known)) == "Wiejski Kłos"
