@@ -1,14 +1,18 @@
-"""A Polish receipt's sale rows that Tesseract garbled, read again by the line model.
+"""Sale rows that Tesseract garbled, read again by the line model.
 
 On thermal print Tesseract often reads a sale row's numbers as noise ("2 x3A5O=/UER" for
 "2 x3,59 7,18B"); the line model (`receiptq.pipeline.recognize`) reads digits far better,
-though it has no Polish letters and drops spaces. So a row of the sales (between the
-PARAGON FISKALNY title and the rate block) that does not read as a sale is read again,
-and its new reading replaces it only when that is a sale whose quantity times unit price
-is the value it prints: numbers that check themselves. The line model often drops the
-spaces between the numbers too ("1x3,593,59C" for "1 x3,59 3,59 C"); a unit price has two
-decimals, so the value starts right after them (`amounts.respace_numbers`), and the arithmetic
-still has the last word.
+though it has no Polish letters and drops spaces. So a row of a Polish receipt's sales
+(between the PARAGON FISKALNY title and the rate block) that does not read as a sale is
+read again, and its new reading replaces it only when that is a sale whose quantity times
+unit price is the value it prints: numbers that check themselves. The line model often
+drops the spaces between the numbers too ("1x3,593,59C" for "1 x3,59 3,59 C"); a unit
+price has two decimals, so the value starts right after them (`amounts.respace_numbers`),
+and the arithmetic still has the last word.
+
+An English receipt's item rows get the same, more sparingly (`reread_item_rows`): only
+the segments of item rows that read as no item and hold a word Tesseract hardly read
+("1 X 78758 > eID COR" for "1 x 7.75 7.75 SR"), and only the segment, not the row.
 """
 
 from __future__ import annotations
