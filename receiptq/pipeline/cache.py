@@ -115,4 +115,5 @@ def cached_engines(engines: Engines, store: ReadingsStore) -> Engines:
         ocr=CachedOcr(engines.ocr, store),
         lines=CachedLines(engines.lines, store) if engines.lines is not None else None,
         preprocessor=CachedPreprocessor(engines.preprocessor, store),
+        polish=CachedOcr(engines.polish, store) if engines.polish is not None else None,
     )

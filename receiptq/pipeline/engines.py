@@ -21,13 +21,19 @@ class Engines:
     #: The line model that re-reads key rows (`receiptq.pipeline.refine`), or None.
     lines: LineReader | None
     preprocessor: PageRenderer = field(default_factory=Preprocessor)
+    #: Tesseract's Polish model alone, which re-reads a Polish receipt's name row
+    #: (`receiptq.pipeline.namerow`), or None. Its model loads at its first reading.
+    polish: OcrEngine | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, backend: str | None = None) -> Engines:
         """Tesseract in the configured languages (``backend``: ``"tesserocr"``,
         ``"pytesseract"``, or None for the best available) and, when RECEIPTQ_LINE_RECOGNIZER
-        is on and its model installed, this process' line recognizer."""
+        is on and its model installed, this process' line recognizer; and, when the
+        languages are Polish and another, Tesseract's Polish model alone."""
+        langs = settings.ocr_langs.split("+")
         return cls(
             ocr=TesseractEngine(settings.ocr_langs, backend),
             lines=recognizer() if settings.line_recognizer else None,
+            polish=TesseractEngine("pol", backend) if "pol" in langs and len(langs) > 1 else None,
         )

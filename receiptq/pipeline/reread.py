@@ -24,7 +24,7 @@ from receiptq.pipeline.ocr import OcrEngine, OcrResult
 from receiptq.pipeline.preprocess import binarize_below_paper
 from receiptq.pipeline.recognize import LineReader
 from receiptq.pipeline.refine import refine
-from receiptq.pipeline.salerows import reread_sale_rows
+from receiptq.pipeline.salerows import reread_item_rows, reread_sale_rows
 from receiptq.receipt import Receipt
 
 #: A second pass runs when any key field's confidence is below this (higher gates let
@@ -145,7 +145,12 @@ def _read_page(page: np.ndarray, ocr: OcrEngine, lines: LineReader | None) -> Oc
         # so `refine` re-reads only the amounts of the summary rows
         reading = read_uncovered(page, reading, ocr, lines)
         return reread_sale_rows(page, refine(page, reading, lines), lines)
-    return refine(page, reading, lines, layout)
+    # item rows Tesseract garbled, read again by the line model where the numbers it reads
+    # check themselves (quantity x price = value)
+    refined = refine(page, reading, lines, layout)
+    if refined is not reading:
+        layout = page_layout(build_lines(refined), restore=False)
+    return reread_item_rows(page, refined, lines, layout)
 
 
 def word_count(ocr: OcrResult) -> int:

@@ -22,12 +22,14 @@ import numpy as np
 from receiptq.config import Settings
 from receiptq.pipeline import media
 from receiptq.pipeline.analysis import analyze, name_from_chain
-from receiptq.pipeline.analysis.layout import reading_layout
+from receiptq.pipeline.analysis.layout import page_layout, reading_layout
+from receiptq.pipeline.analysis.lines import build_lines
 from receiptq.pipeline.analysis.taxids import nip_valid
 from receiptq.pipeline.document import Document, Timing, set_by
 from receiptq.pipeline.engines import Engines
 from receiptq.pipeline.fields.model import FieldModel, field_model
 from receiptq.pipeline.lexicon import lexicon
+from receiptq.pipeline.namerow import reread_name_row
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.pipeline.orientation import (
     confident_words,
@@ -228,6 +230,18 @@ def upright(pipeline: Pipeline, doc: Document) -> None:
         doc.pages, doc.renderings, doc.ocr = [page], [rendering], reading
 
 
+def name_row(pipeline: Pipeline, doc: Document) -> None:
+    """A Polish one-page receipt's name row read again by Tesseract's Polish model alone
+    and merged with the first reading (`namerow`)."""
+    polish = pipeline.engines.polish
+    if polish is None or len(doc.images) != 1 or any(doc.text_readings):
+        return
+    reading = set_by("ocr", doc.ocr)
+    layout = page_layout(build_lines(reading), restore=False)
+    if layout.language == "pl":
+        doc.ocr = reread_name_row(doc.images[0], reading, layout, polish)
+
+
 def quality(pipeline: Pipeline, doc: Document) -> None:
     check_quality(set_by("ocr", doc.ocr))
 
@@ -324,6 +338,7 @@ STEPS: list[Step] = [
     Step("preprocess", "preprocess", preprocess),
     Step("ocr", "ocr", ocr),
     Step("upright", "ocr", upright),
+    Step("name_row", "ocr", name_row),
     Step("quality", "quality", quality),
     Step("analysis", "analysis", analysis),
     # the second reading of a weak header: its rendering, OCR and analysis count in those

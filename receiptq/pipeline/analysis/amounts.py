@@ -90,9 +90,26 @@ class Totals:
     amounts: list[Amount] = field(default_factory=list)
 
 
+#: A times sign and a unit price, its two decimals run into the digits of what follows.
+_PRICE_RUN_ON = re.compile(r"([x×X*@]\s?\d{1,6}[.,]\d{2})(?=-?\d)")
+
+
+def respace_numbers(text: str) -> str:
+    """An item row's numbers with the space put back after the unit price where the line
+    model ran it into the line's value ("1x3,593,59C" -> "1x3,59 3,59C", "1x1.751.75SR"):
+    a unit price has two decimals, so the value starts right after them."""
+    return _PRICE_RUN_ON.sub(r"\1 ", text)
+
+
+#: A count in brackets beside a label: "SUBTOTAL (9 items)", "RAZEM (3 szt.)".
+_BRACKETED_COUNT = re.compile(r"[(\[]\s*\d{1,4}\s*[^\W\d_]{0,6}\.?\s*[)\]]")
+
+
 def label_text(text: str) -> str:
-    """A line's text with the amounts removed: what remains is its label."""
-    return AMOUNT_RE.sub(" ", text)
+    """A line's text with the amounts removed: what remains is its label. A count in
+    brackets is no part of it: squashed, "SUBTOTAL (9 items)" holds TOTALITEMS, a longer
+    spelling (of the item count) than SUBTOTAL."""
+    return _BRACKETED_COUNT.sub(" ", AMOUNT_RE.sub(" ", text))
 
 
 #: An amount at the end of a total row with one of its two decimals lost.

@@ -13,7 +13,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from receiptq.pipeline.analysis.amounts import AMOUNT_RE, find_amounts, format_amount
+from receiptq.pipeline.analysis.amounts import (
+    AMOUNT_RE,
+    find_amounts,
+    format_amount,
+    respace_numbers,
+)
 from receiptq.pipeline.analysis.keywords import classify
 from receiptq.pipeline.analysis.lines import Line
 
@@ -85,6 +90,7 @@ def _letters(text: str) -> int:
 def parse_item_line(text: str, pending: str | None = None) -> ParsedItem | None:
     """One item from a row, using ``pending`` (the previous row's text) as description
     when this row has only numbers. None when the row carries no amount."""
+    text = respace_numbers(text)
     found = find_amounts(text)
     if not found:
         return None

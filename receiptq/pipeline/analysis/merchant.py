@@ -10,6 +10,7 @@ a postcode, a street word, or a number.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Container
@@ -20,7 +21,7 @@ from receiptq.pipeline.analysis.dates import parse_dates
 from receiptq.pipeline.analysis.keywords import squash
 from receiptq.pipeline.analysis.lines import Line
 from receiptq.pipeline.analysis.polish_names import normalize_polish_forms
-from receiptq.pipeline.analysis.taxids import find_tax_id
+from receiptq.pipeline.analysis.taxids import find_tax_id, nip_candidates
 from receiptq.pipeline.analysis.vocabulary import (
     STREET_WORDS,
     one_edit,
@@ -28,6 +29,7 @@ from receiptq.pipeline.analysis.vocabulary import (
     repair_business_words,
     same_case,
 )
+from receiptq.pipeline.ocr import Word
 
 #: Company-form suffixes, squashed (letters only, upper case).
 LEGAL_SUFFIXES = (
@@ -330,8 +332,10 @@ def find_merchant(
     info.tax_id = find_tax_id(all_text)
     info.phone = find_phone(all_text)
     head = header_lines(lines) if head is None else head
+    head = [without_edge_marks(ln) for ln in head]
     if not head:
         return info
+    info.phone = info.phone or header_phone([ln.text for ln in head])
     texts = [normalize_legal_forms(fix_word_letters(ln.text)) for ln in head]
     name_idx = None
     for i, text in enumerate(texts[:8]):
@@ -429,6 +433,54 @@ def _stamp_words(line: Line) -> int:
         if eh >= STAMP_SCALE * h and ew >= STAMP_SCALE * w:
             return k
     return 0
+
+
+#: A mark read at the paper's edge lies within this share of the page width of its side...
+EDGE = 0.06
+#: ...apart from the row's words by more than this many row heights (as a column is)...
+EDGE_GAP = 1.6
+#: ...and its box is out of proportion with their letters: this many times as tall, or as
+#: wide a letter.
+EDGE_TALL = 1.5
+EDGE_WIDE = 2.0
+
+
+def edge_marks(line: Line) -> list[Word]:
+    """The words of ``line`` that are marks at the paper's edge, not print: the shadow of
+    a photo's paper edge or the table beside it read as a letter or three ("A" before
+    "80-927 Gdańsk", 2 rows high and 2.5 letters wide, at the left edge). A short word at
+    the page's edge, far from the row's words, in a box no letter of theirs has."""
+    width = line.page_width
+    out = []
+    for word in line.words:
+        others = [w for w in line.words if w is not word]
+        if not others or not width or sum(c.isalnum() for c in word.text) > 3:
+            continue
+        if EDGE * width < word.left and word.right < (1 - EDGE) * width:
+            continue
+        height, per_letter = _letter_size(others)
+        gap = min(max(o.left - word.right, word.left - o.right) for o in others)
+        if gap <= EDGE_GAP * height:
+            continue
+        tall = word.height >= EDGE_TALL * height
+        wide = word.width / max(1, len(word.text)) >= EDGE_WIDE * per_letter
+        if tall or wide:
+            out.append(word)
+    return out
+
+
+def without_edge_marks(line: Line) -> Line:
+    """``line`` without its `edge_marks` (the same line when it has none)."""
+    marks = {id(w) for w in edge_marks(line)}
+    if not marks:
+        return line
+    return dataclasses.replace(
+        line,
+        words=[w for w in line.words if id(w) not in marks],
+        segments=[
+            kept for seg in line.segments if (kept := [w for w in seg if id(w) not in marks])
+        ],
+    )
 
 
 def _letter_size(words: list) -> tuple[float, float]:
@@ -713,6 +765,24 @@ def _trim_specks(address: str) -> str:
     if specks and "".join(c for w in words if w not in specks for c in w if c.isalpha()).isupper():
         address = " ".join(w for w in words if w not in specks)
     return address
+
+
+#: A header row that is a phone number and nothing else, printed in its groups: "(559)
+#: 555-0144", "+44 1632 960006", "03-7876 5432". A row of digits alone is an id, and a
+#: date or a postcode has too few digits.
+_PHONE_ROW = re.compile(r"[^\w(+]*(\+?\(?\d{2,4}\)?(?:[\s.-]{1,2}\d{2,6}){1,3})\W*")
+
+
+def header_phone(texts: list[str]) -> str | None:
+    """A phone number printed without a label on a row of the header of its own (not a
+    NIP in its printed groups, nor a date)."""
+    for t in texts:
+        m = _PHONE_ROW.fullmatch(t.strip())
+        if not m or not 7 <= sum(c.isdigit() for c in m[1]) <= 15:
+            continue
+        if not nip_candidates(t) and not parse_dates(t):
+            return m[1].strip()
+    return None
 
 
 def find_phone(texts: list[str]) -> str | None:

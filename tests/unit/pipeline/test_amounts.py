@@ -12,6 +12,7 @@ from receiptq.pipeline.analysis.amounts import (
     extract_totals,
     find_amounts,
     format_amount,
+    label_text,
     parse_amount,
 )
 from receiptq.pipeline.analysis.lines import lines_from_text
@@ -361,3 +362,12 @@ SUMA PLN                     20,37
 """
     # no payment row says 28,37: only the rate's PTU check can
     assert extract_totals(lines_from_text(text)).total == Decimal("28.37")
+
+
+def test_a_count_in_brackets_is_no_part_of_the_label():
+    # squashed, "SUBTOTAL (9 items)" holds TOTALITEMS: the item count's label
+    text = "Bagels Plain 5pk    £1.79\nSUBTOTAL (9 items)  £29.83\nTOTAL    £29.83\n"
+    totals = extract_totals(lines_from_text(text))
+    assert totals.subtotal == Decimal("29.83") and totals.total == Decimal("29.83")
+    assert label_text("RAZEM (3 szt.) 12,40").split() == ["RAZEM"]
+    assert label_text("TOTAL (INCL GST) 12.40").split() == ["TOTAL", "(INCL", "GST)"]

@@ -97,3 +97,6 @@ def test_cached_engines_put_every_reader_behind_the_store(tmp_path):
     engines.preprocessor.page(page, second=True)  # the other rendering is its own reading
     assert store.misses == 2
     assert cached_engines(Engines(CountingOcr(), None), store).lines is None
+    assert cached_engines(Engines(CountingOcr(), None), store).polish is None
+    polish = cached_engines(Engines(CountingOcr(), None, polish=CountingOcr()), store).polish
+    assert isinstance(polish, CachedOcr)

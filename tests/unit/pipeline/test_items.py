@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from receiptq.pipeline.analysis import analyze_lines
-from receiptq.pipeline.analysis.items import extract_items, is_summary_row, parse_item_line
+from receiptq.pipeline.analysis.amounts import respace_numbers
+from receiptq.pipeline.analysis.items import (
+    ParsedItem,
+    extract_items,
+    is_summary_row,
+    parse_item_line,
+)
 from receiptq.pipeline.analysis.language import detect_currency, detect_language, detect_payment
 from receiptq.pipeline.analysis.lines import lines_from_text
 
@@ -212,3 +218,12 @@ def test_a_products_name_a_letter_from_a_label_does_not_end_the_items():
     assert receipt.total == "16.97"
     assert is_summary_row("TOTAI 16,97", ("total",))
     assert not is_summary_row("Śmietana 18% 400g 1 x4,49 4,49 C", ("cash",))
+
+
+def test_a_unit_price_run_into_the_line_value_is_split_off():
+    # the line model drops the spaces of a numbers row: "1 x 1.75 1.75 SR" read "1x1.751.75SR"
+    item = parse_item_line("1184623081150 1x1.751.75SR", "CHOCOLATE WAFER")
+    assert item == ParsedItem("CHOCOLATE WAFER", "1", "1.75", "1.75")
+    assert respace_numbers("1x1.751.75SR") == "1x1.75 1.75SR"
+    assert respace_numbers("2 @ 1.99 3.98") == "2 @ 1.99 3.98"  # spaced already
+    assert respace_numbers("1.703 x 12.30 20.95 ZR") == "1.703 x 12.30 20.95 ZR"

@@ -6,14 +6,18 @@ import dataclasses
 
 import pytest
 
-from receiptq.pipeline.analysis.lines import lines_from_text
+from receiptq.pipeline.analysis.lines import Line, lines_from_text
 from receiptq.pipeline.analysis.merchant import (
     agree_spellings,
+    edge_marks,
     find_merchant,
     has_legal_suffix,
     header_lines,
+    header_phone,
     normalize_legal_forms,
+    without_edge_marks,
 )
+from receiptq.pipeline.ocr import Word
 
 MALAYSIAN = """
 KEDAI RUNCIT MAJU JAYA SDN BHD
@@ -451,3 +455,59 @@ def test_an_items_name_over_its_quantity_row_is_not_the_header():
 def test_a_misread_business_word_is_repaired_in_the_name():
     text = "KENANGA CONFECTIUNERY SDN BHD\nNO 8, JALAN MAWAR\n"
     assert find_merchant(lines_from_text(text)).name == "KENANGA CONFECTIONERY SDN BHD"
+
+
+def _row(*words: tuple[str, int, int, int], page_width: int = 1000) -> Line:
+    """A row of (text, left, width, height) words, printed letters 20 px wide, 30 high."""
+    ws = [Word(t, 90.0, left, 100, width, height) for t, left, width, height in words]
+    return Line(words=ws, page_width=page_width, page_height=1500, segments=[ws])
+
+
+PRINTED = (("80-927", 400, 120, 30), ("Gdańsk", 545, 120, 30))
+
+
+@pytest.mark.parametrize(
+    ("mark", "is_mark"),
+    [
+        (("A", 15, 55, 66), True),  # at the left edge, two rows high, 2.5 letters wide
+        (("a", 8, 59, 30), True),  # as high as a letter, three times as wide
+        (("sy", 40, 36, 48), True),  # 1.6 rows high
+        (("|", 975, 20, 80), True),  # the right edge
+        (("A", 15, 20, 30), False),  # at the edge but a letter of the row's size
+        (("A", 200, 55, 66), False),  # out of proportion but inside the page
+        (("NO", 15, 60, 66), False),  # ...at the edge, but its row goes on at once
+        (("WARSZAWA", 15, 60, 66), False),  # more than three letters: a word
+    ],
+)
+def test_a_mark_at_the_paper_edge_is_no_word_of_its_row(mark, is_mark):
+    text, left, width, _ = mark
+    if text == "NO":
+        row = _row(mark, ("80-927", left + width + 20, 120, 30))
+    else:
+        row = _row(mark, *PRINTED)
+    assert (edge_marks(row) == [row.words[0]]) is is_mark
+    kept = without_edge_marks(row)
+    assert (kept.text == row.text) is not is_mark
+
+
+def test_an_edge_mark_is_not_read_into_the_address():
+    head = "DOBRY KLOS Sp. z o.o.\n     ul. Długa 11A\n     80-927 Gdańsk\nNIP 723-344-46-73"
+    lines = lines_from_text(head)
+    postcode = lines[2]  # its words start 50 px in, a letter is 10 px wide and 20 high
+    mark = Word("A", 70.0, 0, postcode.top - 10, 12, 2 * postcode.words[0].height)
+    lines[2] = dataclasses.replace(postcode, words=[mark, *postcode.words], page_width=400)
+    assert find_merchant(lines).address == "ul. Długa 11A 80-927 Gdańsk"
+
+
+def test_a_phone_number_alone_on_a_header_row_needs_no_label():
+    m = find_merchant(
+        lines_from_text("LAKESIDE MART\n1296 Oak Ave\nAustin, TX 78747\n(559) 555-0144\n")
+    )
+    assert (m.name, m.address, m.phone) == ("LAKESIDE MART", "1296 Oak Ave Austin, TX 78747",
+                                            "(559) 555-0144")  # fmt: skip
+    assert header_phone(["+44 1632 960006"]) == "+44 1632 960006"
+    # a NIP in its groups, a date, a postcode, an id without separators are no phone
+    assert header_phone(["723-344-46-73", "13.05.2024", "80-927", "000123456789"]) is None
+    # a labelled number comes first
+    labelled = find_merchant(lines_from_text("MART\n12 Oak Ave\n555 0100 2000\nTel: 555-0144\n"))
+    assert labelled.phone == "555-0144"

@@ -98,6 +98,10 @@ def test_engines_follow_the_settings_and_a_context_builds_its_pipeline_once():
 
     engines = Engines.from_settings(Settings(ocr_langs="eng", line_recognizer=False))
     assert engines.ocr.langs == "eng" and engines.lines is None
+    assert engines.polish is None  # no Polish: no name row read by the Polish model
+    polish = Engines.from_settings(Settings(ocr_langs="eng+pol", line_recognizer=False)).polish
+    assert isinstance(polish, TesseractEngine) and polish.langs == "pol"
+    assert Engines.from_settings(Settings(ocr_langs="pol", line_recognizer=False)).polish is None
     pipeline = Pipeline.from_settings(Settings(max_pdf_pages=2))
     assert pipeline.max_pdf_pages == 2
     ctx = Context(Settings(line_recognizer=False))
