@@ -22,7 +22,8 @@ class Engines:
     lines: LineReader | None
     preprocessor: PageRenderer = field(default_factory=Preprocessor)
     #: Tesseract's Polish model alone, which re-reads a Polish receipt's name row
-    #: (`receiptq.pipeline.namerow`), or None. Its model loads at its first reading.
+    #: (`receiptq.pipeline.namerow`), or None. Its model is loaded for each such reading and
+    #: let go after it (`TesseractEngine.keep`: the worker's memory between jobs).
     polish: OcrEngine | None = None
 
     @classmethod
@@ -35,5 +36,7 @@ class Engines:
         return cls(
             ocr=TesseractEngine(settings.ocr_langs, backend),
             lines=recognizer() if settings.line_recognizer else None,
-            polish=TesseractEngine("pol", backend) if "pol" in langs and len(langs) > 1 else None,
+            polish=TesseractEngine("pol", backend, keep=False)
+            if "pol" in langs and len(langs) > 1
+            else None,
         )

@@ -75,3 +75,17 @@ def test_raw_pixels_read_as_tesserocrs_pil_path_did(color):
     api.Clear()
     assert len([w for w in words if w.text.strip()]) > 20
     assert words == expected
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tesserocr") is None, reason="tesserocr missing")
+def test_an_engine_not_kept_lets_its_model_go_after_each_reading():
+    import numpy as np
+
+    page = np.asarray(generate_receipt(random.Random(5), "pl")[0].convert("L"))[:300]
+    kept = ocr.TesseractEngine("eng", "tesserocr")
+    passing = ocr.TesseractEngine("pol", "tesserocr", keep=False)
+    kept.read(page)
+    first = passing.read(page)
+    assert ("eng", ()) in ocr._local.apis and ("pol", ()) not in ocr._local.apis
+    assert passing.read(page).words == first.words  # loaded again, the same reading
+    assert ocr.release_tesserocr("eng") and not ocr.release_tesserocr("pol")
