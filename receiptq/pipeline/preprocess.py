@@ -196,23 +196,23 @@ def clear_solid_blobs(gray: np.ndarray, char_height: float) -> np.ndarray:
     for a hole left of "NO.12"). Text, rules and barcodes are thin and stay."""
     ink = (gray < 128).astype(np.uint8)
     side = BLOB_SIZE * char_height
-    # Strokes of text are thinner than this square; a solid blob holds one. Most pages have
-    # none, and are spared the labelling (a 4-byte label a pixel: the render's peak memory).
-    core = max(3, int(side * BLOB_CORE))
-    if not cv2.erode(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (core, core))).any():
-        return gray
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    blobs = [
-        i
-        for i in range(1, n)
-        if min(stats[i, 2], stats[i, 3]) >= side
-        and max(stats[i, 2], stats[i, 3]) <= BLOB_ASPECT * min(stats[i, 2], stats[i, 3])
-        and stats[i, 4] >= BLOB_FILL * stats[i, 2] * stats[i, 3]
-    ]
-    if not blobs:
-        return gray
-    out = gray.copy()
-    out[np.isin(labels, blobs)] = 255
+    # Strokes of text are thinner than this square; a solid blob holds one. Only the ink
+    # around such squares is measured, a shape at a time (no label image of the page, at
+    # four bytes a pixel: the render's peak memory).
+    size = max(3, int(side * BLOB_CORE))
+    cores = cv2.erode(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    contours, _ = cv2.findContours(cores, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out = gray
+    for contour in contours:
+        x, y = (int(v) for v in contour[0][0])  # a pixel of the core, so of its shape
+        if ink[y, x] != 1:
+            continue  # its shape was measured from another core
+        area, _, _, (bx, by, w, h) = cv2.floodFill(ink, None, (x, y), 2, flags=8)
+        shape = ink[by : by + h, bx : bx + w]
+        if min(w, h) >= side and max(w, h) <= BLOB_ASPECT * min(w, h) and area >= BLOB_FILL * w * h:
+            out = gray.copy() if out is gray else out
+            out[by : by + h, bx : bx + w][shape == 2] = 255
+        shape[shape == 2] = 3  # measured
     return out
 
 
