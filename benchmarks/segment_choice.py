@@ -5,12 +5,14 @@ hand-set merge; and how often a chooser trained on other shops picks a right one
 
 --raw holds the raw readings (`benchmarks/raw_readings.py`, recorded first where
 missing). Each segment the line model re-read on a page's first reading is matched to the
-dataset's box/ transcriptions by position (its box taken back to the page), and its truth
-is the text of the box lines it overlaps (the part of them its readings align with, when
-they are wider). A reading is right when it equals the truth letter for letter, case,
-spaces and punctuation aside (a mark between two digits counts). Printed: the share of
-segments each reading gets right, the oracle (any of them), and the learned chooser's
-(`receiptq.pipeline.chooser`) with folds split by shop (`../shared/tools/shop_folds.py`).
+dataset's box/ transcriptions by position (its box taken back to the page); its truth is
+the text of the box lines it overlaps (the part of them its readings align with, when
+they are wider), or nothing (a speck: no box line there, or none its readings align
+with). A reading is right when it equals the truth letter for letter, case, spaces and
+punctuation aside (a mark between two digits counts). Printed: the share of segments each
+reading gets right (all, header rows, the others), the oracles (either engine's reading
+right; any of the three), and the learned chooser's (`receiptq.pipeline.chooser`) with
+folds split by shop (`../shared/tools/shop_folds.py`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from raw_readings import load_raw, record_missing  # noqa: E402
 
 from receiptq.pipeline.analysis.layout import page_layout  # noqa: E402
 from receiptq.pipeline.analysis.lines import build_lines  # noqa: E402
-from receiptq.pipeline.chooser import CANDIDATES, candidates, features, texts_of  # noqa: E402
+from receiptq.pipeline.chooser import CANDIDATES, candidates, features, pick, texts_of  # noqa: E402
 from receiptq.pipeline.lexicon import lexicon  # noqa: E402
 from receiptq.pipeline.refine import segment_box, segments_to_reread  # noqa: E402
 
@@ -99,15 +101,26 @@ def span(pattern: str, text: str) -> tuple[int, int, int]:
     return prev[end][0], prev[end][1], end
 
 
-def truth_of(readings: list[str], line: str) -> str:
+#: A reading aligns with part of a longer box line when at most this share of its
+#: characters differ, and it has at least `MIN_ALIGNED` of them (a lone "T" is found in
+#: most lines).
+MAX_ALIGN_COST = 0.4
+MIN_ALIGNED = 2
+
+
+def truth_of(readings: list[str], line: str | None) -> str:
     """The part of the box text ``line`` (normalized) the readings align with: all of it
-    unless it is much longer than they are."""
+    unless it is much longer than they are; nothing where no box line is there or no
+    reading aligns with part of it (a speck read as a mark or a letter)."""
+    if not line:
+        return ""
     if len(line) <= 1.3 * max(len(r) for r in readings) + 2:
         return line
-    spans = [span(r, line) for r in readings if r]
+    spans = [(r, *span(r, line)) for r in readings if len(r) >= MIN_ALIGNED]
+    spans = [(s, e) for r, cost, s, e in spans if cost <= MAX_ALIGN_COST * len(r)]
     if not spans:
-        return line
-    return line[min(s for _, s, _ in spans) : max(e for _, _, e in spans)]
+        return ""
+    return line[min(s for s, _ in spans) : max(e for _, e in spans)]
 
 
 @dataclass
@@ -121,6 +134,7 @@ class Segments:
     y: list[int] = field(default_factory=list)
     texts: list[dict[str, str]] = field(default_factory=list)  # per segment
     truth: list[str] = field(default_factory=list)  # per segment
+    head: list[bool] = field(default_factory=list)  # per segment: a header row's
 
 
 def add_page(out: Segments, name: str, raw: dict, boxes, known) -> None:
@@ -133,20 +147,19 @@ def add_page(out: Segments, name: str, raw: dict, boxes, known) -> None:
     if len(segs) != len(calls[0]):
         return
     matrix = np.array(raw["to_page"])
+    head_end = layout.header[-1].index if layout.header else -1
+    row_of = {id(w): line.index for line in layout.lines for w in line.words}
     for seg, reading in zip(segs, calls[0], strict=True):
         if not reading.text:
             continue
         line = truth_line(to_page(matrix, segment_box(seg)), boxes)
-        if line is None:
-            continue
         words = candidates(seg, reading, known)
-        texts = texts_of(words)
-        truth = truth_of([norm(texts["tesseract"]), norm(texts["line"])], norm(line))
-        if not truth:
-            continue
+        texts = texts_of(words)  # as the analysis reads them: look-alikes put back
+        truth = truth_of([norm(texts["tesseract"]), norm(texts["line"])], line and norm(line))
         sid = len(out.texts)
         out.texts.append(texts)
         out.truth.append(truth)
+        out.head.append(row_of.get(id(seg[0]), head_end + 1) <= head_end)
         for cand, row in features(seg, reading, texts, known).items():
             out.names.append(name)
             out.segment.append(sid)
@@ -197,13 +210,10 @@ def picks(data: Segments, booster, names: set[str]) -> dict[int, str]:
     """The candidate ``booster`` picks for each segment of the receipts in ``names``."""
     rows = [i for i, n in enumerate(data.names) if n in names]
     p = booster.predict(np.array([data.x[i] for i in rows], dtype=float))
-    best: dict[int, tuple[float, int, str]] = {}
+    scores: dict[int, dict[str, float]] = {}
     for i, score in zip(rows, p, strict=True):
-        key = (float(score), -CANDIDATES.index(data.candidate[i]), data.candidate[i])
-        sid = data.segment[i]
-        if sid not in best or key[:2] > best[sid][:2]:
-            best[sid] = key
-    return {sid: v[2] for sid, v in best.items()}
+        scores.setdefault(data.segment[i], {})[data.candidate[i]] = float(score)
+    return {sid: pick(s, data.texts[sid]) for sid, s in scores.items()}
 
 
 def load_tool(path: Path):
@@ -227,18 +237,20 @@ def main(argv: list[str] | None = None) -> int:
     right = {c: [0] * len(data.texts) for c in CANDIDATES}
     for sid, cand, y in zip(data.segment, data.candidate, data.y, strict=True):
         right[cand][sid] = y
-    total = len(data.texts)
-    print(f"segments: {total} on {len(set(data.names))} receipts")
-    for cand in CANDIDATES:
-        print(f"{cand:10s} right {sum(right[cand]) / total:.3f}")
-    oracle = sum(any(right[c][s] for c in CANDIDATES) for s in range(total))
-    print(f"{'oracle':10s} right {oracle / total:.3f}")
     chosen: dict[int, str] = {}
     for k in range(args.folds):
         booster = train(data, {n for n in names if folds[n] != k})
         chosen.update(picks(data, booster, {n for n in names if folds[n] == k}))
-    got = sum(right[c][s] for s, c in chosen.items())
-    print(f"{'chooser':10s} right {got / total:.3f}  (folds by shop, trained without the shop)")
+    print(f"segments: {len(data.texts)} on {len(set(data.names))} receipts")
+    print("share right      all    header  other")
+    for label, part in (("all", None), ("header", True), ("other", False)):
+        ids = [s for s in range(len(data.texts)) if part is None or data.head[s] == part]
+        n = max(1, len(ids))
+        got = {c: sum(right[c][s] for s in ids) / n for c in CANDIDATES}
+        got["either"] = sum(right["tesseract"][s] or right["line"][s] for s in ids) / n
+        got["any"] = sum(any(right[c][s] for c in CANDIDATES) for s in ids) / n
+        got["chooser"] = sum(right[chosen[s]][s] for s in ids) / n
+        print(f"{label:7s} ({len(ids):5d}) " + "  ".join(f"{c} {v:.3f}" for c, v in got.items()))
     won = sum(right[c][s] and not right["merged"][s] for s, c in chosen.items())
     lost = sum(right["merged"][s] and not right[c][s] for s, c in chosen.items())
     print(f"against the merge: {won} segments won, {lost} lost")

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from receiptq.pipeline.analysis.lookalikes import restore_words
 from receiptq.pipeline.lexicon import letter_runs
-from receiptq.pipeline.ocr import Word
+from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.pipeline.recognize import Reading
 from receiptq.pipeline.refine import merge_segment, spread_words
 
@@ -82,6 +83,15 @@ def _lexicon(text: str, known: Container[str] | None) -> list[float]:
 
 
 _ODD = re.compile(r"[^A-Za-z0-9 .,:/&()'-]")
+#: A letter beside a digit inside a word ("N0", "CSO0004040", "Emai1"): often a look-alike.
+_MIXED = re.compile(r"[A-Za-z](?=\d)|\d(?=[A-Za-z])")
+
+
+def _unsure(seg: list[Word], other: str) -> list[float]:
+    """Tesseract's confidence in its words the other reading does not have (1 if none)."""
+    rest = {_alnum(t) for t in other.split()}
+    confs = [w.conf / 100 for w in seg if _alnum(w.text) and _alnum(w.text) not in rest]
+    return [len(confs), min(confs, default=1.0), float(np.mean(confs)) if confs else 1.0]
 
 
 def features(
@@ -101,6 +111,7 @@ def features(
         len(seg), len(reading.words),
         max(w.height for w in seg),
         *_classes(tess), *_classes(line), *_lexicon(tess, known), *_lexicon(line, known),
+        *_unsure(seg, line),
     ]  # fmt: skip
     rows = {}
     for i, name in enumerate(CANDIDATES):
@@ -108,13 +119,15 @@ def features(
         own = [float(i == k) for k in range(len(CANDIDATES))]
         rows[name] = [
             *shared, *own, *_classes(text), *_lexicon(text, known),
-            len(_ODD.findall(text)),
+            len(_ODD.findall(text)), len(_MIXED.findall(text)),
         ]  # fmt: skip
     return rows
 
 
 def texts_of(words: dict[str, list[Word]]) -> dict[str, str]:
-    return {name: " ".join(w.text for w in ws) for name, ws in words.items()}
+    """Each candidate's text as the analysis reads it, look-alikes put back."""
+    return {name: " ".join(w.text for w in restore_words(OcrResult(ws, 0, 0)).words)
+            for name, ws in words.items()}  # fmt: skip
 
 
 class SegmentChooser:
@@ -143,8 +156,15 @@ class SegmentChooser:
             return seg
         words = candidates(seg, reading, known)
         scores = self.scores(seg, reading, words, known)
-        best = max(CANDIDATES, key=lambda n: scores[n])  # ties: the first, the merge
-        return words[best]
+        return words[pick(scores, texts_of(words))]
+
+
+def pick(scores: dict[str, float], texts: dict[str, str]) -> str:
+    """The likeliest candidate; among those with its letters and digits, the first of
+    `CANDIDATES` (the merge keeps the words the line model ran together: "SUN BHO", not
+    "SUNBHO", where the rows' rules look for words)."""
+    best = max(CANDIDATES, key=lambda n: scores[n])  # ties: the first, the merge
+    return next(n for n in CANDIDATES if _alnum(texts[n]) == _alnum(texts[best]))
 
 
 _lock = threading.Lock()

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from receiptq.config import Settings
+from receiptq.pipeline.chooser import segment_chooser
 from receiptq.pipeline.ocr import OcrEngine, TesseractEngine
 from receiptq.pipeline.preprocess import PageRenderer, Preprocessor
 from receiptq.pipeline.recognize import LineReader, recognizer
+from receiptq.pipeline.refine import Merge
 
 
 @dataclass(frozen=True)
@@ -21,13 +23,18 @@ class Engines:
     #: The line model that re-reads key rows (`receiptq.pipeline.refine`), or None.
     lines: LineReader | None
     preprocessor: PageRenderer = field(default_factory=Preprocessor)
+    #: How a re-read segment's two readings are merged: None for the hand-set merge
+    #: (`refine.merge_segment`), or the learned chooser (`receiptq.pipeline.chooser`).
+    merge: Merge | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, backend: str | None = None) -> Engines:
         """Tesseract in the configured languages (``backend``: ``"tesserocr"``,
         ``"pytesseract"``, or None for the best available) and, when RECEIPTQ_LINE_RECOGNIZER
-        is on and its model installed, this process' line recognizer."""
+        is on and its model installed, this process' line recognizer; the learned segment
+        chooser where RECEIPTQ_SEGMENT_CHOOSER asks for it and its model file is there."""
         return cls(
             ocr=TesseractEngine(settings.ocr_langs, backend),
             lines=recognizer() if settings.line_recognizer else None,
+            merge=segment_chooser() if settings.segment_chooser else None,
         )
