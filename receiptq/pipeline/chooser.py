@@ -143,9 +143,10 @@ class SegmentChooser:
         return cls(lightgbm.Booster(model_str=path.read_text(encoding="utf-8")))
 
     def scores(
-        self, seg: list[Word], reading: Reading, words: dict[str, list[Word]], known
+        self, seg: list[Word], reading: Reading, texts: dict[str, str], known: Container[str] | None
     ) -> dict[str, float]:
-        rows = features(seg, reading, texts_of(words), known)
+        """Each candidate's probability of being the segment's text (``texts``: `texts_of`)."""
+        rows = features(seg, reading, texts, known)
         p = self.booster.predict(np.array([rows[n] for n in CANDIDATES], dtype=float))
         return dict(zip(CANDIDATES, (float(v) for v in p), strict=True))
 
@@ -155,8 +156,8 @@ class SegmentChooser:
         if not reading.text:
             return seg
         words = candidates(seg, reading, known)
-        scores = self.scores(seg, reading, words, known)
-        return words[pick(scores, texts_of(words))]
+        texts = texts_of(words)
+        return words[pick(self.scores(seg, reading, texts, known), texts)]
 
 
 def pick(scores: dict[str, float], texts: dict[str, str]) -> str:
