@@ -8,7 +8,10 @@ company). For fold k the four models are trained on the other folds' receipts an
 the fields of fold k's receipts; the figures are the shared scorer's rules, per fold and
 per field, with the spread across folds. Readings (the pipeline's first reading of each
 image, OCR and line model) are stored as JSON in --readings and reused; the missing ones
-are read first (`benchmarks/read_dataset.py`, about 1.3 CPU s an image). The field
+are read first (`benchmarks/read_dataset.py`, about 1.3 CPU s an image). With --raw the
+readings are rebuilt from the raw readings of each engine (`benchmarks/raw_readings.py`),
+merged by the hand-set merge or, with --chooser, by a learned chooser trained per fold
+without the fold's shops, as the field models are. The field
 choice here is on the first reading alone: the service's second reading of weak headers
 is not run, so compare the model with the rules of this same script, not with
 benchmarks/extraction.py.
@@ -26,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from read_dataset import read_missing  # noqa: E402  (benchmarks/, beside this file)
+from raw_readings import load_raw, replay  # noqa: E402  (benchmarks/, beside this file)
+from read_dataset import read_missing  # noqa: E402
 
 from receiptq.pipeline.analysis import analyze_lines  # noqa: E402
 from receiptq.pipeline.analysis.layout import page_layout  # noqa: E402
@@ -79,10 +83,24 @@ def page_lines(reading):
     return build_lines(restore_words(reading))
 
 
+def fold_merges(args, folds: dict[str, int], names: list[str]):
+    """Per fold, the learned chooser trained on the other folds' segments (--chooser),
+    or None for the hand-set merge."""
+    if not args.chooser:
+        return None
+    from segment_choice import build, train
+
+    from receiptq.pipeline.chooser import SegmentChooser
+
+    segments = build(args.dataset, args.raw, names)
+    return [SegmentChooser(train(segments, {n for n in names if folds[n] != k}))
+            for k in range(args.folds)]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", type=Path, help="folder with img/ and key/")
-    parser.add_argument("--readings", type=Path, required=True, help="JSON readings folder")
+    parser.add_argument("--readings", type=Path, default=None, help="JSON readings folder")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--jsonl", type=Path, default=None, help="write the model's predictions")
     parser.add_argument(
@@ -91,24 +109,52 @@ def main(argv: list[str] | None = None) -> int:
         help="train and choose without the rules' picks among the features",
     )
     parser.add_argument("--details", action="store_true", help="print every miss of the model")
+    parser.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        help="raw readings (benchmarks/raw_readings.py): each reading is rebuilt from them",
+    )
+    parser.add_argument(
+        "--chooser",
+        action="store_true",
+        help="with --raw: segments merged by a learned chooser trained per fold without "
+        "the fold's shops (benchmarks/segment_choice.py), not by the hand-set merge",
+    )
     args = parser.parse_args(argv)
+    if (args.readings is None) == (args.raw is None):
+        parser.error("give --readings or --raw")
 
     scorer = load_tool(SHARED / "score_receipts.py")
     folds = load_tool(SHARED / "shop_folds.py").folds(args.dataset / "key", args.folds)
-    read_missing(args.dataset, args.readings)
     known = lexicon()
     names = sorted(folds)
     keys = {n: json.loads((args.dataset / "key" / f"{n}.json").read_text()) for n in names}
-    lines = {}
-    samples = new_samples()
-    for n in names:
-        lines[n] = page_lines(load_reading(args.readings / f"{n}.json"))
-        rules = rule_picks(lines[n], known) if not args.no_rules_features else None
-        add_receipt(samples, n, page_layout(lines[n], known), keys[n], rules)
+    if args.raw is None:
+        read_missing(args.dataset, args.readings)
+        readings = {n: load_reading(args.readings / f"{n}.json") for n in names}
+        merges = None
+    else:
+        readings, merges = None, fold_merges(args, folds, names)
 
+    def fold_data(k: int):
+        """Each receipt's rows and the field model's samples, as fold k reads them."""
+        lines, samples = {}, new_samples()
+        for n in names:
+            if readings is not None:
+                reading = readings[n]
+            else:
+                reading = replay(load_raw(args.raw / f"{n}.json"), merges[k] if merges else None)
+            lines[n] = page_lines(reading)
+            rules = rule_picks(lines[n], known) if not args.no_rules_features else None
+            add_receipt(samples, n, page_layout(lines[n], known), keys[n], rules)
+        return lines, samples
+
+    data = fold_data(0) if not merges else None
     per_fold: dict[str, dict[str, list[float]]] = {"model": {}, "rules": {}}
     out = args.jsonl.open("w", encoding="utf-8") if args.jsonl else None
     for k in range(args.folds):
+        lines, samples = data or fold_data(k)
         train_on = {n for n in names if folds[n] != k}
         test = [n for n in names if folds[n] == k]
         model = FieldModel({kind: b for kind, s in samples.items()

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     second_reading: bool = True
     # Fields chosen by the trained field model (receiptq.pipeline.fields) instead of the rules.
     field_model: bool = False
+    # Re-read segments merged by the learned chooser (receiptq.pipeline.chooser) instead of
+    # the hand-set rules of receiptq.pipeline.refine.
+    segment_chooser: bool = False
     rate_limit: str = "10/minute"  # submits (and reprocesses) per user
     # Failed API key checks per client address; over it, 429 until the window ends.
     auth_failure_limit: str = "20/minute"

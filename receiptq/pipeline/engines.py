@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from receiptq.config import Settings
+from receiptq.pipeline.chooser import segment_chooser
 from receiptq.pipeline.ocr import OcrEngine, TesseractEngine
 from receiptq.pipeline.preprocess import PageRenderer, Preprocessor
 from receiptq.pipeline.recognize import LineReader, recognizer
+from receiptq.pipeline.refine import Merge
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,17 @@ class Engines:
     #: (`receiptq.pipeline.namerow`), or None. Its model is loaded for each such reading and
     #: let go after it (`TesseractEngine.keep`: the worker's memory between jobs).
     polish: OcrEngine | None = None
+    #: How a re-read segment's two readings are merged: None for the hand-set merge
+    #: (`refine.merge_segment`), or the learned chooser (`receiptq.pipeline.chooser`).
+    merge: Merge | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, backend: str | None = None) -> Engines:
         """Tesseract in the configured languages (``backend``: ``"tesserocr"``,
         ``"pytesseract"``, or None for the best available) and, when RECEIPTQ_LINE_RECOGNIZER
-        is on and its model installed, this process' line recognizer; and, when the
-        languages are Polish and another, Tesseract's Polish model alone."""
+        is on and its model installed, this process' line recognizer; when the languages
+        are Polish and another, Tesseract's Polish model alone; the learned segment chooser
+        where RECEIPTQ_SEGMENT_CHOOSER asks for it and its model file is there."""
         langs = settings.ocr_langs.split("+")
         return cls(
             ocr=TesseractEngine(settings.ocr_langs, backend),
@@ -39,4 +45,5 @@ class Engines:
             polish=TesseractEngine("pol", backend, keep=False)
             if "pol" in langs and len(langs) > 1
             else None,
+            merge=segment_chooser() if settings.segment_chooser else None,
         )

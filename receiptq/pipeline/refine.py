@@ -22,7 +22,7 @@ import dataclasses
 import difflib
 import re
 import unicodedata
-from collections.abc import Container
+from collections.abc import Callable, Container
 
 import numpy as np
 
@@ -114,29 +114,44 @@ def summary_segments(lines: list[Line], head: list[Line]) -> list[list[Word]]:
             for seg in line.segments if _AMOUNT.search(_text(seg))]  # fmt: skip
 
 
+#: How a segment's two readings become its words: `merge_segment` or a learned chooser
+#: (`receiptq.pipeline.chooser`), called with the segment, the line reading, the word list.
+Merge = Callable[[list[Word], Reading, Container[str] | None], list[Word]]
+
+
+def segments_to_reread(layout: Layout, alphabet: frozenset[str]) -> list[list[Word]]:
+    """The segments of a reading's rows (``layout``) that the line model reads again."""
+    if layout.language == "pl":
+        segments = summary_segments(layout.lines, layout.header)
+    else:
+        segments = chosen_segments(layout.lines, layout.header)
+    return [seg for seg in segments if readable(_text(seg), alphabet)]
+
+
 def refine(
-    page: np.ndarray, ocr: OcrResult, engine: LineReader | None, layout: Layout | None = None
+    page: np.ndarray,
+    ocr: OcrResult,
+    engine: LineReader | None,
+    layout: Layout | None = None,
+    merge: Merge | None = None,
 ) -> OcrResult:
     """`ocr` with the chosen segments read again by the line recognizer ``engine`` and
-    merged (`merge_segment`); `ocr` itself when there is no recognizer or the receipt is
-    Polish. `page` is the image `ocr` was read from (same coordinates); ``layout`` is
+    merged (by ``merge``, by default `merge_segment`); `ocr` itself when there is no
+    recognizer. `page` is the image `ocr` was read from (same coordinates); ``layout`` is
     `ocr`'s rows as read (`page_layout` without restoring), when the caller has it."""
     if engine is None or not ocr.words:
         return ocr
     layout = layout or page_layout(build_lines(ocr), restore=False)
     lines = layout.lines
-    if layout.language == "pl":
-        segments = summary_segments(lines, layout.header)
-    else:
-        segments = chosen_segments(lines, layout.header)
+    segments = segments_to_reread(layout, engine.alphabet)
     if not segments:
         return ocr
-    segments = [seg for seg in segments if readable(_text(seg), engine.alphabet)]
     readings = engine.read([crop_segment(page, seg) for seg in segments])
     known = lexicon()
+    merge = merge or merge_segment
     replaced: dict[int, list[Word]] = {}
     for seg, reading in zip(segments, readings, strict=True):
-        merged = merge_segment(seg, reading, known)
+        merged = merge(seg, reading, known)
         if merged != seg:  # new text, or the confidence both engines agree on
             replaced[id(seg[0])] = merged
     if not replaced:

@@ -23,7 +23,7 @@ from receiptq.pipeline.lexicon import unknown_count
 from receiptq.pipeline.ocr import OcrEngine, OcrResult
 from receiptq.pipeline.preprocess import binarize_below_paper
 from receiptq.pipeline.recognize import LineReader
-from receiptq.pipeline.refine import refine
+from receiptq.pipeline.refine import Merge, refine
 from receiptq.pipeline.salerows import reread_item_rows, reread_sale_rows
 from receiptq.receipt import Receipt
 
@@ -124,19 +124,23 @@ def _letters(text: str) -> str:
     return "".join(c for c in text.upper() if c.isalnum())
 
 
-def read_page(page: np.ndarray, ocr: OcrEngine, lines: LineReader | None) -> OcrResult:
+def read_page(
+    page: np.ndarray, ocr: OcrEngine, lines: LineReader | None, merge: Merge | None = None
+) -> OcrResult:
     """Tesseract (``ocr``) over a preprocessed page, then the key rows re-read by the line
-    model ``lines`` (`refine`); a page that reads as nearly nothing is read again
-    binarized below its paper (faint print)."""
-    reading = _read_page(page, ocr, lines)
+    model ``lines`` and merged by ``merge`` (`refine`); a page that reads as nearly nothing
+    is read again binarized below its paper (faint print)."""
+    reading = _read_page(page, ocr, lines, merge)
     if word_count(reading) < NEARLY_EMPTY_WORDS:
-        retry = _read_page(binarize_below_paper(page), ocr, lines)
+        retry = _read_page(binarize_below_paper(page), ocr, lines, merge)
         if word_count(retry) > word_count(reading):
             return retry
     return reading
 
 
-def _read_page(page: np.ndarray, ocr: OcrEngine, lines: LineReader | None) -> OcrResult:
+def _read_page(
+    page: np.ndarray, ocr: OcrEngine, lines: LineReader | None, merge: Merge | None
+) -> OcrResult:
     reading = ocr.read(page)
     layout = page_layout(build_lines(reading), restore=False)
     if layout.language == "pl":
@@ -144,10 +148,10 @@ def _read_page(page: np.ndarray, ocr: OcrEngine, lines: LineReader | None) -> Oc
         # read alone (`receiptq.pipeline.coverage`); the line model has no Polish letters,
         # so `refine` re-reads only the amounts of the summary rows
         reading = read_uncovered(page, reading, ocr, lines)
-        return reread_sale_rows(page, refine(page, reading, lines), lines)
+        return reread_sale_rows(page, refine(page, reading, lines, merge=merge), lines)
     # item rows Tesseract garbled, read again by the line model where the numbers it reads
     # check themselves (quantity x price = value)
-    refined = refine(page, reading, lines, layout)
+    refined = refine(page, reading, lines, layout, merge)
     if refined is not reading:
         layout = page_layout(build_lines(refined), restore=False)
     return reread_item_rows(page, refined, lines, layout)

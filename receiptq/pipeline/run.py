@@ -190,7 +190,10 @@ def ocr(pipeline: Pipeline, doc: Document) -> None:
     images = iter(doc.images)
     layers = doc.text_readings or [None] * len(doc.images)
     doc.ocr = merge_pages(
-        [layer or read_page(next(images), engines.ocr, engines.lines) for layer in layers]
+        [
+            layer or read_page(next(images), engines.ocr, engines.lines, engines.merge)
+            for layer in layers
+        ]
     )
 
 
@@ -225,7 +228,7 @@ def upright(pipeline: Pipeline, doc: Document) -> None:
     if best is None or best[0] <= probe(original.image, engines.ocr):
         return
     _, page, rendering = best
-    reading = read_page(rendering.image, engines.ocr, engines.lines)
+    reading = read_page(rendering.image, engines.ocr, engines.lines, engines.merge)
     if confident_words(reading) > confident_words(set_by("ocr", doc.ocr)):
         doc.pages, doc.renderings, doc.ocr = [page], [rendering], reading
 
