@@ -13,19 +13,16 @@ Images already recorded are skipped; two processes read at once (about 1.3 CPU s
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import asdict
-from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
+from read_dataset import dataset_arguments, each_missing, write_json
 
 from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.pipeline.recognize import Reading
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
 
 
 class RecordingOcr:
@@ -104,24 +101,13 @@ def _record_one(job: tuple[Path, Path]) -> str:
         "final": {"width": final.width, "height": final.height,
                   "words": [asdict(w) for w in final.words]},
     }  # fmt: skip
-    target = out / f"{path.stem}.json"
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(target)
+    write_json(out / f"{path.stem}.json", raw)
     return path.stem
 
 
 def record_missing(dataset: Path, out: Path, processes: int = 2) -> int:
-    folder = dataset / "img" if (dataset / "img").is_dir() else dataset
-    out.mkdir(parents=True, exist_ok=True)
-    images = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
-    todo = [(p, out) for p in images if not (out / f"{p.stem}.json").is_file()]
-    if todo:
-        print(f"recording {len(todo)} images into {out}", file=sys.stderr)
-        with Pool(processes) as pool:
-            for _ in pool.imap_unordered(_record_one, todo):
-                pass
-    return len(todo)
+    """Record the images of ``dataset`` (or its img/) that have no record in ``out``."""
+    return each_missing(dataset, out, _record_one, processes, "recording")
 
 
 def load_raw(path: Path) -> dict:
@@ -165,11 +151,7 @@ def not_replayable(raw_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--processes", type=int, default=2)
-    args = parser.parse_args(argv)
+    args = dataset_arguments(__doc__, argv)
     record_missing(args.dataset, args.out, args.processes)
     stale = not_replayable(args.out)
     for path in stale:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from multiprocessing import Pool
 from pathlib import Path
@@ -31,33 +32,51 @@ def _read_one(job: tuple[Path, Path]) -> str:
     pipeline = Pipeline.from_settings(Settings(), steps=reading)
     ocr = pipeline.run(Document.from_image(cv2.imread(str(path), cv2.IMREAD_COLOR))).ocr
     reading = {"width": ocr.width, "height": ocr.height, "words": [asdict(w) for w in ocr.words]}
-    target = out / f"{path.stem}.json"
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(reading, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(target)
+    write_json(out / f"{path.stem}.json", reading)
     return path.stem
 
 
-def read_missing(dataset: Path, out: Path, processes: int = 2) -> int:
-    """Read the images of ``dataset`` (or its img/) that have no reading in ``out``."""
+def write_json(target: Path, data: object) -> None:
+    """``data`` as JSON in ``target``, written whole or not at all."""
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(target)
+
+
+def each_missing(
+    dataset: Path, out: Path, work: Callable[[tuple[Path, Path]], str], processes: int = 2,
+    verb: str = "reading",
+) -> int:  # fmt: skip
+    """``work((image, out))`` in ``processes`` processes for each image of ``dataset`` (or
+    its img/) that has no NAME.json in ``out``; how many there were."""
     folder = dataset / "img" if (dataset / "img").is_dir() else dataset
     out.mkdir(parents=True, exist_ok=True)
     images = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
     todo = [(p, out) for p in images if not (out / f"{p.stem}.json").is_file()]
     if todo:
-        print(f"reading {len(todo)} images into {out}", file=sys.stderr)
+        print(f"{verb} {len(todo)} images into {out}", file=sys.stderr)
         with Pool(processes) as pool:
-            for _ in pool.imap_unordered(_read_one, todo):
+            for _ in pool.imap_unordered(work, todo):
                 pass
     return len(todo)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def read_missing(dataset: Path, out: Path, processes: int = 2) -> int:
+    """Read the images of ``dataset`` (or its img/) that have no reading in ``out``."""
+    return each_missing(dataset, out, _read_one, processes)
+
+
+def dataset_arguments(doc: str, argv: list[str] | None) -> argparse.Namespace:
+    """A script's arguments: the dataset, the folder its JSON goes to, --processes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("dataset", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--processes", type=int, default=2)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = dataset_arguments(__doc__, argv)
     read_missing(args.dataset, args.out, args.processes)
     return 0
 
