@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 import numpy as np
@@ -70,30 +71,37 @@ def reread_sale_rows(page: np.ndarray, ocr: OcrResult, reader: LineReader | None
     if reader is None or not ocr.words:
         return ocr
     layout = page_layout(build_lines(ocr), restore=False)
-    rows = [row for row in garbled_rows(layout.lines, layout.items[0]) if row.words]
-    crops = [crop_segment(page, row.words) for row in rows]
-    rows = [row for row, crop in zip(rows, crops, strict=True) if crop.size]
-    if not rows:
+    rows = [row.words for row in garbled_rows(layout.lines, layout.items[0]) if row.words]
+    return reread_checked(page, ocr, rows, reader, checks_itself, "sale_rows_reread")
+
+
+def reread_checked(
+    page: np.ndarray,
+    ocr: OcrResult,
+    segments: list[list[Word]],
+    reader: LineReader,
+    checks: Callable[[str], bool],
+    counter: str,
+) -> OcrResult:
+    """``ocr`` with each of its ``segments`` replaced by the line model's reading of it
+    where that reading, its numbers spaced (`respace_numbers`), ``checks``; how many were
+    replaced under ``counter`` in the result's ``extra``."""
+    crops = [crop_segment(page, seg) for seg in segments]
+    segments = [seg for seg, crop in zip(segments, crops, strict=True) if crop.size]
+    if not segments:
         return ocr
     readings = reader.read([crop for crop in crops if crop.size])
     replaced: dict[int, list[Word]] = {}
-    for row, reading in zip(rows, readings, strict=True):
+    for seg, reading in zip(segments, readings, strict=True):
         text = respace_numbers(reading.text)
-        if checks_itself(text):
-            replaced[id(row.words[0])] = spread_words(row.words, Reading(text, reading.conf))
+        if checks(text):
+            replaced[id(seg[0])] = spread_words(seg, Reading(text, reading.conf))
     if not replaced:
         return ocr
-    dropped = {id(w) for row in rows if id(row.words[0]) in replaced for w in row.words}
+    dropped = {id(w) for seg in segments if id(seg[0]) in replaced for w in seg}
     words = [w for w in ocr.words if id(w) not in dropped]
     words += [w for new in replaced.values() for w in new]
-    return OcrResult(
-        words=words,
-        width=ocr.width,
-        height=ocr.height,
-        text=ocr.text,
-        engine=ocr.engine,
-        extra={**ocr.extra, "sale_rows_reread": len(replaced)},
-    )
+    return dataclasses.replace(ocr, words=words, extra={**ocr.extra, counter: len(replaced)})
 
 
 #: A word Tesseract read with less confidence than this makes an item row worth reading
@@ -140,21 +148,4 @@ def reread_item_rows(
     if reader is None or not ocr.words:
         return ocr
     segs = [s for s in garbled_item_segments(layout.lines, layout.items) if s]
-    crops = [crop_segment(page, seg) for seg in segs]
-    segs = [seg for seg, crop in zip(segs, crops, strict=True) if crop.size]
-    if not segs:
-        return ocr
-    readings = reader.read([crop for crop in crops if crop.size])
-    replaced: dict[int, list[Word]] = {}
-    for seg, reading in zip(segs, readings, strict=True):
-        text = respace_numbers(reading.text)
-        if item_checks_itself(text):
-            replaced[id(seg[0])] = spread_words(seg, Reading(text, reading.conf))
-    if not replaced:
-        return ocr
-    dropped = {id(w) for seg in segs if id(seg[0]) in replaced for w in seg}
-    words = [w for w in ocr.words if id(w) not in dropped]
-    words += [w for new in replaced.values() for w in new]
-    return dataclasses.replace(
-        ocr, words=words, extra={**ocr.extra, "item_rows_reread": len(replaced)}
-    )
+    return reread_checked(page, ocr, segs, reader, item_checks_itself, "item_rows_reread")
