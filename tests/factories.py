@@ -10,6 +10,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from receiptq.pipeline.ocr import Word
+
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
 
 RECEIPT_LINES = [
@@ -185,3 +187,12 @@ def with_scanned_page(pdf: bytes, image: np.ndarray) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def segment(*words: tuple[str, float]) -> list[Word]:
+    """A row segment of OCR words (text, confidence) laid left to right, 10 px a letter."""
+    out, left = [], 0
+    for text, conf in words:
+        out.append(Word(text=text, conf=conf, left=left, top=0, width=10 * len(text), height=20))
+        left += 10 * len(text) + 10
+    return out

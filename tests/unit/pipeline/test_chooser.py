@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from factories import segment
 
 from receiptq.pipeline.chooser import (
     CANDIDATES,
@@ -14,19 +15,11 @@ from receiptq.pipeline.chooser import (
     line_words,
     texts_of,
 )
-from receiptq.pipeline.ocr import OcrResult, Word
+from receiptq.pipeline.ocr import OcrResult
 from receiptq.pipeline.recognize import Reading
 from receiptq.pipeline.refine import merge_segment, refine
 
 WORDS = {"jalan", "taman", "kuala", "lumpur"}
-
-
-def _seg(*words: tuple[str, float]) -> list[Word]:
-    out, left = [], 0
-    for text, conf in words:
-        out.append(Word(text=text, conf=conf, left=left, top=0, width=10 * len(text), height=20))
-        left += 10 * len(text) + 10
-    return out
 
 
 class FixedScores:
@@ -41,7 +34,7 @@ class FixedScores:
 
 
 def test_the_likeliest_candidate_is_kept():
-    seg = _seg(("JALAN", 40.0), ("TAMAN", 95.0))
+    seg = segment(("JALAN", 40.0), ("TAMAN", 95.0))
     reading = Reading("JAIAN TAMAN", 0.9, (("JAIAN", 0.9), ("TAMAN", 0.99)))
     chooser = SegmentChooser(FixedScores(merged=0.2, tesseract=0.7, line=0.5))  # type: ignore[arg-type]
     assert [w.text for w in chooser(seg, reading, WORDS)] == ["JALAN", "TAMAN"]
@@ -52,27 +45,27 @@ def test_the_likeliest_candidate_is_kept():
 
 
 def test_a_tie_goes_to_the_hand_set_merge():
-    seg = _seg(("JALAN", 40.0))
+    seg = segment(("JALAN", 40.0))
     reading = Reading("JAIAN", 0.95, (("JAIAN", 0.95),))
     chooser = SegmentChooser(FixedScores(merged=0.5, tesseract=0.5, line=0.5))  # type: ignore[arg-type]
     assert chooser(seg, reading, WORDS) == merge_segment(seg, reading, WORDS)
 
 
 def test_an_empty_reading_leaves_the_segment():
-    seg = _seg(("JALAN", 40.0))
+    seg = segment(("JALAN", 40.0))
     chooser = SegmentChooser(FixedScores(merged=0.0, tesseract=0.0, line=1.0))  # type: ignore[arg-type]
     assert chooser(seg, Reading("", 0.0), WORDS) is seg
 
 
 def test_the_line_models_words_are_spread_when_they_split_otherwise():
-    seg = _seg(("6,", 90.0), ("Jalan", 90.0))
+    seg = segment(("6,", 90.0), ("Jalan", 90.0))
     words = line_words(seg, Reading("6,Jalan", 0.9, (("6,Jalan", 0.9),)))
     assert [w.text for w in words] == ["6,Jalan"]
     assert words[0].left == 0 and words[0].right == seg[-1].right
 
 
 def test_every_candidate_has_a_row_of_the_same_width():
-    seg = _seg(("N0.", 88.0), ("12,", 90.0), ("JALAN", 60.0))
+    seg = segment(("N0.", 88.0), ("12,", 90.0), ("JALAN", 60.0))
     reading = Reading("NO.12,JALAN", 0.93, (("NO.12,JALAN", 0.93),))
     words = candidates(seg, reading, WORDS)
     rows = features(seg, reading, texts_of(words), WORDS)
@@ -82,14 +75,14 @@ def test_every_candidate_has_a_row_of_the_same_width():
 
 
 def test_candidates_are_judged_with_look_alikes_put_back():
-    seg = _seg(("INV0ICE", 90.0))
+    seg = segment(("INV0ICE", 90.0))
     texts = texts_of({"tesseract": seg})
     assert texts["tesseract"] == "INVOICE"
 
 
 def test_refine_merges_with_the_given_merge():
     page = np.full((100, 300), 255, dtype=np.uint8)
-    seg = _seg(("KEDAI", 50.0), ("BUKU", 50.0))
+    seg = segment(("KEDAI", 50.0), ("BUKU", 50.0))
     ocr = OcrResult(words=seg, width=300, height=100)
 
     class Lines:
@@ -108,6 +101,6 @@ def test_refine_merges_with_the_given_merge():
 @pytest.mark.skipif(not MODEL_PATH.is_file(), reason="no shipped chooser model")
 def test_the_shipped_model_loads_and_chooses():
     chooser = SegmentChooser.load()
-    seg = _seg(("KEDAI", 96.0), ("BUKU", 95.0))
+    seg = segment(("KEDAI", 96.0), ("BUKU", 95.0))
     reading = Reading("KEDAI BUKU", 0.98, (("KEDAI", 0.98), ("BUKU", 0.98)))
     assert [w.text for w in chooser(seg, reading, WORDS)] == ["KEDAI", "BUKU"]

@@ -8,14 +8,14 @@ import shutil
 import numpy as np
 import pytest
 from factories import ENGLISH_TEXT as ENGLISH
-from factories import FONT
+from factories import FONT, segment
 from factories import POLISH_TEXT as POLISH
 from factories import render_text as render
 
 from receiptq.pipeline.analysis import analyze
 from receiptq.pipeline.analysis.lines import build_lines, lines_from_text
 from receiptq.pipeline.lexicon import build_lexicon
-from receiptq.pipeline.ocr import OcrResult, TesseractEngine, Word
+from receiptq.pipeline.ocr import OcrResult, TesseractEngine
 from receiptq.pipeline.preprocess import preprocess
 from receiptq.pipeline.recognize import Reading, model_path, recognizer
 from receiptq.pipeline.refine import (
@@ -158,26 +158,18 @@ def test_segments_with_signs_the_line_model_cannot_write_keep_tesseracts_text():
     assert readable("RECEIPT #, GSÓ0833650 DATE:", alphabet)
 
 
-def _seg(*words: tuple[str, float]) -> list[Word]:
-    out, left = [], 0
-    for text, conf in words:
-        out.append(Word(text=text, conf=conf, left=left, top=0, width=10 * len(text), height=20))
-        left += 10 * len(text) + 10
-    return out
-
-
 WORDS = {"plaza", "damansara", "heights", "lumpur", "kuala", "taman", "total"}
 
 
 def test_a_disagreement_goes_to_the_reading_that_is_a_word():
     # the line model dropped the spaces: its letters are paired with Tesseract's words
-    seg = _seg(("Plaza", 92), ("Batai,", 91), ("Darnansara", 91), ("Heights", 96))
+    seg = segment(("Plaza", 92), ("Batai,", 91), ("Darnansara", 91), ("Heights", 96))
     reading = Reading("Plaza Batai,Damansara Heights", 0.90,
                       (("Plaza", 0.98), ("Batai,Damansara", 0.90), ("Heights", 0.98)))  # fmt: skip
     merged = merge_segment(seg, reading, WORDS)
     assert [w.text for w in merged] == ["Plaza", "Batai,", "Damansara", "Heights"]
     # a letter the line model lost: Tesseract's spelling is the word, though less confident
-    seg = _seg(("Kuala", 96), ("Lumpur,", 93))
+    seg = segment(("Kuala", 96), ("Lumpur,", 93))
     merged = merge_segment(seg, Reading("Kuala Lmpur,", 0.99, (("Kuala", 0.99), ("Lmpur,", 0.99))),
                            WORDS)  # fmt: skip
     assert [w.text for w in merged] == ["Kuala", "Lumpur,"]
@@ -194,20 +186,20 @@ def test_letters_the_line_model_left_out_are_tesseracts():
         ("Village", "Vilage"),
         ("Perindustrian", "Perindustin"),
     ):
-        seg = _seg((tess, 90))
+        seg = segment((tess, 90))
         merged = merge_segment(seg, Reading(line, 0.99, ((line, 0.99),)), {"health", "heath"})
         assert merged[0].text == tess
     # amounts are not words: a digit more is no likelier than a digit less
-    seg = _seg(("18.00", 80))
+    seg = segment(("18.00", 80))
     assert merge_segment(seg, Reading("8.00", 0.99, (("8.00", 0.99),)))[0].text == "8.00"
     # nor is a reading far longer (more than two letters): confidence decides
-    seg = _seg(("Perindustrian", 60))
+    seg = segment(("Perindustrian", 60))
     assert merge_segment(seg, Reading("Perin", 0.99, (("Perin", 0.99),)))[0].text == "Perin"
 
 
 def test_a_known_word_the_line_model_read_as_a_stub_is_tesseracts():
     # "hr" is too short to look up, but it is "Johor" with letters lost
-    seg = _seg(("Bahru,", 92), ("Johor", 92))
+    seg = segment(("Bahru,", 92), ("Johor", 92))
     reading = Reading("Bahru,hr", 0.91, (("Bahru,hr", 0.91),))
     assert [w.text for w in merge_segment(seg, reading, {"bahru", "johor"})] == ["Bahru,", "Johor"]
     # without the list, confidence decides
@@ -215,47 +207,47 @@ def test_a_known_word_the_line_model_read_as_a_stub_is_tesseracts():
 
 
 def test_a_whole_reading_that_lost_half_the_letters_is_not_taken():
-    seg = _seg(("NO", 49), ("2,", 49), ("JALAN", 96), ("BULAN", 90), ("BM", 88),
+    seg = segment(("NO", 49), ("2,", 49), ("JALAN", 96), ("BULAN", 90), ("BM", 88),
                ("U5/BM,", 82), ("SEKSYEN", 90), ("US,", 95))  # fmt: skip
     garbled = Reading("NO,JANUANU5EKS5,", 0.70, (("NO,JANUANU5EKS5,", 0.70),))
     assert merge_segment(seg, garbled) == seg
     # a confident whole reading about as long replaces Tesseract's noise
-    seg = _seg(("ee", 20), ("~", 10))
+    seg = segment(("ee", 20), ("~", 10))
     reading = Reading("Lot 3, Jalan", 0.95, (("Lot 3, Jalan", 0.95),))
     assert [w.text for w in merge_segment(seg, reading)] == ["Lot", "3,", "Jalan"]
 
 
 def test_an_ampersand_the_line_model_read_as_8_is_tesseracts():
-    seg = _seg(("No.2&4,", 57), ("JALAN", 96))
+    seg = segment(("No.2&4,", 57), ("JALAN", 96))
     reading = Reading("No.284, JALAN", 0.94, (("No.284,", 0.94), ("JALAN", 0.99)))
     assert [w.text for w in merge_segment(seg, reading)] == ["No.2&4,", "JALAN"]
     # any other difference is settled as before
-    seg = _seg(("No.2&4,", 57))
+    seg = segment(("No.2&4,", 57))
     assert merge_segment(seg, Reading("No.2&5,", 0.94, (("No.2&5,", 0.94),)))[0].text == "No.2&5,"
 
 
 def test_an_amount_whose_point_the_line_model_dropped_is_tesseracts():
-    seg = _seg(("-.02", 23))
+    seg = segment(("-.02", 23))
     merged = merge_segment(seg, Reading("-02", 0.97, (("-02", 0.97),)))
     assert [(w.text, round(w.conf)) for w in merged] == [("-.02", 97)]
     # ...and so does a mark between digits ("23/1" read "23:1" and "231")
-    merged = merge_segment(_seg(("23:1,", 33)), Reading("231,", 0.9, (("231,", 0.9),)))
+    merged = merge_segment(segment(("23:1,", 33)), Reading("231,", 0.9, (("231,", 0.9),)))
     assert merged[0].text == "23:1,"
     # other digits are a disagreement like any other
     assert merge_segment(seg, Reading("-03", 0.97, (("-03", 0.97),)))[0].text == "-03"
 
 
 def test_a_letter_the_line_model_split_in_two_is_tesseracts():
-    seg = _seg(("Jalan", 89), ("Temenggung", 91))
+    seg = segment(("Jalan", 89), ("Temenggung", 91))
     reading = Reading("Jalan Temeriggung", 0.94, (("Jalan", 0.96), ("Temeriggung", 0.93)))
     assert [w.text for w in merge_segment(seg, reading)] == ["Jalan", "Temenggung"]
     # ...when Tesseract is fairly sure of it
-    unsure = _seg(("Jalan", 89), ("Temenggung", 60))
+    unsure = segment(("Jalan", 89), ("Temenggung", 60))
     assert merge_segment(unsure, reading)[1].text == "Temeriggung"
 
 
 def test_a_guessed_word_a_confident_reading_put_into_its_neighbour_is_dropped():
-    seg = _seg(("Perdana,", 96), ("Sek,", 0), ("US,", 0))
+    seg = segment(("Perdana,", 96), ("Sek,", 0), ("US,", 0))
     reading = Reading("Perdana, Sek.U3,", 0.965, (("Perdana,", 0.99), ("Sek.U3,", 0.89)))
     assert [w.text for w in merge_segment(seg, reading)] == ["Perdana,", "Sek.U3,"]
     # a word Tesseract was surer of stays, paired or not
@@ -264,7 +256,7 @@ def test_a_guessed_word_a_confident_reading_put_into_its_neighbour_is_dropped():
 
 
 def test_a_word_stretched_over_the_next_row_does_not_set_the_crop_height():
-    seg = _seg(("GARDENIA", 96), ("pee", 30), ("RIES", 86))
+    seg = segment(("GARDENIA", 96), ("pee", 30), ("RIES", 86))
     seg[1] = dataclasses.replace(seg[1], top=-2, height=60)  # reaches into the next row
     assert segment_box(seg)[1::2] == (0, 20)
     # a row of words of one height is boxed whole
@@ -273,23 +265,23 @@ def test_a_word_stretched_over_the_next_row_does_not_set_the_crop_height():
 
 
 def test_words_both_engines_read_alike_are_as_sure_as_the_surer():
-    seg = _seg(("JLN", 52), ("JEJAKA,", 52))
+    seg = segment(("JLN", 52), ("JEJAKA,", 52))
     reading = Reading("JLN JEJAKA,", 0.99, (("JLN", 0.99), ("JEJAKA,", 1.0)))
     assert [round(w.conf) for w in merge_segment(seg, reading)] == [99, 100]
     # the surer one may be Tesseract
-    seg = _seg(("TAMAN", 97))
+    seg = segment(("TAMAN", 97))
     assert merge_segment(seg, Reading("TAMAN", 0.8, (("TAMAN", 0.8),)))[0].conf == 97
 
 
 def test_a_name_either_engine_is_sure_of_is_not_spelt_into_a_word():
-    seg = _seg(("SANYO", 95), ("STATIONERY", 96))
+    seg = segment(("SANYO", 95), ("STATIONERY", 96))
     reading = Reading("SANYU STATIONERY", 0.995, (("SANYU", 0.995), ("STATIONERY", 0.99)))
     assert [w.text for w in merge_segment(seg, reading, {"sanyo", "stationery"})] == [
         "SANYU",
         "STATIONERY",
     ]
     # less sure, the word list decides a same-length misreading
-    seg = _seg(
+    seg = segment(
         ("TAMAN", 53),
     )
     reading = Reading("TANAN", 0.9, (("TANAN", 0.9),))
@@ -297,7 +289,7 @@ def test_a_name_either_engine_is_sure_of_is_not_spelt_into_a_word():
 
 
 def test_amount_rows_are_not_paired_letter_by_letter():
-    seg = _seg(("2", 96), ("15.50", 93), ("34.00", 81))
+    seg = segment(("2", 96), ("15.50", 93), ("34.00", 81))
     reading = Reading("215.5031.00", 0.99, (("215.5031.00", 0.99),))
     merged = merge_segment(seg, reading, WORDS)
     assert [w.text for w in merged] == ["215.5031.00"]  # a confident whole reading, as before
