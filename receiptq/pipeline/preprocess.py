@@ -186,7 +186,7 @@ BLOB_SIZE = 1.5
 BLOB_ASPECT = 1.5
 #: ...and fills at least this share of its box (a letter fills far less; a disk 0.79).
 BLOB_FILL = 0.6
-#: Only a page with a solid square of ink this share of BLOB_SIZE across is searched.
+#: Only a shape holding a solid square of ink this share of BLOB_SIZE across is measured.
 BLOB_CORE = 0.25
 
 
