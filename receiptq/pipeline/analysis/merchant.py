@@ -540,9 +540,19 @@ def _name_goes_on(name: str, nxt: str, after: str) -> bool:
 _HOUSE_NUMBER = re.compile(r"\W*(?:NO|LOT)\b|\W*\d+\s*,", re.IGNORECASE)
 
 
+#: A company's registration number printed after its name on one row: "Best Denki
+#: Malaysia (308282-A)" (a Malaysian company prints its ROC number after its name).
+_NAME_THEN_REG = re.compile(r"(.*?[^\W\d_]{3}.*?)\s*[\(\[]\s*\d{4,12}\s*-\s*[A-Z]\s*[\)\]]\W*")
+
+
 def _unlabelled_name(head: list[Line], texts: list[str]) -> int | None:
-    """Index of the name line when no line carries a legal form: the text line just above
-    the address (or registration) block, else the first confident line of words."""
+    """Index of the name line when no line carries a legal form: a row of words that ends
+    with a registration number, else the text line just above the address (or
+    registration) block, else the first confident line of words."""
+    for i, text in enumerate(texts[:8]):
+        m = _NAME_THEN_REG.fullmatch(text.strip())
+        if m and not _REG_WORDS.search(m[1]) and not _is_contact(m[1]) and head[i].conf >= 0.6:
+            return i
     for i, text in enumerate(texts[:8]):
         if (
             _is_registration(text)

@@ -172,6 +172,16 @@ def test_a_registration_number_after_an_unlabelled_name_is_not_part_of_it():
     assert m.address == "LOT 12, JALAN ANGSA, 41150 KLANG"
 
 
+def test_a_row_that_ends_with_a_registration_number_is_the_name_even_with_a_place_in_it():
+    text = "Best Gadget Malaysia (308282-A)\nLot LG 26, Subang Parade\n47500 Subang Jaya\n"
+    m = find_merchant(lines_from_text(text))
+    assert m.name == "Best Gadget Malaysia"
+    assert m.address == "Lot LG 26, Subang Parade 47500 Subang Jaya"
+    # a registration line with its label is no name: the name is found as before
+    text = "KEDAI MAJU\nCO. REG NO. (761834-D)\nNO 3, JALAN MAWAR\n43000 KAJANG\n"
+    assert find_merchant(lines_from_text(text)).name == "KEDAI MAJU"
+
+
 def test_a_name_that_opens_with_its_form_goes_on_to_the_next_line():
     text = "RESTAURANT JIAWEI\nJIAWEI HOUSE\n002693074-K\n13, JLN TASIK UTAMA 8\n57000 KL\nINVOICE"
     m = find_merchant(lines_from_text(text))
