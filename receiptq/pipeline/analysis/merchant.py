@@ -412,7 +412,29 @@ def compose_name(parts: list[str], known: Container[str] | None = None) -> str |
     name = re.sub(r"\s*[\(\[][^()\[\]]*\d[^()\[\]]*[\)\]]?\s*$", "", name)  # (519537-X)
     name = re.sub(r"(?<=[A-Za-z])\s[86]\s(?=[A-Za-z])", " & ", name)  # "&" read as 8 or 6
     name = re.sub(r"\s*[\(\[]?\s*\d{4,12}\s*-\s*[A-Z]\s*[\)\]]?\s*", " ", name).strip()
-    return repair_business_words(clean_line(name), known) or None
+    return repair_business_words(clean_line(_ends_at_form(name)), known) or None
+
+
+#: What may follow a registered company's form and still be its name: another form
+#: ("Sp. z o.o. Sp. k.", "Limited Spółka z o.o.").
+_FORM_AFTER = re.compile(
+    r"\W*(?:(?:SP[.,\s]*[JK]|S\.?\s?A|SP[ÓO]ŁKA|SPOLKA|Z\s?[O0][.,]?\s?[O0])\b\W*)+", re.IGNORECASE
+)
+
+
+def _ends_at_form(name: str) -> str:
+    """``name`` up to its last registered form: what a row prints after "SDN BHD" or "Sp.
+    z o.o." is the outlet, a branch code or the street ("HAI-O RAYA BHD KEPONG OUTLET",
+    "BRAWO Sp. z o.o. ul Vaorcona 19")."""
+    forms = list(_STRONG_FORM.finditer(name))
+    if not forms:
+        return name
+    end = forms[-1].end()
+    end += name[end : end + 1] == "."  # "Sp. z o.o." ends with its dot
+    tail = name[end:]
+    if not any(c.isalnum() for c in tail) or _FORM_AFTER.fullmatch(tail):
+        return name
+    return name[:end]
 
 
 #: A stamp across the name ("POSTED", "PAID") is printed in letters this many times the

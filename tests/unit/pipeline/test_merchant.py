@@ -521,3 +521,19 @@ def test_a_phone_number_alone_on_a_header_row_needs_no_label():
     # a labelled number comes first
     labelled = find_merchant(lines_from_text("MART\n12 Oak Ave\n555 0100 2000\nTel: 555-0144\n"))
     assert labelled.phone == "555-0144"
+
+
+@pytest.mark.parametrize(
+    ("row", "name"),
+    [
+        ("HAI-O RAYA BHD KEPONG OUTLET", "HAI-O RAYA BHD"),  # the outlet after the form
+        ("KING'S CONFECTIONERY S/B (GKJ)", "KING'S CONFECTIONERY S/B"),  # a branch code
+        ("SKCA HARDWARE & TIMBER SDN. BHD. LLT", "SKCA HARDWARE & TIMBER SDN. BHD."),
+        ('"BRAWO" Sp. z o.o. ul Vaorcona 19', 'BRAWO" Sp. z o.o.'),  # the street on its row
+        ("Dobry Kłos Sp. z o.o. Sp. k.", "Dobry Kłos Sp. z o.o. Sp. k."),  # a form after a form
+        ("Big Star Limited Spółka z o.o.", "Big Star Limited Spółka z o.o."),
+    ],
+)
+def test_a_registered_name_ends_at_its_last_form(row, name):
+    m = find_merchant(lines_from_text(f"{row}\nNO 3, JALAN MAWAR\n43000 KAJANG\n"))
+    assert m.name == name
