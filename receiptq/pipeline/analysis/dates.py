@@ -33,7 +33,13 @@ _Y4 = r"(?:19|20)\d\d"
 _Y24 = r"(?:19|20)?\d\d"
 _NUMERIC = [
     # ISO and year-first: 2024-05-12, 2018/12/25, 2018.12.25
-    ("ymd", re.compile(rf"(?<!\d)(?P<y>{_Y4}){_SEP1}(?P<m>{_D}){_SEP2}(?P<d>{_D})(?!\d)")),
+    (
+        "ymd",
+        re.compile(
+            rf"(?<!\d)(?P<y>{_Y4}){_SEP1}(?P<m>{_D}){_SEP2}"
+            r"(?:(?P<d>\d{1,2})(?!\d)|(?P<dd>[0-3]\d)(?=[0-2]\d[:.][0-5]\d))"  # or a time glued on
+        ),
+    ),
     # day-first or month-first with a 2- or 4-digit year: 25/12/2018, 25-12-18
     (
         "dmy",
@@ -42,6 +48,15 @@ _NUMERIC = [
             rf"(?P<a>{_D}){_SEP1}(?P<b>{_D}){_SEP2}(?P<y>{_Y24})"
             r"(?:(?![\d.,]\d)|(?<=\d{4})(?=[0-2]?\d[:.][0-5]\d)"  # or a time glued on
             r"|(?<=[-/.]\d\d)(?=[0-2]\d[:.][0-5]\d(?!\d)))"
+        ),
+    ),
+    # a day-first date with a four-digit year glued to the number before it ("Order No.
+    # 1000070" and "17/04/2018" read as one word): its day is the last two digits
+    (
+        "dmy",
+        re.compile(
+            rf"(?<=\d)(?P<a>[0-3]\d)(?P<sep>[-/])(?P<b>[01]\d)(?P=sep)(?P<y>{_Y4})"
+            r"(?:(?![\d.,]\d)|(?=[0-2]\d[:.][0-5]\d(?!\d)))"
         ),
     ),
     # compact: 20180312, 12032018
@@ -121,7 +136,7 @@ def parse_dates(text: str, month_first: bool = False) -> list[DateCandidate]:
     for kind, rx in _NUMERIC:
         for m in rx.finditer(text):
             if kind == "ymd":
-                add(_make(int(m["y"]), int(m["m"]), int(m["d"])), m, "ymd")
+                add(_make(int(m["y"]), int(m["m"]), int(m["d"] or m["dd"])), m, "ymd")
             elif kind == "dmy":
                 y, a, b = _year(m["y"]), int(m["a"]), int(m["b"])
                 d = _make(y, b, a)
