@@ -34,6 +34,8 @@ LABELS: dict[str, tuple[str, ...]] = {
         "AMOUNTPAYABLE",
         "TOTALDUE",
         "BALANCEDUE",
+        "AMOUNTTOBEPAID",
+        "TOBEPAID",
         "TOTALINCLGST",
         "TOTALINCLUSIVEGST",
         "TOTALINCGST",
@@ -55,6 +57,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "AFTERROUNDING",
         "ROUNDEDAMOUNT",
         "NETAMOUNT",
+        "NETAMT",
     ),
     "subtotal": (
         "SUBTOTAL",
@@ -83,6 +86,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "PTU",
         "SUMAPTU",
         "KWOTAPTU",
+        "INCLUDEDINTOTAL",  # "GST @6% included in total RM 0.60": a part of the total
     ),
     "rounding": ("ROUNDING", "ROUNDINGADJ", "ROUNDINGADJUSTMENT", "ROUNDADJ", "ZAOKRAGLENIE"),
     "service": ("SERVICECHARGE", "SERVICECHG", "SVCCHARGE", "SVCCHG", "SERVICECHRG"),
