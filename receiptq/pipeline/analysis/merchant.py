@@ -265,8 +265,15 @@ _PL_SOLE_TRADER = re.compile(
 _PL_STREET = re.compile(r"(?:^|\s)(?:ul|al|os|pl)\.\s?\w", re.IGNORECASE)
 
 
+#: A registration number in brackets alone on its row, with a letter prefix or a digit
+#: misread as a sign: "(JM0352019-K)", "(0005£83085-K)".
+_REG_BRACKETED = re.compile(r"\W*[\(\[]\s*[A-Z]{0,3}[\d£$¥€]{6,13}\s*-\s*[A-Z0-9]\s*[\)\]]\W*")
+
+
 def _is_registration(text: str) -> bool:
     """Company registration lines: "(867388-U)", "Co. Reg. No: 123456-X", "ROC 1234"."""
+    if _REG_BRACKETED.fullmatch(text.strip()):
+        return True
     if _REG_NO.match(text):
         # ...but "57000 KL" is a postcode and its town
         return not re.fullmatch(r"\W*\d{5}\s+[A-Za-z]{2}\W*", text)

@@ -537,3 +537,11 @@ def test_a_phone_number_alone_on_a_header_row_needs_no_label():
 def test_a_registered_name_ends_at_its_last_form(row, name):
     m = find_merchant(lines_from_text(f"{row}\nNO 3, JALAN MAWAR\n43000 KAJANG\n"))
     assert m.name == name
+
+
+@pytest.mark.parametrize("reg", ["(JM0352019-K)", "(0005£83085-K)"])
+def test_a_bracketed_registration_number_with_a_prefix_or_a_misread_digit_is_no_address(reg):
+    m = find_merchant(
+        lines_from_text(f"KEDAI MAJU SDN BHD\n{reg}\nNO.53 JALAN PUTRA 1,\n81200 JOHOR\n")
+    )
+    assert m.address == "NO.53 JALAN PUTRA 1, 81200 JOHOR"
