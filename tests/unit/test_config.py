@@ -62,3 +62,14 @@ def test_an_unknown_profile_is_refused():
 
     with pytest.raises(ValidationError, match="profile"):
         Settings(profile="turbo")
+
+
+def test_the_line_model_is_chosen_by_name(monkeypatch):
+    from pydantic import ValidationError
+
+    assert Settings().line_model == "v4"
+    monkeypatch.setenv("RECEIPTQ_LINE_MODEL", "v6-small")
+    assert Settings().line_model == "v6-small"
+    monkeypatch.setenv("RECEIPTQ_LINE_MODEL", "v7")
+    with pytest.raises(ValidationError, match="line_model"):
+        Settings()
