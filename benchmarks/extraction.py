@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--engine", choices=["tesserocr", "pytesseract"], default=None)
     parser.add_argument(
-        "--profile", choices=["default", "fast"], default="default", help="RECEIPTQ_PROFILE"
+        "--profile", choices=["default", "best", "fast"], default="default", help="RECEIPTQ_PROFILE"
     )
     parser.add_argument("--ocr-langs", default=None, help="Tesseract languages (profile's)")
     parser.add_argument("--no-deskew", action="store_true", help="do not straighten pages")

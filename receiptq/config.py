@@ -18,12 +18,20 @@ LOG_FORMATS = ("json", "text")
 
 
 #: The pipeline's profiles: ``default`` reads with Tesseract's English and Polish models, the
-#: line model on the key rows and a second reading of weak headers; ``fast`` reads with the
-#: English model alone, once, with no line model.
+#: line model on the key rows and a second reading of weak headers; ``best`` does the same
+#: with PP-OCRv6's larger line model (more rows read right, more memory a worker); ``fast``
+#: reads with the English model alone, once, with no line model.
 PROFILES: dict[str, dict[str, Any]] = {
-    "default": {"ocr_langs": "eng+pol", "line_recognizer": True, "second_reading": True},
-    "fast": {"ocr_langs": "eng", "line_recognizer": False, "second_reading": False},
-}
+    "default": {
+        "ocr_langs": "eng+pol", "line_recognizer": True, "line_model": "v4", "second_reading": True,
+    },
+    "best": {
+        "ocr_langs": "eng+pol", "line_recognizer": True, "line_model": "v6-small",
+        "second_reading": True,
+    },
+    "fast": {"ocr_langs": "eng", "line_recognizer": False, "line_model": "v4",
+             "second_reading": False},
+}  # fmt: skip
 
 
 class Settings(BaseSettings):
@@ -37,8 +45,8 @@ class Settings(BaseSettings):
     # All pages of one upload together (a worker's memory grows with it), checked at submit.
     max_job_pixels: int = 40_000_000
     # What the pipeline spends on a receipt (`PROFILES`; docs/performance.md has each one's
-    # accuracy and CPU). The three settings below override their profile's value when set.
-    profile: Literal["fast", "default"] = "default"
+    # accuracy and CPU). The four settings below override their profile's value when set.
+    profile: Literal["fast", "default", "best"] = "default"
     ocr_langs: str = "eng+pol"
     # Re-read header and amount rows with the PP-OCR line model (receiptq.pipeline.refine).
     line_recognizer: bool = True

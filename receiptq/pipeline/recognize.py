@@ -153,15 +153,19 @@ class CtcDecoder:
         allowed = np.array([c == " " or (len(c) == 1 and 33 <= ord(c) < 127)
                             for c in self._classes])  # fmt: skip
         allowed[0] = True
-        self._allowed = allowed
+        #: The classes a reading may hold: decoding looks at their columns only (about 100
+        #: of PP-OCRv6's 18,710), not at a copy of the whole output.
+        self._kept = np.flatnonzero(allowed)
         self.alphabet = frozenset(c for c, ok in zip(self._classes, allowed, strict=True) if ok)
 
     def decode(self, probs: np.ndarray) -> Reading:
         """The reading of one row's class probabilities (steps x classes)."""
         if probs.shape[-1] != len(self._classes):
             raise ValueError(f"{probs.shape[-1]} classes, the alphabet has {len(self._classes)}")
-        probs = np.where(self._allowed, probs, 0.0)
-        best = probs.argmax(axis=1)
+        kept = probs[:, self._kept]
+        pick = kept.argmax(axis=1)
+        best = self._kept[pick]
+        best_prob = kept[np.arange(len(pick)), pick]
         words: list[tuple[str, float]] = []
         letters: list[str] = []
         probabilities: list[float] = []
@@ -171,7 +175,7 @@ class CtcDecoder:
                 char = self._classes[index]
                 if char != " ":
                     letters.append(char)
-                    probabilities.append(float(probs[step, index]))
+                    probabilities.append(float(best_prob[step]))
                 elif letters:
                     words.append(("".join(letters), float(np.mean(probabilities))))
                     letters, probabilities = [], []

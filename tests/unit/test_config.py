@@ -57,6 +57,14 @@ def test_a_profile_sets_what_is_not_set_on_its_own(monkeypatch):
     )
 
 
+def test_the_best_profile_reads_key_rows_with_the_larger_line_model(monkeypatch):
+    best = Settings(profile="best")
+    assert (best.line_model, best.line_recognizer, best.ocr_langs) == ("v6-small", True, "eng+pol")
+    assert Settings().line_model == "v4"
+    monkeypatch.setenv("RECEIPTQ_LINE_MODEL", "v4")  # its line model overridden on its own
+    assert Settings(profile="best").line_model == "v4"
+
+
 def test_an_unknown_profile_is_refused():
     from pydantic import ValidationError
 
