@@ -38,7 +38,7 @@ from receiptq.config import Settings  # noqa: E402
 from receiptq.pipeline.cache import ReadingsStore, cached_engines  # noqa: E402
 from receiptq.pipeline.document import Document  # noqa: E402
 from receiptq.pipeline.engines import Engines  # noqa: E402
-from receiptq.pipeline.preprocess import Preprocessor  # noqa: E402
+from receiptq.pipeline.preprocess import Preprocessor, Switches  # noqa: E402
 from receiptq.pipeline.run import SECOND_READING, Pipeline  # noqa: E402
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
@@ -123,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         overrides["second_reading"] = False
     settings = Settings(profile=args.profile, **overrides)
     engines = Engines.from_settings(settings, backend=args.engine)
-    if args.no_deskew:  # both readings' preprocessing
-        engines = replace(engines, preprocessor=Preprocessor({"deskew": False}))
+    if args.no_deskew:  # both readings' preprocessing, at the settings' target height
+        options: Switches = {"target_char_height": settings.target_char_height, "deskew": False}
+        engines = replace(engines, preprocessor=Preprocessor(options))
     store = ReadingsStore(args.cache) if args.cache else None
     if store is not None:
         engines = cached_engines(engines, store)

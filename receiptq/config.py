@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     line_model: Literal["v4", "v6-small", "v6-tiny"] = "v4"
     # Read a weak header a second time, rendered another way (receiptq.pipeline.reread).
     second_reading: bool = True
+    # The median character height (px) pages are scaled to before OCR
+    # (receiptq.pipeline.preprocess.render); OCR's CPU grows with the pixels it reads.
+    target_char_height: float = Field(default=30.0, ge=8.0, le=80.0)
     # Fields chosen by the trained field model (receiptq.pipeline.fields) instead of the rules.
     field_model: bool = False
     # Re-read segments merged by the learned chooser (receiptq.pipeline.chooser) instead of

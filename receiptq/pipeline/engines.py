@@ -37,7 +37,8 @@ class Engines:
         ``"pytesseract"``, or None for the best available) and, when RECEIPTQ_LINE_RECOGNIZER
         is on and its model (RECEIPTQ_LINE_MODEL) is installed, this process' line recognizer;
         when the languages are Polish and another, Tesseract's Polish model alone; the learned
-        segment chooser where RECEIPTQ_SEGMENT_CHOOSER asks for it and its model file is there."""
+        segment chooser where RECEIPTQ_SEGMENT_CHOOSER asks for it and its model file is there;
+        pages rendered at RECEIPTQ_TARGET_CHAR_HEIGHT."""
         langs = settings.ocr_langs.split("+")
         return cls(
             ocr=TesseractEngine(settings.ocr_langs, backend),
@@ -46,4 +47,5 @@ class Engines:
             if "pol" in langs and len(langs) > 1
             else None,
             merge=segment_chooser() if settings.segment_chooser else None,
+            preprocessor=Preprocessor({"target_char_height": settings.target_char_height}),
         )

@@ -65,6 +65,18 @@ def test_the_best_profile_reads_key_rows_with_the_larger_line_model(monkeypatch)
     assert Settings(profile="best").line_model == "v4"
 
 
+def test_the_target_character_height_comes_from_the_environment_within_bounds(monkeypatch):
+    from pydantic import ValidationError
+
+    from receiptq.pipeline.preprocess import TARGET_CHAR_HEIGHT
+
+    assert Settings().target_char_height == TARGET_CHAR_HEIGHT  # the render's own default
+    monkeypatch.setenv("RECEIPTQ_TARGET_CHAR_HEIGHT", "22")
+    assert Settings().target_char_height == 22.0
+    with pytest.raises(ValidationError, match="target_char_height"):
+        Settings(target_char_height=2)
+
+
 def test_an_unknown_profile_is_refused():
     from pydantic import ValidationError
 

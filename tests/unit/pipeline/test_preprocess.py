@@ -48,6 +48,12 @@ def test_the_page_is_cropped_to_its_text_and_scaled_to_the_target_height():
     assert height == pytest.approx(TARGET_CHAR_HEIGHT, rel=0.25)
 
 
+@pytest.mark.parametrize("target", [18.0, 24.0])
+def test_the_page_is_scaled_to_another_target_height_when_asked(target):
+    out = preprocess(page(), target_char_height=target)
+    assert median_char_height(ink_mask(out)) == pytest.approx(target, rel=0.25)
+
+
 def test_flattening_removes_a_shadow_without_losing_the_ink():
     raw = page().astype(np.float32)
     shadow = np.linspace(1.0, 0.45, raw.shape[1], dtype=np.float32)  # dark towards the right

@@ -108,6 +108,16 @@ def test_engines_follow_the_settings_and_a_context_builds_its_pipeline_once():
     assert ctx.pipeline is ctx.pipeline and ctx.pipeline.engines.lines is None
 
 
+def test_the_engines_render_pages_at_the_settings_target_character_height():
+    from receiptq.config import Settings
+    from receiptq.pipeline.preprocess import Preprocessor
+
+    settings = Settings(target_char_height=22, line_recognizer=False)
+    preprocessor = Engines.from_settings(settings).preprocessor
+    assert isinstance(preprocessor, Preprocessor)
+    assert preprocessor.options["target_char_height"] == 22.0
+
+
 def test_the_fast_profile_reads_once_in_english_without_the_line_model():
     from receiptq.config import Settings
 
