@@ -289,6 +289,12 @@ def main() -> int:
         help="RECEIPTQ_OCR_LANGS for the worker (default: the setting's, eng+pol)",
     )
     parser.add_argument(
+        "--profile",
+        choices=["default", "best", "fast"],
+        default=None,
+        help="RECEIPTQ_PROFILE for the worker (default: the setting's)",
+    )
+    parser.add_argument(
         "--no-line-recognizer",
         action="store_true",
         help="RECEIPTQ_LINE_RECOGNIZER=false for the worker: Tesseract alone",
@@ -314,6 +320,8 @@ def main() -> int:
     try:
         stack.start_api(args.api_workers)
         extra = {"RECEIPTQ_OCR_LANGS": args.ocr_langs} if args.ocr_langs else {}
+        if args.profile:
+            extra["RECEIPTQ_PROFILE"] = args.profile
         if args.no_line_recognizer:
             extra["RECEIPTQ_LINE_RECOGNIZER"] = "false"
         stack.start_worker("w", args.concurrency, extra, args.worker_code)
@@ -324,8 +332,10 @@ def main() -> int:
         ]
     finally:
         stack.close()
-    langs = args.ocr_langs or Settings.model_fields["ocr_langs"].default
-    print(f"full stack: receiptq api + worker --concurrency {args.concurrency} (OCR {langs}): "
+    worker = Settings(**({"profile": args.profile} if args.profile else {}))
+    langs = args.ocr_langs or worker.ocr_langs
+    print(f"full stack: receiptq api + worker --concurrency {args.concurrency} (OCR {langs}, "
+          f"profile {worker.profile}, line model {worker.line_model}): "
           f"{res['rate']:.3f} receipts/s ({res['elapsed']:.1f} s for {res['n']}), "
           f"statuses {res['counts']}, load {res['load']}")  # fmt: skip
     print(f"CPU s/receipt: worker tree {res['cpu_per_receipt']:.2f}, "

@@ -45,10 +45,12 @@ PROBE_BAND = 0.3
 
 
 def probe(image: np.ndarray, ocr: OcrEngine) -> int:
-    """Confident words Tesseract reads in the middle band of the rendering ``image``."""
+    """Confident words of three letters or digits or more (`long_words`) Tesseract reads in
+    the middle band of the rendering ``image``: a page on its side reads as many confident
+    single letters, which would outnumber the words of a faint upright page."""
     h = image.shape[0]
     band = image[round(h * (0.5 - PROBE_BAND / 2)) : round(h * (0.5 + PROBE_BAND / 2))]
-    return confident_words(ocr.read(band)) if band.size else 0
+    return long_words(ocr.read(band)) if band.size else 0
 
 
 #: ...or with fewer words of three letters or digits or more read confidently than this:

@@ -13,7 +13,13 @@ from factories import render_text as render
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from receiptq.pipeline.orientation import rotate_bound, text_angle, upright_candidates
+from receiptq.pipeline.ocr import OcrResult, Word
+from receiptq.pipeline.orientation import (
+    probe,
+    rotate_bound,
+    text_angle,
+    upright_candidates,
+)
 
 pytestmark = pytest.mark.skipif(
     shutil.which("tesseract") is None or not FONT.is_file(),
@@ -111,3 +117,22 @@ def test_no_page_makes_the_turn_raise(size, content, seed):
     assert angle is None or -90.0 <= angle < 90.0
     for candidate, back in upright_candidates(image):
         assert candidate.ndim == 2 and candidate.size > 0 and back.shape == (3, 3)
+
+
+class _Band:
+    """An OCR engine that reads every band as the same words (word, confidence)."""
+
+    def __init__(self, words: list[tuple[str, float]]) -> None:
+        self.words = [Word(text=t, conf=c, left=0, top=0, width=10, height=10) for t, c in words]
+
+    def read(self, image: np.ndarray, psm: int = 4) -> OcrResult:
+        return OcrResult(words=self.words, width=image.shape[1], height=image.shape[0])
+
+
+def test_a_band_of_confident_single_letters_scores_below_a_few_words():
+    # a page on its side reads as confident single letters; a faint upright one as words
+    sideways = _Band([(c, 85.0) for c in "IeM+5rJtZA"] * 4)
+    faint = _Band([("TOTAL", 70.0), ("12.30", 80.0), ("CASH", 65.0), ("x", 90.0)])
+    page = np.full((100, 80), 255, np.uint8)
+    assert probe(page, sideways) == 0
+    assert probe(page, faint) == 3
