@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from receiptq import testing  # noqa: E402
-from receiptq.config import Settings  # noqa: E402
+from receiptq.config import PROFILES, Settings  # noqa: E402
 
 BASE_REDIS = os.environ.get("RECEIPTQ_TEST_REDIS", "redis://127.0.0.1:6379")
 BASE_DATABASE = os.environ.get("RECEIPTQ_TEST_DATABASE", "postgresql://postgres@127.0.0.1:5432")
@@ -332,10 +332,11 @@ def main() -> int:
         ]
     finally:
         stack.close()
-    worker = Settings(**({"profile": args.profile} if args.profile else {}))
-    langs = args.ocr_langs or worker.ocr_langs
+    # the worker's settings come from the profile alone (the stack does not pass RECEIPTQ_*)
+    profile = args.profile or Settings.model_fields["profile"].default
+    langs = args.ocr_langs or PROFILES[profile]["ocr_langs"]
     print(f"full stack: receiptq api + worker --concurrency {args.concurrency} (OCR {langs}, "
-          f"profile {worker.profile}, line model {worker.line_model}): "
+          f"profile {profile}, line model {PROFILES[profile]['line_model']}): "
           f"{res['rate']:.3f} receipts/s ({res['elapsed']:.1f} s for {res['n']}), "
           f"statuses {res['counts']}, load {res['load']}")  # fmt: skip
     print(f"CPU s/receipt: worker tree {res['cpu_per_receipt']:.2f}, "

@@ -37,7 +37,7 @@ _NUMERIC = [
         "ymd",
         re.compile(
             rf"(?<!\d)(?P<y>{_Y4}){_SEP1}(?P<m>{_D}){_SEP2}"
-            r"(?:(?P<d>\d{1,2})(?!\d)|(?P<dd>[0-3]\d)(?=[0-2]\d[:.][0-5]\d))"  # or a time glued on
+            rf"(?:(?P<d>{_D})(?!\d)|(?P<dd>[0-3]\d)(?=[0-2]\d[:.][0-5]\d))"  # or a time glued on
         ),
     ),
     # day-first or month-first with a 2- or 4-digit year: 25/12/2018, 25-12-18
@@ -51,7 +51,7 @@ _NUMERIC = [
         ),
     ),
     # a day-first date with a four-digit year glued to the number before it ("Order No.
-    # 1000070" and "17/04/2018" read as one word): its day is the last two digits
+    # 2000442" and "23/09/2019" read as one word): its day is the last two digits
     (
         "dmy",
         re.compile(

@@ -86,7 +86,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         "PTU",
         "SUMAPTU",
         "KWOTAPTU",
-        "INCLUDEDINTOTAL",  # "GST @6% included in total RM 0.60": a part of the total
+        "INCLUDEDINTOTAL",  # "VAT 20% included in total 1.50": a part of the total
     ),
     "rounding": ("ROUNDING", "ROUNDINGADJ", "ROUNDINGADJUSTMENT", "ROUNDADJ", "ZAOKRAGLENIE"),
     "service": ("SERVICECHARGE", "SERVICECHG", "SVCCHARGE", "SVCCHG", "SERVICECHRG"),

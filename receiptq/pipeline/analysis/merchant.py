@@ -266,7 +266,7 @@ _PL_STREET = re.compile(r"(?:^|\s)(?:ul|al|os|pl)\.\s?\w", re.IGNORECASE)
 
 
 #: A registration number in brackets alone on its row, with a letter prefix or a digit
-#: misread as a sign: "(JM0352019-K)", "(0005£83085-K)".
+#: misread as a sign: "(AB1234567-K)", "(0012£45678-X)".
 _REG_BRACKETED = re.compile(r"\W*[\(\[]\s*[A-Z]{0,3}[\d£$¥€]{6,13}\s*-\s*[A-Z0-9]\s*[\)\]]\W*")
 
 
@@ -431,8 +431,8 @@ _FORM_AFTER = re.compile(
 
 def _ends_at_form(name: str) -> str:
     """``name`` up to its last registered form: what a row prints after "SDN BHD" or "Sp.
-    z o.o." is the outlet, a branch code or the street ("HAI-O RAYA BHD KEPONG OUTLET",
-    "BRAWO Sp. z o.o. ul Vaorcona 19")."""
+    z o.o." is the outlet, a branch code or the street ("MAJU JAYA BHD TAMAN OUTLET",
+    "NOWAK Sp. z o.o. ul Lipowa 3")."""
     forms = list(_STRONG_FORM.finditer(name))
     if not forms:
         return name
@@ -569,9 +569,11 @@ def _name_goes_on(name: str, nxt: str, after: str) -> bool:
 _HOUSE_NUMBER = re.compile(r"\W*(?:NO|LOT)\b|\W*\d+\s*,", re.IGNORECASE)
 
 
-#: A company's registration number printed after its name on one row: "Best Denki
-#: Malaysia (308282-A)" (a Malaysian company prints its ROC number after its name).
-_NAME_THEN_REG = re.compile(r"(.*?[^\W\d_]{3}.*?)\s*[\(\[]\s*\d{4,12}\s*-\s*[A-Z]\s*[\)\]]\W*")
+#: A registration number in brackets, as a company prints it: "(201285-4)", "(867388-U)".
+_REG_IN_LINE = re.compile(r"\s*[\(\[]\s*\d[\d ]{3,11}\s*-\s*[A-Z0-9¥]\s*[\)\]]", re.IGNORECASE)
+#: ...printed after the company's name on one row: "Kedai Maju Malaysia (123456-A)" (a
+#: Malaysian company prints its ROC number after its name).
+_NAME_THEN_REG = re.compile(rf"(.*?[^\W\d_]{{3}}.*?){_REG_IN_LINE.pattern}\W*", re.IGNORECASE)
 
 
 def _unlabelled_name(head: list[Line], texts: list[str]) -> int | None:
@@ -633,10 +635,6 @@ def _is_place_line(text: str) -> bool:
         and not re.search(r"\d", rest)
         and sum(c.isalpha() for c in chars) >= 0.8 * len(chars)
     )
-
-
-#: A registration number printed inside an address line: "LOT LG 315, (201285-4)".
-_REG_IN_LINE = re.compile(r"\s*[\(\[]\s*\d[\d ]{3,11}\s*-\s*[A-Z0-9¥]\s*[\)\]]", re.IGNORECASE)
 
 
 def _repeats_end(previous: str, text: str) -> bool:

@@ -32,9 +32,9 @@ from receiptq.pipeline.analysis.dates import parse_date, parse_dates, parse_time
         ("23- -03-18 18:09 SH01", "2018-03-23"),  # a separator read twice
         ("25-06-1811:25 SH01 B003", "2018-06-25"),  # the space before the time lost
         ("17:4518/05/18", "2018-05-18"),  # ... and before the date
-        ("Date:2016/05/0114:11:20", "2016-05-01"),  # a year-first date and its time
-        ("Order No. 100007017/04/2018 07:13 PM", "2018-04-17"),  # glued to a number
-        ("#19536001/06/2018 6:31", "2018-06-01"),
+        ("Date:2019/03/0716:42:05", "2019-03-07"),  # a year-first date and its time
+        ("Order No. 200044223/09/2019 06:02 PM", "2019-09-23"),  # glued to a number
+        ("#48213015/11/2018 9:14", "2018-11-15"),
     ],
 )
 def test_parse_date_formats(text, iso):

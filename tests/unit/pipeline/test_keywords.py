@@ -34,7 +34,7 @@ def test_squash_reads_lookalike_digits_as_letters_and_folds_polish():
         ("Rounded Total (RM):", "rounded_total"),
         ("Total Qty:", "count"),
         ("Total GST", "tax"),
-        ("GST @6% included in total RM", "tax"),  # a part of the total, not the total
+        ("VAT 20% included in total", "tax"),  # a part of the total, not the total
         ("Amount To Be Paid:", "total"),  # not the cash paid
         ("Net Amt :", "rounded_total"),
         ("CHANGE", "change"),
