@@ -143,7 +143,7 @@ def flower(port: int, address: str, insecure: bool) -> None:
     argv = [
         sys.executable,
         "-m",
-        "celery",
+        "receiptq.flower_process",  # `celery`, with a deadline on Flower's SIGTERM
         "-A",
         "receiptq.worker",
         "flower",
