@@ -143,7 +143,7 @@ def flower(port: int, address: str, insecure: bool) -> None:
     argv = [
         sys.executable,
         "-m",
-        "celery",
+        "receiptq.flower_process",  # `celery` as a child, killed 5 s after SIGTERM
         "-A",
         "receiptq.worker",
         "flower",

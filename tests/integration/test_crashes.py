@@ -10,9 +10,11 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
-from conftest import isolated_settings
+from cli_process import RECEIPTQ
+from conftest import ROOT, isolated_settings
 from factories import long_receipt_jpeg, receipt_jpeg
 from waiting import wait_for
 
@@ -249,6 +251,37 @@ def test_redis_outage_answers_503_then_lost_queued_jobs_are_requeued(private_red
                 assert store.receipts.count_for_job(cluster.ctx.pool, job_id)[0] == 1
         finally:
             cluster.close()
+
+
+def test_flower_stops_on_sigterm_while_redis_stalls(private_redis, tmp_path):
+    """A restart of Flower does not wait for Redis. With Redis stalled (SIGSTOP: connections
+    accepted, nothing answered), Flower's broker calls wait forever (no socket timeout);
+    they once kept it from exiting after SIGTERM (receiptq/flower_process.py)."""
+    base = f"redis://127.0.0.1:{private_redis.port}"
+    with isolated_settings(f"flower_{uuid.uuid4().hex[:8]}", redis_base=base) as settings:
+        port, log = testing.free_port(), tmp_path / "flower.log"
+        proc = subprocess.Popen(
+            [*RECEIPTQ, "flower", "--port", str(port)], cwd=ROOT,
+            env=testing.service_env(settings, RECEIPTQ_FLOWER_BASIC_AUTH="ops:pw"),
+            stdout=subprocess.DEVNULL, stderr=log.open("wb"),
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            testing.wait_http(f"{url}/healthcheck", proc, log.read_text)
+            private_redis.proc.send_signal(signal.SIGSTOP)
+            with pytest.raises(httpx.ReadTimeout):  # its inspect cannot finish now
+                httpx.get(f"{url}/api/workers?refresh=1", auth=("ops", "pw"), timeout=3)
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"Flower still running 30 s after SIGTERM: {log.read_text()}")
+            assert proc.returncode == 0, log.read_text()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            private_redis.proc.send_signal(signal.SIGCONT)
 
 
 def test_database_outage_answers_503(settings):
