@@ -59,6 +59,12 @@ def load_tool(path: Path):
     return module
 
 
+def shared_tools(dataset: Path) -> Path:
+    """The shared tools: ../shared/tools beside the repository, else the tools/ beside the
+    dataset's folder (../shared/datasets/NAME from a worktree that is not beside shared/)."""
+    return SHARED if SHARED.is_dir() else dataset.resolve().parents[1] / "tools"
+
+
 def hits(scorer, receipt: dict, key: dict) -> dict[str, bool]:
     """Per field, whether ``receipt`` has it right by the shared scorer's rules."""
     out = {}
@@ -125,8 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     if (args.readings is None) == (args.raw is None):
         parser.error("give --readings or --raw")
 
-    scorer = load_tool(SHARED / "score_receipts.py")
-    folds = load_tool(SHARED / "shop_folds.py").folds(args.dataset / "key", args.folds)
+    tools = shared_tools(args.dataset)
+    scorer = load_tool(tools / "score_receipts.py")
+    folds = load_tool(tools / "shop_folds.py").folds(args.dataset / "key", args.folds)
     known = lexicon()
     names = sorted(folds)
     keys = {n: json.loads((args.dataset / "key" / f"{n}.json").read_text()) for n in names}
