@@ -1,5 +1,6 @@
 """The hand-set merge's thresholds (`refine.MIN_CONFIDENCE`, `TESSERACT_WEIGHT`, `GUESS`)
 tried on recorded readings, and chosen without looking at the shops they are scored on.
+Each point is a `refine.MergeLimits` handed to the replay's merge (nothing is patched).
 
     python benchmarks/merge_grid.py ../shared/datasets/sroie-dev --raw /tmp/sroie-raw \
         --min-confidence 0.6,0.7,0.8,0.9 --tesseract-weight 0.8,0.9,1.0 --guess 10
@@ -21,6 +22,7 @@ writes each point's readings to DIR/NAME (`folds.py --readings DIR/NAME` scores 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import statistics
@@ -67,7 +69,9 @@ class ShapeLines(ReplayLines):
         return super().read(crops)
 
 
-def replay_checked(raw: dict, asked: list | None) -> tuple[OcrResult, list | None]:
+def replay_checked(
+    raw: dict, asked: list | None, merge: refine.Merge | None = None
+) -> tuple[OcrResult, list | None]:
     """`raw_readings.replay` with the shipped merge's crops (``asked``, None when this is
     the shipped merge) as a check: a page whose crops differ (the merge changed which item
     rows are re-read), or which cannot be replayed, gives its recorded final reading and
@@ -75,7 +79,7 @@ def replay_checked(raw: dict, asked: list | None) -> tuple[OcrResult, list | Non
     page = np.zeros(raw["shape"], dtype=np.uint8)  # crops are not looked at
     lines = ShapeLines(raw["lines"], frozenset(raw["alphabet"]))
     try:
-        reading = read_page(page, ReplayOcr(raw["ocr"]), lines)
+        reading = read_page(page, ReplayOcr(raw["ocr"]), lines, merge)
     except (ValueError, StopIteration):
         return raw["final"], None
     if asked is not None and lines.shapes != asked:
@@ -87,32 +91,31 @@ def score_point(point, raws, keys, folds, scorer, known, out: Path | None, asked
     """Per fold and field, the share of receipts the rules get right with the merge's
     constants set to ``point``; and how many pages fell back to their final reading.
     ``asked``: each page's crops under the shipped merge, filled in when empty."""
-    shipped = {name: getattr(refine, name) for name in CONSTANTS}
-    for name, value in point.items():
-        setattr(refine, name, value)  # merge_segment and choose read them at call time
-    try:
-        got: dict[int, dict[str, list[bool]]] = {}
-        fallback = 0
-        for n, raw in raws.items():
-            if n not in asked:
-                reading, shapes = replay_checked(raw, None)
-                asked[n] = shapes
-            elif asked[n] is None:  # the shipped merge could not replay it either
-                reading, shapes = raw["final"], None
-            else:
-                reading, shapes = replay_checked(raw, asked[n])
-            fallback += shapes is None
-            if out is not None:
-                words = [asdict(w) for w in reading.words]
-                data = {"width": reading.width, "height": reading.height, "words": words}
-                write_json(out / f"{n}.json", data)
-            receipt = analyze_lines(page_lines(reading), known).model_dump(mode="json")
-            h = hits(scorer, receipt, keys[n])
-            for f in FIELDS:
-                got.setdefault(folds[n], {}).setdefault(f, []).append(h[f])
-    finally:
-        for name, value in shipped.items():
-            setattr(refine, name, value)
+    limits = refine.MergeLimits(
+        min_confidence=point["MIN_CONFIDENCE"],
+        tesseract_weight=point["TESSERACT_WEIGHT"],
+        guess=point["GUESS"],
+    )
+    merge = functools.partial(refine.merge_segment, limits=limits)
+    got: dict[int, dict[str, list[bool]]] = {}
+    fallback = 0
+    for n, raw in raws.items():
+        if n not in asked:
+            reading, shapes = replay_checked(raw, None, merge)
+            asked[n] = shapes
+        elif asked[n] is None:  # the shipped merge could not replay it either
+            reading, shapes = raw["final"], None
+        else:
+            reading, shapes = replay_checked(raw, asked[n], merge)
+        fallback += shapes is None
+        if out is not None:
+            words = [asdict(w) for w in reading.words]
+            data = {"width": reading.width, "height": reading.height, "words": words}
+            write_json(out / f"{n}.json", data)
+        receipt = analyze_lines(page_lines(reading), known).model_dump(mode="json")
+        h = hits(scorer, receipt, keys[n])
+        for f in FIELDS:
+            got.setdefault(folds[n], {}).setdefault(f, []).append(h[f])
     per_fold = {k: {f: sum(v) / len(v) for f, v in fields.items()} for k, fields in got.items()}
     return per_fold, fallback
 

@@ -114,6 +114,18 @@ def summary_segments(lines: list[Line], head: list[Line]) -> list[list[Word]]:
             for seg in line.segments if _AMOUNT.search(_text(seg))]  # fmt: skip
 
 
+@dataclasses.dataclass(frozen=True)
+class MergeLimits:
+    """The hand-set merge's thresholds (`merge_segment`), the module's constants by default;
+    others are for measuring them (benchmarks/merge_grid.py)."""
+
+    min_confidence: float = MIN_CONFIDENCE
+    tesseract_weight: float = TESSERACT_WEIGHT
+    guess: float = GUESS
+
+
+SHIPPED_LIMITS = MergeLimits()
+
 #: How a segment's two readings become its words: `merge_segment` or a learned chooser
 #: (`receiptq.pipeline.chooser`), called with the segment, the line reading, the word list.
 Merge = Callable[[list[Word], Reading, Container[str] | None], list[Word]]
@@ -227,7 +239,10 @@ def crop_segment(page: np.ndarray, seg: list[Word]) -> np.ndarray:
 
 
 def merge_segment(
-    seg: list[Word], reading: Reading, known: Container[str] | None = None
+    seg: list[Word],
+    reading: Reading,
+    known: Container[str] | None = None,
+    limits: MergeLimits = SHIPPED_LIMITS,
 ) -> list[Word]:
     """The segment's words after a second reading.
 
@@ -237,7 +252,7 @@ def merge_segment(
     "6,Jalan"), so each of Tesseract's words gets the letters read in its place. Each
     pair is settled by `choose`. Else the line model's whole reading when it is
     confident, else `seg` itself. ``known`` is the word list (`receiptq.pipeline.lexicon`)
-    that settles disagreements, or None."""
+    that settles disagreements, or None; ``limits`` its thresholds."""
     if not reading.text:
         return seg
     pairs: list[tuple[Word, tuple[str, float] | None]] | None
@@ -247,25 +262,33 @@ def merge_segment(
         pairs = _aligned(seg, reading) if _wordy(reading.text) else None
     if pairs is not None:
         return [
-            word if other is None else choose(word, *other, known=known)
+            word if other is None else choose(word, *other, known, limits.tesseract_weight)
             for word, other in pairs
             # a word Tesseract all but guessed, to which a confident line reading gave no
             # letters, was read into its neighbour ("Sek," "US," / "Sek.U3,")
-            if other is not None or word.conf >= GUESS or reading.conf < MIN_CONFIDENCE
+            if other is not None
+            or word.conf >= limits.guess
+            or reading.conf < limits.min_confidence
         ]
     kept = len(_alnum(reading.text)) >= MIN_KEPT * len(_alnum(_text(seg)))
-    if reading.conf >= MIN_CONFIDENCE and kept:
+    if reading.conf >= limits.min_confidence and kept:
         return spread_words(seg, reading)
     return seg
 
 
-def choose(word: Word, text: str, prob: float, known: Container[str] | None = None) -> Word:
+def choose(
+    word: Word,
+    text: str,
+    prob: float,
+    known: Container[str] | None = None,
+    tesseract_weight: float = TESSERACT_WEIGHT,
+) -> Word:
     """Tesseract's `word`, or the line model's `text` read with mean probability `prob`.
 
     Where exactly one of the two spellings is a known word, that one; but a reading of the
     same length that one engine is sure of (>= `SURE`) is left to confidence: the line
     model is rarely wrong at 0.99, and names ("SANYU") are not in any word list. Otherwise
-    the more confident engine, Tesseract's confidence weighted by `TESSERACT_WEIGHT`.
+    the more confident engine, Tesseract's confidence weighted by ``tesseract_weight``.
     """
     if text == word.text:
         # two engines agreeing: as sure as the surer of them
@@ -289,7 +312,7 @@ def choose(word: Word, text: str, prob: float, known: Container[str] | None = No
             return word  # "Johor" / "hr": too short to look up, but letters lost
     if _dropped_letters(text, word.text):
         return word
-    return word if tess_conf * TESSERACT_WEIGHT >= prob else line_model
+    return word if tess_conf * tesseract_weight >= prob else line_model
 
 
 def _ampersand_as_eight(tess: str, line: str) -> bool:

