@@ -17,6 +17,8 @@ the shipped constants'. A page whose replay asks for other segments than were re
 (the merge changed which item rows are re-read) falls back to its recorded final reading,
 the shipped merge's; their count per point is printed ("fallback"). --readings-out DIR
 writes each point's readings to DIR/NAME (`folds.py --readings DIR/NAME` scores them).
+--skip-sure 101,95,90 measures another lever on the same replays instead: no line model on
+segments Tesseract read surely (`SkipSure`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from read_dataset import write_json  # noqa: E402
 from receiptq.pipeline import refine  # noqa: E402
 from receiptq.pipeline.analysis import analyze_lines  # noqa: E402
 from receiptq.pipeline.fields.training import load_reading  # noqa: E402
-from receiptq.pipeline.lexicon import lexicon  # noqa: E402
+from receiptq.pipeline.lexicon import all_known, lexicon  # noqa: E402
 from receiptq.pipeline.ocr import OcrResult  # noqa: E402
 from receiptq.pipeline.reread import read_page  # noqa: E402
 
@@ -87,16 +89,19 @@ def replay_checked(
     return reading, lines.shapes
 
 
-def score_point(point, raws, keys, folds, scorer, known, out: Path | None, asked: dict):
+def score_point(point, raws, keys, folds, scorer, known, out: Path | None, asked: dict,
+                merge: refine.Merge | None = None):  # fmt: skip
     """Per fold and field, the share of receipts the rules get right with the merge's
-    constants set to ``point``; and how many pages fell back to their final reading.
-    ``asked``: each page's crops under the shipped merge, filled in when empty."""
-    limits = refine.MergeLimits(
-        min_confidence=point["MIN_CONFIDENCE"],
-        tesseract_weight=point["TESSERACT_WEIGHT"],
-        guess=point["GUESS"],
-    )
-    merge = functools.partial(refine.merge_segment, limits=limits)
+    constants set to ``point`` (or with ``merge``); and how many pages fell back to their
+    final reading. ``asked``: each page's crops under the shipped merge, filled in when
+    empty."""
+    if merge is None:
+        limits = refine.MergeLimits(
+            min_confidence=point["MIN_CONFIDENCE"],
+            tesseract_weight=point["TESSERACT_WEIGHT"],
+            guess=point["GUESS"],
+        )
+        merge = functools.partial(refine.merge_segment, limits=limits)
     got: dict[int, dict[str, list[bool]]] = {}
     fallback = 0
     for n, raw in raws.items():
@@ -139,6 +144,41 @@ def compare(raws: dict[str, dict], readings: Path) -> int:
     return 0 if same == len(raws) else 1
 
 
+class SkipSure:
+    """The shipped merge, but a segment whose every word Tesseract read at ``conf`` or more
+    and the word list does not refuse keeps Tesseract's words, as if the line model had not
+    been run on it; counts the crop width so skipped."""
+
+    def __init__(self, conf: float) -> None:
+        self.conf, self.width, self.skipped = conf, 0, 0
+
+    def __call__(self, seg, reading, known):
+        width = sum(w.width for w in seg)
+        self.width += width
+        if all(w.conf >= self.conf and all_known(w.text, known) is not False for w in seg):
+            self.skipped += width
+            return seg
+        return refine.merge_segment(seg, reading, known)
+
+
+def skip_sure(confs, raws, keys, folds, scorer, known) -> int:
+    """The lever "no line model where Tesseract is sure": per confidence, the rules'
+    figures over the folds and the share of the line model's crop width it would save."""
+    shipped = {name: getattr(refine, name) for name in CONSTANTS}
+    print("| Tesseract's confidence, every word | " + " | ".join(FIELDS)
+          + " | mean | crop width not read | fallback |")  # fmt: skip
+    print("| --- " * (len(FIELDS) + 4) + "|")
+    for conf in confs:
+        merge = SkipSure(conf)
+        per_fold, fallback = score_point(shipped, raws, keys, folds, scorer, known, None, {},
+                                         merge)  # fmt: skip
+        means = [statistics.mean(per_fold[k][f] for k in per_fold) for f in FIELDS]
+        print(f"| {conf:g} | " + " | ".join(f"{v:.3f}" for v in means)
+              + f" | {statistics.mean(means):.3f} | {merge.skipped / max(1, merge.width):.3f}"
+              f" | {fallback} |", flush=True)  # fmt: skip
+    return 0
+
+
 def fold_mean(scores: dict[str, float]) -> float:
     return statistics.mean(scores[f] for f in FIELDS)
 
@@ -159,6 +199,13 @@ def main(argv: list[str] | None = None) -> int:
         help="readings of benchmarks/read_dataset.py: print how many the shipped merge's "
         "replay gives back word for word, and stop",
     )
+    parser.add_argument(
+        "--skip-sure",
+        type=floats,
+        default=None,
+        help="instead of the grid: Tesseract's confidences (0-100) at which a segment whose "
+        "every word reaches it is not re-read (`SkipSure`), e.g. 101,95,90",
+    )
     args = parser.parse_args(argv)
 
     tools = shared_tools(args.dataset)
@@ -170,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare is not None:
         return compare(raws, args.compare)
     known = lexicon()
+    if args.skip_sure is not None:
+        return skip_sure(args.skip_sure, raws, keys, folds, scorer, known)
     shipped = {name: getattr(refine, name) for name in CONSTANTS}
     grid = [dict(zip(CONSTANTS, values, strict=True)) for values in
             itertools.product(args.min_confidence, args.tesseract_weight, args.guess)]  # fmt: skip
