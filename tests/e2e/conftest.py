@@ -158,15 +158,18 @@ class Chromium:
             raise CdpError(f"{expression!r}: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    def wait_for(self, expression: str, timeout: float = 30) -> Any:
+    def wait_for(self, expression: str, timeout: float = 30, describe: str | None = None) -> Any:
+        """``expression``'s value once truthy; on timeout, an error with the page's errors
+        and the value of ``describe`` (an expression telling what the page shows instead)."""
         deadline = time.monotonic() + timeout
         while True:
             value = self.evaluate(expression)
             if value:
                 return value
             if time.monotonic() > deadline:
+                shown = f"; {describe} is {self.evaluate(describe)!r}" if describe else ""
                 raise AssertionError(
-                    f"timed out waiting for {expression!r}; page errors: {self.errors()}"
+                    f"timed out waiting for {expression!r}; page errors: {self.errors()}{shown}"
                 )
             time.sleep(0.1)
 
