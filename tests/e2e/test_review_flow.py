@@ -72,8 +72,8 @@ def test_find_open_correct_reload_and_export(browser, live_api, ctx, tmp_path: P
 
     browser.set_files("#files", [SAMPLE])
     card = job_card(SAMPLE.name)
-    browser.wait_for(f"{card} && {card}.dataset.state === 'completed'", timeout=180,
-                     describe=f"{card} && {card}.dataset.state + ': ' + {card}.textContent")  # fmt: skip
+    shown = f"{card} && {card}.dataset.state + ': ' + {card}.textContent"
+    browser.wait_for(f"{card} && {card}.dataset.state === 'completed'", timeout=180, describe=shown)
     assert (
         browser.evaluate(f"{card}.querySelector('.r-merchant').textContent")
         == truth["merchant"]["name"]
