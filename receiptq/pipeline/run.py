@@ -32,6 +32,7 @@ from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.namerow import reread_name_row
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.pipeline.orientation import (
+    band_words,
     confident_words,
     may_be_turned,
     probe,
@@ -208,9 +209,11 @@ def upright(pipeline: Pipeline, doc: Document) -> None:
     """A one-page photo that read as nearly nothing, or unsurely, may lie turned on the
     table: it is turned to level its text rows both ways up (`orientation`). A band of
     each turned rendering is read first (`orientation.probe`); the one whose band reads
-    more confidently than the page's own is read whole, and kept, with its page and
-    rendering, when its reading has more confident words."""
-    if len(doc.pages) != 1 or not may_be_turned(set_by("ocr", doc.ocr)):
+    more confidently than the page's own (scored from the page's whole reading,
+    `orientation.band_words`) is read whole, and kept, with its page and rendering, when
+    its reading has more confident words."""
+    reading = set_by("ocr", doc.ocr)
+    if len(doc.pages) != 1 or not may_be_turned(reading):
         return
     engines = pipeline.engines
     original = doc.renderings[0]
@@ -225,12 +228,13 @@ def upright(pipeline: Pipeline, doc: Document) -> None:
         if best is None or score > best[0]:
             best = (score, page, rendering)
         del page, rendering
-    if best is None or best[0] <= probe(original.image, engines.ocr):
+    # the page's own band is scored from its whole reading: no band of it is read again
+    if best is None or best[0] <= band_words(reading):
         return
     _, page, rendering = best
-    reading = read_page(rendering.image, engines.ocr, engines.lines, engines.merge)
-    if confident_words(reading) > confident_words(set_by("ocr", doc.ocr)):
-        doc.pages, doc.renderings, doc.ocr = [page], [rendering], reading
+    turned = read_page(rendering.image, engines.ocr, engines.lines, engines.merge)
+    if confident_words(turned) > confident_words(reading):
+        doc.pages, doc.renderings, doc.ocr = [page], [rendering], turned
 
 
 def name_row(pipeline: Pipeline, doc: Document) -> None:
