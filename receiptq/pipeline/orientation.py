@@ -222,31 +222,54 @@ def bound_rotation(shape: tuple[int, ...], angle: float) -> tuple[np.ndarray, tu
 CLEAR_ROWS = 2.0
 
 
-def upright_candidates(image: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """``image`` turned so that its text rows are level, both ways up (when they nearly
-    are already: upside down, and both quarter turns unless the rows are clear, for the
-    rows' angle of a page on its side is not always told), each with the 3 x 3 matrix that
-    takes its pixels back to ``image``'s. One at a time: a caller keeps only the best of
-    these full-size pages."""
+@dataclass(frozen=True)
+class Turn:
+    """A way up to try a page: turned ``angle`` degrees counter-clockwise about its centre,
+    on a canvas that holds all of it. A quarter or half turn (`exact`) moves pixels
+    without resampling them."""
+
+    angle: float
+
+    @property
+    def exact(self) -> bool:
+        return self.angle % 90.0 == 0.0
+
+    def apply(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``image`` turned, and the 3 x 3 matrix that takes its pixels back to
+        ``image``'s."""
+        h, w = image.shape[:2]
+        quarter = round(self.angle / 90.0) % 4 if self.exact else None
+        if quarter == 0:
+            return image, np.eye(3)
+        if quarter == 1:
+            back = np.array([[0.0, -1.0, w - 1], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+            return cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE), back
+        if quarter == 2:
+            back = np.array([[-1.0, 0.0, w - 1], [0.0, -1.0, h - 1], [0.0, 0.0, 1.0]])
+            return cv2.rotate(image, cv2.ROTATE_180), back
+        if quarter == 3:
+            back = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, h - 1], [0.0, 0.0, 1.0]])
+            return cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE), back
+        matrix = np.vstack([bound_rotation(image.shape, self.angle)[0], [0.0, 0.0, 1.0]])
+        return rotate_bound(image, self.angle), np.linalg.inv(matrix)
+
+
+def upright_turns(image: np.ndarray) -> list[Turn]:
+    """The turns that level the text rows of ``image``, both ways up (when they nearly are
+    level already: upside down, and both quarter turns unless the rows are clear, for the
+    rows' angle of a page on its side is not always told)."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     rows = text_rows(gray)
     if rows is None or abs(rows.angle) < MIN_TURN:
-        h, w = image.shape[:2]
-        yield (
-            cv2.rotate(image, cv2.ROTATE_180),
-            np.array([[-1.0, 0.0, w - 1], [0.0, -1.0, h - 1], [0.0, 0.0, 1.0]]),
-        )
         if rows is not None and rows.along >= CLEAR_ROWS:
-            return
-        yield (
-            cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE),
-            np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, h - 1], [0.0, 0.0, 1.0]]),
-        )
-        yield (
-            cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE),
-            np.array([[0.0, -1.0, w - 1], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]),
-        )
-        return
-    for turn in (rows.angle, rows.angle + 180.0):
-        matrix = np.vstack([bound_rotation(image.shape, turn)[0], [0.0, 0.0, 1.0]])
-        yield rotate_bound(image, turn), np.linalg.inv(matrix)
+            return [Turn(180.0)]
+        return [Turn(180.0), Turn(270.0), Turn(90.0)]
+    return [Turn(rows.angle), Turn(rows.angle + 180.0)]
+
+
+def upright_candidates(image: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``image`` turned by each of its `upright_turns`, each with the 3 x 3 matrix that
+    takes its pixels back to ``image``'s. One at a time: a caller keeps only the best of
+    these full-size pages."""
+    for turn in upright_turns(image):
+        yield turn.apply(image)

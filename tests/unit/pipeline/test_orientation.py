@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.pipeline.orientation import (
     CLEAR_ROWS,
+    Turn,
     along_rows,
     band_words,
     probe,
@@ -215,3 +216,32 @@ def test_rows_no_clearer_than_columns_are_tried_on_their_side_too():
     rows = text_rows(page)
     assert rows is not None and abs(rows.angle) < 1.0 and rows.along < CLEAR_ROWS
     assert len(list(upright_candidates(page))) == 3
+
+
+@pytest.mark.parametrize(
+    ("angle", "code"),
+    [
+        (90.0, cv2.ROTATE_90_COUNTERCLOCKWISE),
+        (180.0, cv2.ROTATE_180),
+        (270.0, cv2.ROTATE_90_CLOCKWISE),
+        (-90.0, cv2.ROTATE_90_CLOCKWISE),
+    ],
+)
+def test_a_quarter_or_half_turn_moves_pixels_exactly_and_knows_the_way_back(angle, code):
+    """(What lets the upright step probe its rendering turned instead of rendering the
+    turned page.) Every pixel lands where the matrix says it came from."""
+    image = np.random.default_rng(3).integers(0, 256, (37, 53), dtype=np.uint8)
+    turn = Turn(angle)
+    assert turn.exact
+    turned, back = turn.apply(image)
+    assert np.array_equal(turned, cv2.rotate(image, code))
+    ys, xs = np.mgrid[0 : turned.shape[0], 0 : turned.shape[1]]
+    source = back @ np.stack([xs.ravel(), ys.ravel(), np.ones(xs.size)])
+    sx, sy = np.rint(source[0]).astype(int), np.rint(source[1]).astype(int)
+    assert np.array_equal(image[sy, sx], turned.ravel())
+
+
+def test_a_turn_by_the_rows_angle_is_not_exact():
+    assert not Turn(30.0).exact and not Turn(-89.75).exact
+    turned, _ = Turn(30.0).apply(np.full((40, 60), 255, np.uint8))
+    assert turned.shape != (40, 60)
