@@ -32,10 +32,12 @@ from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.namerow import reread_name_row
 from receiptq.pipeline.ocr import OcrResult
 from receiptq.pipeline.orientation import (
+    Turn,
+    band_words,
     confident_words,
     may_be_turned,
     probe,
-    upright_candidates,
+    upright_turns,
 )
 from receiptq.pipeline.preprocess import Rendering
 from receiptq.pipeline.quality import check_quality
@@ -208,29 +210,46 @@ def upright(pipeline: Pipeline, doc: Document) -> None:
     """A one-page photo that read as nearly nothing, or unsurely, may lie turned on the
     table: it is turned to level its text rows both ways up (`orientation`). A band of
     each turned rendering is read first (`orientation.probe`); the one whose band reads
-    more confidently than the page's own is read whole, and kept, with its page and
-    rendering, when its reading has more confident words."""
-    if len(doc.pages) != 1 or not may_be_turned(set_by("ocr", doc.ocr)):
+    more confidently than the page's own (scored from the page's whole reading,
+    `orientation.band_words`) is read whole, and kept, with its page and rendering, when
+    its reading has more confident words. A quarter or half turn is probed on the page's
+    rendering turned (as the turned page would render, but for its scale when on its
+    side), and only the one that wins is rendered from the page."""
+    reading = set_by("ocr", doc.ocr)
+    if len(doc.pages) != 1 or not may_be_turned(reading):
         return
     engines = pipeline.engines
     original = doc.renderings[0]
-    best: tuple[int, np.ndarray, Rendering] | None = None
-    for page, back in upright_candidates(doc.pages[0]):  # one full-size page at a time
-        rendering = engines.preprocessor.page(page)
-        # its regions are given on the page as uploaded, not as turned
-        rendering = dataclasses.replace(
-            rendering, to_page=back @ rendering.to_page, page_size=original.page_size
-        )
-        score = probe(rendering.image, engines.ocr)
+    # (score, turn, the turned page and its rendering when they were made to probe it)
+    best: tuple[int, Turn, tuple[np.ndarray, Rendering] | None] | None = None
+    for turn in upright_turns(doc.pages[0]):
+        made = None
+        if turn.exact:
+            score = probe(turn.apply(original.image)[0], engines.ocr)
+        else:  # one full-size page at a time
+            made = turned_rendering(pipeline, doc, turn)
+            score = probe(made[1].image, engines.ocr)
         if best is None or score > best[0]:
-            best = (score, page, rendering)
-        del page, rendering
-    if best is None or best[0] <= probe(original.image, engines.ocr):
+            best = (score, turn, made)
+        del made
+    # the page's own band is scored from its whole reading: no band of it is read again
+    if best is None or best[0] <= band_words(reading):
         return
-    _, page, rendering = best
-    reading = read_page(rendering.image, engines.ocr, engines.lines, engines.merge)
-    if confident_words(reading) > confident_words(set_by("ocr", doc.ocr)):
-        doc.pages, doc.renderings, doc.ocr = [page], [rendering], reading
+    _, turn, made = best
+    page, rendering = made or turned_rendering(pipeline, doc, turn)
+    turned = read_page(rendering.image, engines.ocr, engines.lines, engines.merge)
+    if confident_words(turned) > confident_words(reading):
+        doc.pages, doc.renderings, doc.ocr = [page], [rendering], turned
+
+
+def turned_rendering(pipeline: Pipeline, doc: Document, turn: Turn) -> tuple[np.ndarray, Rendering]:
+    """The one page of ``doc`` turned by ``turn``, and its rendering, whose regions are
+    given on the page as uploaded, not as turned."""
+    page, back = turn.apply(doc.pages[0])
+    rendering = pipeline.engines.preprocessor.page(page)
+    return page, dataclasses.replace(
+        rendering, to_page=back @ rendering.to_page, page_size=doc.renderings[0].page_size
+    )
 
 
 def name_row(pipeline: Pipeline, doc: Document) -> None:

@@ -15,9 +15,14 @@ from hypothesis import strategies as st
 
 from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.pipeline.orientation import (
+    CLEAR_ROWS,
+    Turn,
+    along_rows,
+    band_words,
     probe,
     rotate_bound,
     text_angle,
+    text_rows,
     upright_candidates,
 )
 
@@ -136,3 +141,107 @@ def test_a_band_of_confident_single_letters_scores_below_a_few_words():
     page = np.full((100, 80), 255, np.uint8)
     assert probe(page, sideways) == 0
     assert probe(page, faint) == 3
+
+
+def test_the_pages_own_band_is_scored_from_its_whole_reading():
+    """Only the words whose middle lies in the band `probe` reads (rows 350-650 of a page
+    1000 px tall) count, and of those only confident ones of three letters or more."""
+
+    def word(text: str, conf: float, top: int, height: int = 20) -> Word:
+        return Word(text=text, conf=conf, left=0, top=top, width=60, height=height)
+
+    reading = OcrResult(
+        words=[
+            word("SHOP", 90.0, 20),  # the header: above the band
+            word("MILK", 90.0, 340),  # its middle (350) on the band's top row
+            word("BREAD", 85.0, 500),
+            word("4.99", 30.0, 520),  # unsure
+            word("x", 95.0, 540),  # a single letter
+            word("TOTAL", 90.0, 630, height=40),  # its middle (650) below the band
+        ],
+        width=400,
+        height=1000,
+    )
+    assert band_words(reading) == 2
+    assert band_words(OcrResult(words=[], width=400, height=1000)) == 0
+
+
+def test_directions_along_the_rows_per_one_across():
+    directions = np.array([0.0, 2.0, 178.0, 10.0, 91.0, 45.0, 120.0])
+    assert along_rows(directions, 0.0) == 4.0  # 0, 2, 178, 10 along; 91 across
+    assert along_rows(directions, 90.0) == 0.25  # 91 along; 0, 2, 178, 10 across
+    assert along_rows(np.array([1.0, 179.0]), 0.0) == 2.0  # none across: the count
+
+
+def test_a_clean_level_page_has_clear_rows_and_is_tried_upside_down_only():
+    """Whole letters sit closer to the next letter of their row than to the rows above and
+    below: no quarter turn is tried for such a page (a page on its side whose columns were
+    taken for rows would not tell its rows so clearly)."""
+    page = render(POLISH)
+    rows = text_rows(page)
+    assert rows is not None and abs(rows.angle) < 1.0 and rows.along >= CLEAR_ROWS
+    candidates = list(upright_candidates(page))
+    assert len(candidates) == 1
+    turned, _ = candidates[0]
+    assert np.array_equal(turned, cv2.rotate(page, cv2.ROTATE_180))
+
+
+def test_letters_broken_into_pieces_still_tell_their_rows():
+    """Letters cut across their middle (faint print) put each half's nearest neighbour
+    above or below it, across the rows; with the pieces joined the rows are clear again."""
+    page = render(POLISH)
+    broken = page.copy()
+    ink_rows = np.nonzero((page < 128).any(axis=1))[0]
+    broken[ink_rows[::6]] = 255  # two blank pixel rows every six rows of ink
+    broken[ink_rows[1::6]] = 255
+    rows = text_rows(broken)
+    assert rows is not None and abs(rows.angle) < 1.0 and rows.along >= CLEAR_ROWS
+    assert len(list(upright_candidates(broken))) == 1
+
+
+def dots(page: np.ndarray, x0: int, y0: int, x1: int, y1: int, dx: int, dy: int) -> None:
+    """5 px squares on ``page`` from (x0, y0) to (x1, y1), ``dx`` and ``dy`` apart."""
+    for y in range(y0, y1, dy):
+        for x in range(x0, x1, dx):
+            page[y : y + 5, x : x + 5] = 0
+
+
+def test_rows_no_clearer_than_columns_are_tried_on_their_side_too():
+    """Marks whose nearest neighbours lie along the rows in one part of the page and
+    across them in another: the rows come out level but unclear, so both quarter turns are
+    tried as well as upside down."""
+    page = np.full((400, 400), 255, np.uint8)
+    dots(page, 20, 20, 200, 380, 12, 16)  # 15 x 23: nearest neighbours side by side
+    dots(page, 220, 20, 380, 380, 16, 12)  # 10 x 30: one above the other
+    rows = text_rows(page)
+    assert rows is not None and abs(rows.angle) < 1.0 and rows.along < CLEAR_ROWS
+    assert len(list(upright_candidates(page))) == 3
+
+
+@pytest.mark.parametrize(
+    ("angle", "code"),
+    [
+        (90.0, cv2.ROTATE_90_COUNTERCLOCKWISE),
+        (180.0, cv2.ROTATE_180),
+        (270.0, cv2.ROTATE_90_CLOCKWISE),
+        (-90.0, cv2.ROTATE_90_CLOCKWISE),
+    ],
+)
+def test_a_quarter_or_half_turn_moves_pixels_exactly_and_knows_the_way_back(angle, code):
+    """(What lets the upright step probe its rendering turned instead of rendering the
+    turned page.) Every pixel lands where the matrix says it came from."""
+    image = np.random.default_rng(3).integers(0, 256, (37, 53), dtype=np.uint8)
+    turn = Turn(angle)
+    assert turn.exact
+    turned, back = turn.apply(image)
+    assert np.array_equal(turned, cv2.rotate(image, code))
+    ys, xs = np.mgrid[0 : turned.shape[0], 0 : turned.shape[1]]
+    source = back @ np.stack([xs.ravel(), ys.ravel(), np.ones(xs.size)])
+    sx, sy = np.rint(source[0]).astype(int), np.rint(source[1]).astype(int)
+    assert np.array_equal(image[sy, sx], turned.ravel())
+
+
+def test_a_turn_by_the_rows_angle_is_not_exact():
+    assert not Turn(30.0).exact and not Turn(-89.75).exact
+    turned, _ = Turn(30.0).apply(np.full((40, 60), 255, np.uint8))
+    assert turned.shape != (40, 60)
