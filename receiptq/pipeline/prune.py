@@ -9,7 +9,8 @@ for a 2,000 px row), and about a tenth of the model's CPU (docs/performance.md, 
 
 The cut model is made from the installed wheel's file once per machine, in a child process
 (`python -m receiptq.pipeline.prune NAME`: the `onnx` package stays out of the workers), and
-kept in the cache folder (`receiptq.config.cache_dir`) with its alphabet in its metadata.
+kept in the cache folder (`receiptq.config.cache_dir`) with its alphabet in its metadata;
+where that folder cannot be written, each process cuts its own into a temporary file.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,22 +58,41 @@ def cut_path(name: str) -> Path | None:
     return cache_dir() / "line-models" / f"{name}-{stamp}.onnx"
 
 
-def cut_model(name: str) -> Path | None:
-    """The cut model of line model ``name``: from the cache, else made by a child process;
-    None (and a warning, once) when it cannot be made, where the whole model is read."""
+def cut_model(name: str) -> Path | bytes | None:
+    """The cut model of line model ``name``: from the cache, else made by a child process
+    into the cache; where the cache folder cannot take it, made into a temporary file and
+    returned as bytes (each process then cuts its own); None (and a warning, once) when it
+    cannot be made at all, where the whole model is read."""
     path = cut_path(name)
     if path is None or path.is_file():
         return path
-    if name not in _failed:
-        command = [sys.executable, "-m", "receiptq.pipeline.prune", name]
-        try:
-            subprocess.run(command, check=True, capture_output=True, timeout=300)
-        except (subprocess.SubprocessError, OSError) as exc:
-            stderr = getattr(exc, "stderr", b"") or b""
-            log.warning("line model %s not cut to our classes (%s %s): the whole model is read",
-                        name, exc, stderr.decode(errors="replace")[-300:])  # fmt: skip
-            _failed.add(name)
-    return path if path.is_file() else None
+    if name in _failed:
+        return None
+    error = _make(name, None)
+    if path.is_file():
+        return path
+    with tempfile.TemporaryDirectory(prefix="receiptq-cut-") as folder:
+        out = Path(folder) / path.name
+        if _make(name, out) is None and out.is_file():
+            log.info("line model %s cut for this process only: %s", name, error)
+            return out.read_bytes()
+    log.warning("line model %s not cut to our classes (%s): the whole model is read", name, error)
+    _failed.add(name)
+    return None
+
+
+def _make(name: str, out: Path | None) -> str | None:
+    """Run `write_cut` in a child process (into ``out``, else the cache); what went wrong,
+    or None."""
+    command = [sys.executable, "-m", "receiptq.pipeline.prune", name]
+    if out is not None:
+        command += ["--out", str(out)]
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=300)
+    except (subprocess.SubprocessError, OSError) as exc:
+        stderr = getattr(exc, "stderr", b"") or b""
+        return f"{exc} {stderr.decode(errors='replace')[-300:]}"
+    return None
 
 
 def cut(model: onnx.ModelProto, alphabet: list[str]) -> onnx.ModelProto:
@@ -111,12 +132,12 @@ def cut(model: onnx.ModelProto, alphabet: list[str]) -> onnx.ModelProto:
     return model
 
 
-def write_cut(name: str) -> Path:
-    """Cut line model ``name`` and write it where `cut_path` says (atomically: another
-    process may be writing it too)."""
+def write_cut(name: str, out: Path | None = None) -> Path:
+    """Cut line model ``name`` and write it to ``out``, by default where `cut_path` says
+    (atomically: another process may be writing it too)."""
     import onnx
 
-    files, path = model_files(name), cut_path(name)
+    files, path = model_files(name), out or cut_path(name)
     if files is None or path is None:
         raise SystemExit(f"line model {name} is not installed")
     source, alphabet_file = files
@@ -136,7 +157,9 @@ def write_cut(name: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Cut a line model to the classes we decode.")
     parser.add_argument("name", help="a line model (receiptq.pipeline.recognize.LINE_MODELS)")
-    print(write_cut(parser.parse_args(argv).name))
+    parser.add_argument("--out", type=Path, default=None, help="instead of the cache")
+    args = parser.parse_args(argv)
+    print(write_cut(args.name, args.out))
     return 0
 
 

@@ -108,15 +108,17 @@ def read_alphabet(path: Path) -> list[str]:
 class LineRecognizer:
     """Reads cropped single-line images; one per process (see `recognizer`)."""
 
-    def __init__(self, path: Path, alphabet: list[str] | None = None) -> None:
-        """``alphabet``: the model's characters in class order, by default its metadata's."""
+    def __init__(self, path: Path | bytes, alphabet: list[str] | None = None) -> None:
+        """``path``: the ONNX file, or its bytes; ``alphabet``: the model's characters in
+        class order, by default its metadata's."""
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1  # workers scale by processes, like Tesseract
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        model = path if isinstance(path, bytes) else str(path)
+        self._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         # The memory arena keeps the buffers of the widest crop it has read; the last crop
         # of each call gives back what is unused, so a worker process stays small between
         # jobs (its cost: docs/performance.md).

@@ -97,3 +97,19 @@ def test_the_cut_model_reads_rows_as_the_whole_one(name):
     rows = [render(text, size=40) for text in ("DATE 14/03/2019 10:21", "TOTAL RM 12.30")]
     assert [r.text for r in LineRecognizer(cut).read(rows)] == [r.text for r in whole.read(rows)]
     assert LineRecognizer(cut).alphabet == whole.alphabet
+
+
+@pytest.mark.skipif(not FONT.is_file(), reason="needs DejaVu fonts")
+def test_without_a_writable_cache_each_process_cuts_its_own(tmp_path, monkeypatch):
+    files = model_files("v4")
+    if files is None:
+        pytest.skip("rapidocr_onnxruntime is not installed")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    made = prune.cut_model("v4")
+    assert isinstance(made, bytes) and len(made) < files[0].stat().st_size
+    row = [render("TOTAL RM 12.30", size=40)]
+    (whole,) = LineRecognizer(files[0]).read(row)
+    (cut,) = LineRecognizer(made).read(row)
+    assert cut.text == whole.text
