@@ -30,15 +30,13 @@ def cache_dir() -> Path:
 #: PP-OCRv6 small's line model on the key rows and a second reading of weak headers; ``best``
 #: is the same for now (nothing measured reads more right: docs/performance.md#profiles);
 #: ``fast`` reads with the English model alone, once, with no line model.
+_DEFAULT_PROFILE: dict[str, Any] = {
+    "ocr_langs": "eng+pol", "line_recognizer": True, "line_model": "v6-small",
+    "second_reading": True,
+}  # fmt: skip
 PROFILES: dict[str, dict[str, Any]] = {
-    "default": {
-        "ocr_langs": "eng+pol", "line_recognizer": True, "line_model": "v6-small",
-        "second_reading": True,
-    },
-    "best": {
-        "ocr_langs": "eng+pol", "line_recognizer": True, "line_model": "v6-small",
-        "second_reading": True,
-    },
+    "default": _DEFAULT_PROFILE,
+    "best": _DEFAULT_PROFILE,
     "fast": {"ocr_langs": "eng", "line_recognizer": False, "line_model": "v6-small",
              "second_reading": False},
 }  # fmt: skip

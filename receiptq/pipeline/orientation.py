@@ -218,7 +218,7 @@ def bound_rotation(shape: tuple[int, ...], angle: float) -> tuple[np.ndarray, tu
 
 #: Rows this clear (`Rows.along`: nearest neighbours along them per one across) are not
 #: those of a page on its side whose columns were taken for rows: no quarter turn is
-#: tried. (Faint upright SROIE scans: 1.6-14; pages on their side: 0.01-1.3.)
+#: tried (the values measured on both kinds: docs/performance.md, the `upright` step).
 CLEAR_ROWS = 2.0
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from receiptq.config import cache_dir
-from receiptq.pipeline.recognize import kept_classes, model_files, read_alphabet
+from receiptq.pipeline.recognize import ALPHABET_KEY, kept_classes, model_files, read_alphabet
 
 if TYPE_CHECKING:
     import onnx
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 
 #: Bumped when `cut` changes what it writes, so that cached files are made again.
 VERSION = 1
-#: The metadata key of a model's alphabet (PP-OCRv4's own files use it too).
-ALPHABET_KEY = "character"
 _failed: set[str] = set()
 
 
@@ -68,9 +66,14 @@ def cut_model(name: str) -> Path | bytes | None:
         return path
     if name in _failed:
         return None
-    error = _make(name, None)
-    if path.is_file():
-        return path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        error: str | None = str(exc)  # the cache folder cannot be made: no child tries it
+    else:
+        error = _make(name, None)
+        if path.is_file():
+            return path
     with tempfile.TemporaryDirectory(prefix="receiptq-cut-") as folder:
         out = Path(folder) / path.name
         if _make(name, out) is None and out.is_file():

@@ -58,6 +58,8 @@ LINE_MODELS = {
     ),
 }
 DEFAULT_MODEL = "v6-small"
+#: The metadata key of a model's alphabet (PP-OCRv4's files and our cut models use it).
+ALPHABET_KEY = "character"
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class LineRecognizer:
         self._shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._input = self._session.get_inputs()[0].name
         if alphabet is None:
-            alphabet = self._session.get_modelmeta().custom_metadata_map["character"].splitlines()
+            alphabet = self._session.get_modelmeta().custom_metadata_map[ALPHABET_KEY].splitlines()
         self._decoder = CtcDecoder(alphabet)
         #: What a reading can contain: no £, €, zł's ł... (`refine` keeps Tesseract's
         #: reading of a segment in which Tesseract saw such a character).

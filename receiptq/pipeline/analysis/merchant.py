@@ -569,7 +569,7 @@ def _name_goes_on(name: str, nxt: str, after: str) -> bool:
 _HOUSE_NUMBER = re.compile(r"\W*(?:NO|LOT)\b|\W*\d+\s*,", re.IGNORECASE)
 
 
-#: A registration number in brackets, as a company prints it: "(201285-4)", "(867388-U)".
+#: A registration number in brackets, as a company prints it: "(201285-4)", "(123456-U)".
 _REG_IN_LINE = re.compile(r"\s*[\(\[]\s*\d[\d ]{3,11}\s*-\s*[A-Z0-9¥]\s*[\)\]]", re.IGNORECASE)
 #: ...printed after the company's name on one row: "Kedai Maju Malaysia (123456-A)" (a
 #: Malaysian company prints its ROC number after its name).
