@@ -131,12 +131,18 @@ SHIPPED_LIMITS = MergeLimits()
 Merge = Callable[[list[Word], Reading, Container[str] | None], list[Word]]
 
 
+#: Letters only Tesseract's Polish model writes: on a page that is not Polish they are its
+#: guesses at a row it could not read, no reason to keep its reading.
+POLISH_LETTERS = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+
+
 def segments_to_reread(layout: Layout, alphabet: frozenset[str]) -> list[list[Word]]:
     """The segments of a reading's rows (``layout``) that the line model reads again."""
     if layout.language == "pl":
         segments = summary_segments(layout.lines, layout.header)
     else:
         segments = chosen_segments(layout.lines, layout.header)
+        alphabet = alphabet | POLISH_LETTERS
     return [seg for seg in segments if readable(_text(seg), alphabet)]
 
 

