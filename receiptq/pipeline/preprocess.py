@@ -297,8 +297,9 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     return mask
 
 
-def character_stats(ink: np.ndarray) -> np.ndarray:
-    """Stats (x, y, w, h, area) of connected ink components that could be characters."""
+def character_stats(ink: np.ndarray, tallest: int | None = None) -> np.ndarray:
+    """Stats (x, y, w, h, area) of connected ink components that could be characters (at
+    most ``tallest`` px high: an eighth of the page by default)."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     stats = stats[1:]
     if not len(stats):
@@ -306,7 +307,8 @@ def character_stats(ink: np.ndarray) -> np.ndarray:
     h = stats[:, cv2.CC_STAT_HEIGHT]
     w = stats[:, cv2.CC_STAT_WIDTH]
     area = stats[:, cv2.CC_STAT_AREA]
-    keep = (h >= 4) & (h <= ink.shape[0] // 8) & (w <= ink.shape[1] // 4) & (area >= 6)
+    tallest = ink.shape[0] // 8 if tallest is None else tallest
+    keep = (h >= 4) & (h <= tallest) & (w <= ink.shape[1] // 4) & (area >= 6)
     keep &= (w / np.maximum(h, 1) < 4) & (h / np.maximum(w, 1) < 8)
     return stats[keep]
 
@@ -321,15 +323,24 @@ def median_char_height(ink: np.ndarray) -> float:
     return float(np.percentile(heights, 60))
 
 
-def line_pieces(ink: np.ndarray, rise: int | None = None) -> tuple[np.ndarray, float] | None:
+def line_pieces(
+    ink: np.ndarray, rise: int | None = None, large: bool = False, tallest: int | None = None
+) -> tuple[np.ndarray, float] | None:
     """The pieces of text line that character-sized components of ``ink`` smear into
     (1.5 character heights sideways; up and down 1/``rise`` of one, or a pixel), as
     connected-component stats (x, y, w, h, area), and the median character height; None
-    when there are too few characters to tell."""
-    stats = character_stats(ink)
+    when there are too few characters to tell. ``large``: the pieces of print more than
+    3 character heights tall (a title in large letters), smeared at its own height;
+    ``tallest``: as for `character_stats`."""
+    stats = character_stats(ink, tallest)
     if len(stats) < 20:
         return None
     med = float(np.median(stats[:, cv2.CC_STAT_HEIGHT]))
+    if large:
+        stats = stats[stats[:, cv2.CC_STAT_HEIGHT] > 3 * med]
+        if len(stats) < 3:
+            return np.zeros((0, 5), np.int32), med
+        med = float(np.median(stats[:, cv2.CC_STAT_HEIGHT]))
     chars = np.zeros_like(ink)
     for x, y, w, h, _ in stats:
         if 0.4 * med <= h <= 3 * med:
@@ -362,5 +373,13 @@ def text_bounds(ink: np.ndarray, margin: int = 20) -> tuple[int, int, int, int]:
     y0 = int(good[:, 1].min())
     x1 = int((good[:, 0] + good[:, 2]).max())
     y1 = int((good[:, 1] + good[:, 3]).max())
+    # The shop's name in large print above the text: its rows count, over the same width.
+    large = line_pieces(ink, rise=3, large=True)
+    if large is not None and len(large[0]):
+        pieces, height = large
+        centre = pieces[:, 0] + pieces[:, 2] / 2
+        title = pieces[(pieces[:, cv2.CC_STAT_WIDTH] >= 3 * height) & (centre > x0) & (centre < x1)]
+        if len(title):
+            y0 = min(y0, int(title[:, 1].min()))
     pad = int(margin + med)
     return max(0, y0 - pad), min(H, y1 + pad), max(0, x0 - pad), min(W, x1 + pad)

@@ -15,6 +15,7 @@ from receiptq.pipeline.preprocess import (
     median_char_height,
     preprocess,
     rotate,
+    text_bounds,
 )
 
 pytestmark = pytest.mark.skipif(not FONT.is_file(), reason="needs DejaVu fonts")
@@ -52,6 +53,26 @@ def test_the_page_is_cropped_to_its_text_and_scaled_to_the_target_height():
 def test_the_page_is_scaled_to_another_target_height_when_asked(target):
     out = preprocess(page(), target_char_height=target)
     assert median_char_height(ink_mask(out)) == pytest.approx(target, rel=0.25)
+
+
+def test_a_title_in_large_print_above_the_text_stays_in_the_crop():
+    # letters five times the body's height are no characters to the body's scale
+    title = render_text("TOKO", size=110)
+    body = render_text(ENGLISH_TEXT)
+    width = max(title.shape[1], body.shape[1]) + 300
+    raw = np.full((title.shape[0] + body.shape[0] + 400, width), 255, np.uint8)
+    raw[150 : 150 + title.shape[0], 150 : 150 + title.shape[1]] = title
+    top = 150 + title.shape[0]
+    raw[top : top + body.shape[0], 150 : 150 + body.shape[1]] = body
+    ink = ink_mask(raw)
+    title_top = int(np.argmax(ink[:top].any(axis=1)))
+    y0, y1, x0, x1 = text_bounds(ink)
+    assert y0 <= title_top < top < y1
+    # ...and the width stays the body's: large print beside the text does not widen it
+    side = render_text("XYZ", size=110)
+    wide = cv2.copyMakeBorder(raw, 0, 0, 0, side.shape[1] + 100, cv2.BORDER_CONSTANT, value=255)
+    wide[top : top + side.shape[0], width + 50 : width + 50 + side.shape[1]] = side
+    assert text_bounds(ink_mask(wide))[2:] == (x0, x1)
 
 
 def test_flattening_removes_a_shadow_without_losing_the_ink():
