@@ -11,6 +11,11 @@ model where it can (`refine.reread_segment`), are added in page coordinates when
 read as an amount row. Rows are rebuilt from word positions (`analysis.lines.build_lines`),
 so the added words take their places in the rows. `reread.read_page` runs this on Polish
 receipts only (on English ones it found nothing worth its cost: docs/extraction.md).
+
+The top of a page is the other place its layout analysis drops rows: the shop's name in
+large or bold print, a first row above a logo. `read_uncovered_head` reads the text-shaped
+pieces above the first row Tesseract returned (large print smeared at its own size) with
+the line model, and adds those it reads confidently as words.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ import re
 import numpy as np
 
 from receiptq.pipeline.analysis.amounts import find_amounts
+from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrEngine, OcrResult, Word
 from receiptq.pipeline.preprocess import ink_mask, line_pieces
 from receiptq.pipeline.recognize import LineReader
-from receiptq.pipeline.refine import reread_segment
+from receiptq.pipeline.refine import merge_segment, readable, reread_segment, spread_words
 
 #: A piece at least this many character heights wide is worth reading (a lone mark is not).
 MIN_WIDTH = 3.0
@@ -153,3 +159,85 @@ def read_uncovered(
     return dataclasses.replace(
         ocr, words=words, extra={**ocr.extra, "words_recovered": added, "pieces": len(pieces)}
     )
+
+
+#: A row above the first one read is added when the line model reads it at least this
+#: confidently (logos and specks read at well under half)...
+HEAD_MIN_CONFIDENCE = 0.9
+#: ...or, where the line model cannot write its letters, Tesseract at this mean (0-100)...
+HEAD_MIN_TESSERACT = 80
+#: ...and it holds at least this many letters (a logo reads as a few digits or marks).
+HEAD_MIN_LETTERS = 3
+
+
+def head_pieces(page: np.ndarray, ocr: OcrResult) -> list[tuple[int, int, int, int]]:
+    """(x, y, w, h) of the text-shaped pieces of ``page`` above the first row of ``ocr``
+    that none of its words covers, joined into rows, top to bottom; at most `MAX_PIECES`."""
+    words = [w for w in ocr.words if w.text.strip()]
+    if not words:
+        return []
+    first = min(w.top for w in words)
+    row = float(np.median([w.height for w in words]))
+    if first < row:
+        return []  # no room for a row above the first
+    # the strip down to the first row's foot: its characters give the pieces their scale
+    # (and what is a character still depends on the whole page's height)
+    ink = ink_mask(page[: int(first + 2 * row)])
+    tallest = page.shape[0] // 8
+    covered = np.zeros_like(ink)
+    for w in words:
+        covered[max(0, w.top) : w.bottom, max(0, w.left) : w.right] = 1
+    out = []
+    for large in (False, True):
+        found = line_pieces(ink, large=large, tallest=tallest)
+        if found is None:
+            continue
+        pstats, med = found
+        for x, y, w, h, _ in pstats:
+            if w < MIN_WIDTH * med or h > MAX_HEIGHT * med or y + h > first + med:
+                continue
+            if covered[y : y + h, x : x + w].mean() < COVERED:
+                out.append((int(x), int(y), int(w), int(h)))
+    return _rows(out)[:MAX_PIECES]
+
+
+def read_uncovered_head(
+    page: np.ndarray, ocr: OcrResult, engine: OcrEngine, lines: LineReader | None
+) -> OcrResult:
+    """``ocr`` with the rows above its first one that it left out (`head_pieces`) added,
+    each read by ``engine`` as one line and by the line model ``lines``; ``ocr`` itself
+    when there is no line model or nothing was added."""
+    pieces = head_pieces(page, ocr) if lines is not None else []
+    if lines is None or not pieces:
+        return ocr
+    words = list(ocr.words)
+    block = max((w.block for w in words), default=0) + 1
+    added = 0
+    for i, (x, y, w, h) in enumerate(pieces):
+        pad = max(4, h // 4)
+        x0, y0 = max(0, x - pad), max(0, y - pad)
+        crop = page[y0 : y + h + pad, x0 : x + w + pad]
+        box = Word(text="", conf=0.0, left=x0, top=y0, width=crop.shape[1],
+                   height=crop.shape[0], block=block + i, par=0, line=0)  # fmt: skip
+        seg = [
+            dataclasses.replace(
+                word, left=word.left + x0, top=word.top + y0, block=block + i, par=0, line=0
+            )
+            for word in engine.read(crop, psm=7).words
+            if word.text.strip()
+        ]
+        text = " ".join(word.text for word in seg)
+        if seg and not readable(text, lines.alphabet):
+            row = seg if sum(wd.conf for wd in seg) / len(seg) >= HEAD_MIN_TESSERACT else []
+        else:
+            reading = lines.read([crop])[0]
+            if reading.conf < HEAD_MIN_CONFIDENCE:
+                continue
+            row = merge_segment(seg, reading, lexicon()) if seg else spread_words([box], reading)
+        if sum(c.isalpha() for wd in row for c in wd.text) < HEAD_MIN_LETTERS:
+            continue
+        words.extend(row)
+        added += len(row)
+    if not added:
+        return ocr
+    return dataclasses.replace(ocr, words=words, extra={**ocr.extra, "head_words_added": added})

@@ -18,7 +18,7 @@ import numpy as np
 
 from receiptq.pipeline.analysis.layout import Layout, page_layout
 from receiptq.pipeline.analysis.lines import build_lines
-from receiptq.pipeline.coverage import read_uncovered
+from receiptq.pipeline.coverage import read_uncovered, read_uncovered_head
 from receiptq.pipeline.lexicon import unknown_count
 from receiptq.pipeline.ocr import OcrEngine, OcrResult
 from receiptq.pipeline.preprocess import binarize_below_paper
@@ -141,7 +141,8 @@ def read_page(
 def _read_page(
     page: np.ndarray, ocr: OcrEngine, lines: LineReader | None, merge: Merge | None
 ) -> OcrResult:
-    reading = ocr.read(page)
+    # rows above the first one Tesseract returned that its layout analysis dropped
+    reading = read_uncovered_head(page, ocr.read(page), ocr, lines)
     layout = page_layout(build_lines(reading), restore=False)
     if layout.language == "pl":
         # the quantity rows Tesseract's layout analysis drops on Polish fiscal receipts,

@@ -6,10 +6,15 @@ import dataclasses
 import shutil
 
 import pytest
-from factories import FONT, render_text
+from factories import ENGLISH_TEXT, FONT, render_text
 
 from receiptq.pipeline.analysis.lines import build_lines
-from receiptq.pipeline.coverage import read_uncovered, uncovered_pieces
+from receiptq.pipeline.coverage import (
+    head_pieces,
+    read_uncovered,
+    read_uncovered_head,
+    uncovered_pieces,
+)
 from receiptq.pipeline.ocr import OcrResult, TesseractEngine
 from receiptq.pipeline.recognize import recognizer
 
@@ -66,3 +71,29 @@ def test_text_left_out_in_the_header_or_away_from_the_price_column_is_not_read_a
     ocr = ENGLISH.read(page)
     assert uncovered_pieces(page, _without_row(ocr, "PARAGON")) == []  # left, near the top
     assert uncovered_pieces(page, _without_row(ocr, "Worki")) == []  # a name, left column
+
+
+@needs_ocr
+def test_a_first_row_the_layout_analysis_dropped_is_read_back_by_the_line_model():
+    page = render_text(ENGLISH_TEXT, size=26)
+    ocr = ENGLISH.read(page)
+    name = build_lines(ocr)[0].text
+    assert "CAHAYA" in name
+    lost = _without_row(ocr, "CAHAYA")
+    assert len(head_pieces(page, lost)) == 1  # the name's row, nothing Tesseract read
+    recovered = read_uncovered_head(page, lost, ENGLISH, recognizer())
+    rows = [line.text for line in build_lines(recovered)]
+    assert rows[0].replace(" ", "") == "KEDAIBUKUCAHAYASDNBHD" and rows[1:] == [
+        line.text for line in build_lines(lost)
+    ]
+    # a page Tesseract read from its first row comes back as it was, as does one read
+    # without the line model
+    assert read_uncovered_head(page, ocr, ENGLISH, recognizer()) is ocr
+    assert read_uncovered_head(page, lost, ENGLISH, None) is lost
+
+
+@needs_ocr
+def test_what_is_dropped_below_the_first_row_read_is_not_the_heads_business():
+    page = render_text(ENGLISH_TEXT, size=26)
+    ocr = ENGLISH.read(page)
+    assert head_pieces(page, _without_row(ocr, "JALAN")) == []
