@@ -71,6 +71,25 @@ def uncovered_pieces(page: np.ndarray, ocr: OcrResult) -> list[tuple[int, int, i
     return _rows(out)[:MAX_PIECES]
 
 
+def _read_alone(
+    page: np.ndarray, piece: tuple[int, int, int, int], engine: OcrEngine, block: int, pad: int
+) -> tuple[np.ndarray, tuple[int, int], list[Word]]:
+    """The crop of ``piece`` (x, y, w, h) with ``pad`` px around it, where the crop starts
+    on the page, and its words as ``engine`` reads it as one line, in page coordinates, in a
+    ``block`` of their own."""
+    x, y, w, h = piece
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    crop = page[y0 : y + h + pad, x0 : x + w + pad]
+    words = [
+        dataclasses.replace(
+            word, left=word.left + x0, top=word.top + y0, block=block, par=0, line=0
+        )
+        for word in engine.read(crop, psm=7).words
+        if word.text.strip()
+    ]
+    return crop, (x0, y0), words
+
+
 def _rows(pieces: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """Pieces on one row (overlapping by half their height) joined into one box: a row
     read whole reads better than its columns one by one."""
@@ -136,17 +155,8 @@ def read_uncovered(
     words = list(ocr.words)
     block = max((w.block for w in words), default=0) + 1
     added = 0
-    for i, (x, y, w, h) in enumerate(pieces):
-        pad = max(4, h // 2)
-        x0, y0 = max(0, x - pad), max(0, y - pad)
-        crop = page[y0 : y + h + pad, x0 : x + w + pad]
-        row = [
-            dataclasses.replace(
-                word, left=word.left + x0, top=word.top + y0, block=block + i, par=0, line=0
-            )
-            for word in engine.read(crop, psm=7).words
-            if word.text.strip()
-        ]
+    for i, piece in enumerate(pieces):
+        _, _, row = _read_alone(page, piece, engine, block + i, pad=max(4, piece[3] // 2))
         # small crops read alone trip Tesseract more than whole pages: the line model
         # reads the row again, word by word where the two align (refine.merge_segment)
         row = _split_glued(reread_segment(page, row, lines))
@@ -213,19 +223,10 @@ def read_uncovered_head(
     words = list(ocr.words)
     block = max((w.block for w in words), default=0) + 1
     added = 0
-    for i, (x, y, w, h) in enumerate(pieces):
-        pad = max(4, h // 4)
-        x0, y0 = max(0, x - pad), max(0, y - pad)
-        crop = page[y0 : y + h + pad, x0 : x + w + pad]
+    for i, piece in enumerate(pieces):
+        crop, (x0, y0), seg = _read_alone(page, piece, engine, block + i, max(4, piece[3] // 4))
         box = Word(text="", conf=0.0, left=x0, top=y0, width=crop.shape[1],
                    height=crop.shape[0], block=block + i, par=0, line=0)  # fmt: skip
-        seg = [
-            dataclasses.replace(
-                word, left=word.left + x0, top=word.top + y0, block=block + i, par=0, line=0
-            )
-            for word in engine.read(crop, psm=7).words
-            if word.text.strip()
-        ]
         text = " ".join(word.text for word in seg)
         if seg and not readable(text, lines.alphabet):
             row = seg if sum(wd.conf for wd in seg) / len(seg) >= HEAD_MIN_TESSERACT else []
