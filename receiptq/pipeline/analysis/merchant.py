@@ -498,9 +498,34 @@ def edge_marks(line: Line) -> list[Word]:
     return out
 
 
+#: A word of one or two letters or digits alone in its column segment whose box is
+#: narrower a letter than this share of the row's other words' is a speck read as a letter
+#: ("Selangor" | "4" in a box 3 px wide where a letter takes 15)...
+SPECK_NARROW = 0.35
+#: ...unless its letters are narrow ones.
+_NARROW_LETTERS = frozenset("1IiLlJjft!|:;.,'")
+
+
+def specks(line: Line) -> list[Word]:
+    """The words of ``line`` that are specks read as a letter or two (`SPECK_NARROW`)."""
+    out = []
+    for seg in line.segments:
+        if len(seg) != 1 or len(line.segments) < 2:
+            continue
+        (word,) = seg
+        letters = [c for c in word.text if c.isalnum()]
+        if not 0 < len(letters) <= 2 or any(c in _NARROW_LETTERS for c in word.text):
+            continue
+        others = [w for w in line.words if w is not word]
+        _, per_letter = _letter_size(others)
+        if word.width / len(word.text) < SPECK_NARROW * per_letter:
+            out.append(word)
+    return out
+
+
 def without_edge_marks(line: Line) -> Line:
-    """``line`` without its `edge_marks` (the same line when it has none)."""
-    marks = {id(w) for w in edge_marks(line)}
+    """``line`` without its `edge_marks` and `specks` (the same line when it has none)."""
+    marks = {id(w) for w in [*edge_marks(line), *specks(line)]}
     if not marks:
         return line
     return dataclasses.replace(

@@ -15,6 +15,7 @@ from receiptq.pipeline.analysis.merchant import (
     header_lines,
     header_phone,
     normalize_legal_forms,
+    specks,
     without_edge_marks,
 )
 from receiptq.pipeline.ocr import Word
@@ -498,6 +499,33 @@ def test_a_mark_at_the_paper_edge_is_no_word_of_its_row(mark, is_mark):
     assert (edge_marks(row) == [row.words[0]]) is is_mark
     kept = without_edge_marks(row)
     assert (kept.text == row.text) is not is_mark
+
+
+def _segmented(*words: tuple[str, int, int]) -> Line:
+    """A row of (text, left, width) words 30 px high, each word a column segment of its own
+    but the last two, which are one ("Shah Alam,"); letters are 20 px wide."""
+    ws = [Word(t, 90.0, left, 100, width, 30) for t, left, width in words]
+    return Line(words=ws, page_width=1000, page_height=1500,
+                segments=[[w] for w in ws[:-2]] + [ws[-2:]])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("speck", "is_speck"),
+    [
+        (("4", 10, 3), True),  # a digit in a box 3 px wide where a letter takes 20
+        (("he", 10, 7), True),
+        (("F", 10, 2), True),
+        (("C", 10, 18), False),  # a letter's width: a letter
+        (("1", 10, 4), False),  # narrow by nature
+        (("SDN", 10, 6), False),  # three letters are a word
+    ],
+)
+def test_a_speck_read_as_a_letter_is_no_word_of_its_row(speck, is_speck):
+    row = _segmented(speck, ("40300", 100, 100), ("Shah", 230, 80), ("Alam,", 330, 100))
+    assert (specks(row) == [row.words[0]]) is is_speck
+    assert (without_edge_marks(row).text == "40300 Shah Alam,") is is_speck
+    # a word alone on its row is never a speck of it
+    assert specks(_row(("he", 10, 7, 30))) == []
 
 
 def test_an_edge_mark_is_not_read_into_the_address():
