@@ -332,7 +332,13 @@ def line_pieces(
     when there are too few characters to tell. ``large``: the pieces of print more than
     3 character heights tall (a title in large letters), smeared at its own height;
     ``tallest``: as for `character_stats`."""
-    stats = character_stats(ink, tallest)
+    return _pieces(ink.shape, character_stats(ink, tallest), rise, large)
+
+
+def _pieces(
+    shape: tuple[int, ...], stats: np.ndarray, rise: int | None, large: bool
+) -> tuple[np.ndarray, float] | None:
+    """`line_pieces` of the character-like components ``stats`` on a mask of ``shape``."""
     if len(stats) < 20:
         return None
     med = float(np.median(stats[:, cv2.CC_STAT_HEIGHT]))
@@ -341,7 +347,7 @@ def line_pieces(
         if len(stats) < 3:
             return np.zeros((0, 5), np.int32), med
         med = float(np.median(stats[:, cv2.CC_STAT_HEIGHT]))
-    chars = np.zeros_like(ink)
+    chars = np.zeros(shape[:2], np.uint8)
     for x, y, w, h, _ in stats:
         if 0.4 * med <= h <= 3 * med:
             chars[y : y + h, x : x + w] = 1
@@ -359,7 +365,8 @@ def text_bounds(ink: np.ndarray, margin: int = 20) -> tuple[int, int, int, int]:
     several characters mark text, isolated marks (dust, staples, stamps' dots) do not.
     """
     H, W = ink.shape[:2]
-    found = line_pieces(ink, rise=3)
+    stats = character_stats(ink)
+    found = _pieces(ink.shape, stats, 3, large=False)
     if found is None:
         return 0, H, 0, W
     lstats, med = found
@@ -374,7 +381,7 @@ def text_bounds(ink: np.ndarray, margin: int = 20) -> tuple[int, int, int, int]:
     x1 = int((good[:, 0] + good[:, 2]).max())
     y1 = int((good[:, 1] + good[:, 3]).max())
     # The shop's name in large print above the text: its rows count, over the same width.
-    large = line_pieces(ink, rise=3, large=True)
+    large = _pieces(ink.shape, stats, 3, large=True)
     if large is not None and len(large[0]):
         pieces, height = large
         centre = pieces[:, 0] + pieces[:, 2] / 2
