@@ -194,6 +194,26 @@ def _is_rounded_from(a: Amount, labelled: list[Amount], rounding: Decimal) -> bo
     return any(b.line < a.line and a.value == b.value + d for b in labelled for d in deltas)
 
 
+#: Cash totals are rounded to this step (Malaysia's 5 sen; a rounding to 10 is one too).
+ROUNDING_STEP = Decimal("0.05")
+
+
+def _rounded_below(amounts: list[Amount]) -> tuple[Amount, Decimal] | None:
+    """A labelled total and the amount due after the rounding adjustment printed on the
+    row right under it, when that lands on a multiple of `ROUNDING_STEP` (an unsigned
+    adjustment goes the way that does)."""
+    for r in amounts:
+        if r.label != "rounding" or not r.right or not 0 < abs(r.value) < ROUNDING_STEP:
+            continue
+        above = [a for a in amounts if a.line == r.line - 1 and a.right and a.label == "total"]
+        for a in above:
+            deltas = (r.value,) if r.value < 0 else (r.value, -r.value)
+            for d in deltas:
+                if (a.value + d) % ROUNDING_STEP == 0:
+                    return a, a.value + d
+    return None
+
+
 def _sums_parts(a: Amount, labelled: list[Amount]) -> bool:
     """Whether ``a`` is the sum of two labelled totals on different rows above it: the
     grand total under a GST summary ("Total 0% supplies" + "Total 6% supplies (incl.)")."""
@@ -348,6 +368,11 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
         if a.label is None and res.cash is not None and a.value > res.cash:
             s -= 2.0
         scores[a.value] = max(scores.get(a.value, -1e9), s)
+    if (rounded := _rounded_below(amounts)) is not None and rounded[0].value in scores:
+        # the amount due is the total with the adjustment printed under it, though no row
+        # prints it ("TOTAL 60.31" / "ROUNDING ADJ -0.01"): it outranks the total itself
+        total, due = rounded
+        scores[due] = max(scores.get(due, -1e9), scores[total.value] + 1.0)
     for whole, a in _restored_totals(amounts + cut, labelled).items():
         if whole not in scores:
             # the printed total's label and place, and the arithmetic of `_sums_parts`

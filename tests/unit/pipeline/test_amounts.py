@@ -371,3 +371,19 @@ def test_a_count_in_brackets_is_no_part_of_the_label():
     assert totals.subtotal == Decimal("29.83") and totals.total == Decimal("29.83")
     assert label_text("RAZEM (3 szt.) 12,40").split() == ["RAZEM"]
     assert label_text("TOTAL (INCL GST) 12.40").split() == ["TOTAL", "(INCL", "GST)"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "total"),
+    [
+        # the adjustment under the total, no rounded total printed: the amount due
+        ("Total (Inclusive of GST):   60.31\nRounding Adj:   -0.01\nCHANGE   10.00", "60.30"),
+        ("Total (Incl GST)   RM21.83\nRounding   RM0.02\nTotal Paid   RM50.00", "21.85"),
+        # an adjustment that does not land on 5 sen is no rounding of that total
+        ("Total (Incl GST)   21.81\nRounding   0.03\nThank you", "21.81"),
+        # the adjustment after the payment, not under the total: the total printed
+        ("TOTAL   38.37\nCASH   40.00\nROUNDING ADJUSTMENTS   0.02-", "38.37"),
+    ],
+)
+def test_a_rounding_adjustment_under_the_total_gives_the_amount_due(rows, total):
+    assert extract_totals(lines_from_text(rows)).total == Decimal(total)
