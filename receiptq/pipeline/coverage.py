@@ -26,6 +26,7 @@ import re
 import numpy as np
 
 from receiptq.pipeline.analysis.amounts import find_amounts
+from receiptq.pipeline.analysis.dates import parse_dates
 from receiptq.pipeline.lexicon import lexicon
 from receiptq.pipeline.ocr import OcrEngine, OcrResult, Word
 from receiptq.pipeline.preprocess import ink_mask, line_pieces
@@ -47,9 +48,12 @@ RIGHT_SHARE = 0.6
 MAX_PIECES = 24
 
 
-def uncovered_pieces(page: np.ndarray, ocr: OcrResult) -> list[tuple[int, int, int, int]]:
+def uncovered_pieces(
+    page: np.ndarray, ocr: OcrResult, anywhere: bool = False
+) -> list[tuple[int, int, int, int]]:
     """(x, y, w, h) of the line pieces of ``page`` that none of ``ocr``'s words covers,
-    top to bottom; at most `MAX_PIECES`."""
+    top to bottom, below the header and reaching the price column unless ``anywhere``;
+    at most `MAX_PIECES`."""
     ink = ink_mask(page)
     found = line_pieces(ink)
     if found is None:
@@ -64,7 +68,7 @@ def uncovered_pieces(page: np.ndarray, ocr: OcrResult) -> list[tuple[int, int, i
     for x, y, w, h, _ in pstats:
         if w < MIN_WIDTH * med or h > MAX_HEIGHT * med:
             continue
-        if y < HEAD_SHARE * height or x + w < RIGHT_SHARE * width:
+        if not anywhere and (y < HEAD_SHARE * height or x + w < RIGHT_SHARE * width):
             continue  # the header's logos and stamps; text far from the price column
         if covered[y : y + h, x : x + w].mean() < COVERED:
             out.append((int(x), int(y), int(w), int(h)))
@@ -143,13 +147,28 @@ def _worth_adding(row: list[Word]) -> bool:
     return bool(find_amounts(text)) and sum(w.conf for w in row) / len(row) >= MIN_ROW_CONFIDENCE
 
 
+def _dated(row: list[Word]) -> bool:
+    """A row left out is added when it holds a date, read with confidence (for a reading
+    that has no date: the row of its date is what its layout analysis dropped)."""
+    if not row:
+        return False
+    text = " ".join(w.text for w in row)
+    return bool(parse_dates(text)) and sum(w.conf for w in row) / len(row) >= MIN_ROW_CONFIDENCE
+
+
 def read_uncovered(
-    page: np.ndarray, ocr: OcrResult, engine: OcrEngine, lines: LineReader | None
+    page: np.ndarray,
+    ocr: OcrResult,
+    engine: OcrEngine,
+    lines: LineReader | None,
+    dates: bool = False,
 ) -> OcrResult:
     """``ocr`` with the words of every uncovered piece of ``page`` added: each read by
     ``engine`` as one line, then by the line model ``lines`` where there is one. ``ocr``
-    itself when nothing was left out."""
-    pieces = uncovered_pieces(page, ocr)
+    itself when nothing was left out. ``dates``: the pieces anywhere on the page that hold
+    a date (`_dated`) instead of the price column's amount rows (`_worth_adding`)."""
+    pieces = uncovered_pieces(page, ocr, anywhere=dates)
+    worth = _dated if dates else _worth_adding
     if not pieces:
         return ocr
     words = list(ocr.words)
@@ -160,7 +179,7 @@ def read_uncovered(
         # small crops read alone trip Tesseract more than whole pages: the line model
         # reads the row again, word by word where the two align (refine.merge_segment)
         row = _split_glued(reread_segment(page, row, lines))
-        if not _worth_adding(row):
+        if not worth(row):
             continue
         words.extend(row)
         added += len(row)

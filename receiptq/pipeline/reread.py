@@ -16,6 +16,7 @@ from collections.abc import Container
 
 import numpy as np
 
+from receiptq.pipeline.analysis.dates import parse_dates
 from receiptq.pipeline.analysis.layout import Layout, page_layout
 from receiptq.pipeline.analysis.lines import build_lines
 from receiptq.pipeline.coverage import read_uncovered, read_uncovered_head
@@ -149,13 +150,18 @@ def _read_page(
         # read alone (`receiptq.pipeline.coverage`); the line model has no Polish letters,
         # so `refine` re-reads only the amounts of the summary rows
         reading = read_uncovered(page, reading, ocr, lines)
-        return reread_sale_rows(page, refine(page, reading, lines, merge=merge), lines)
-    # item rows Tesseract garbled, read again by the line model where the numbers it reads
-    # check themselves (quantity x price = value)
-    refined = refine(page, reading, lines, layout, merge)
-    if refined is not reading:
-        layout = page_layout(build_lines(refined), restore=False)
-    return reread_item_rows(page, refined, lines, layout)
+        reading = reread_sale_rows(page, refine(page, reading, lines, merge=merge), lines)
+    else:
+        # item rows Tesseract garbled, read again by the line model where the numbers it
+        # reads check themselves (quantity x price = value)
+        refined = refine(page, reading, lines, layout, merge)
+        if refined is not reading:
+            layout = page_layout(build_lines(refined), restore=False)
+        reading = reread_item_rows(page, refined, lines, layout)
+    if not any(parse_dates(line.text) for line in build_lines(reading)):
+        # no date read: its row is what the layout analysis dropped, read alone
+        reading = read_uncovered(page, reading, ocr, lines, dates=True)
+    return reading
 
 
 def word_count(ocr: OcrResult) -> int:

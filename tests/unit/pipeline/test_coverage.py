@@ -8,6 +8,7 @@ import shutil
 import pytest
 from factories import ENGLISH_TEXT, FONT, render_text
 
+from receiptq.pipeline.analysis import analyze
 from receiptq.pipeline.analysis.lines import build_lines
 from receiptq.pipeline.coverage import (
     head_pieces,
@@ -97,3 +98,20 @@ def test_what_is_dropped_below_the_first_row_read_is_not_the_heads_business():
     page = render_text(ENGLISH_TEXT, size=26)
     ocr = ENGLISH.read(page)
     assert head_pieces(page, _without_row(ocr, "JALAN")) == []
+
+
+@needs_ocr
+def test_a_date_row_the_layout_analysis_dropped_is_found_anywhere_and_read_back():
+    page = render_text(ENGLISH_TEXT, size=26)
+    ocr = ENGLISH.read(page)
+    lost = _without_row(ocr, "14/03/2019")
+    # left of the price column: the amount rows' search does not reach it
+    assert read_uncovered(page, lost, ENGLISH, recognizer()) is lost
+    recovered = read_uncovered(page, lost, ENGLISH, recognizer(), dates=True)
+    rows = [line.text for line in build_lines(recovered)]
+    assert "14/03/2019" in rows[rows.index("TEL: 07-355 1234") + 1]
+    assert analyze(lost).date is None and str(analyze(recovered).date) == "2019-03-14"
+    # rows left out that hold no date are not added
+    lost_both = _without_row(lost, "NOTEBOOK")
+    again = read_uncovered(page, lost_both, ENGLISH, recognizer(), dates=True)
+    assert not any("NOTEBOOK" in line.text for line in build_lines(again))
