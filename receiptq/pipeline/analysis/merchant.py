@@ -699,11 +699,28 @@ def _address(
         text = line.text.strip()
         if not addr and len(named) >= 5 and _folded(text).startswith(named):
             continue  # the name again with its outlet ("DOMINO'S PIZZA TAMAN UNIVERSITI")
+        if addr and not seen_postcode and _POSTCODE_ALONE.fullmatch(text):
+            # the postcode on a row of its own under the street ("NO 1. JLN PJU 1A/4" /
+            # "47301"), no registration number
+            addr.append(address_row_text(text))
+            confs.append(line.conf)
+            used.append(line)
+            seen_postcode = True
+            continue
         if _is_registration(text) or (not addr and not _looks_like_address(text)):
             if addr:
                 break
             continue
         if _is_contact(text):
+            # the address's last row with the phone after it ("81750 Johor Bahru, Johor.
+            # Tel No.: 07-387 3322"): the place before the label
+            before = _before_contact(text)
+            if before and _looks_like_place(before) and not _is_registration(before):
+                addr.append(address_row_text(before))
+                confs.append(line.conf)
+                used.append(line)
+                seen_postcode = seen_postcode or _has_postcode(before)
+                break
             if addr or not _looks_like_address(text):
                 break
             continue
@@ -746,6 +763,16 @@ def _address(
         return None, 0.0
     confs = confs[_street_start(addr) :]  # a branch line above the street is dropped
     return compose_address(addr, used, known), (0.8 if seen_postcode else 0.5) * min(confs)
+
+
+#: A postcode alone on its row.
+_POSTCODE_ALONE = re.compile(r"\W*(?:\d{5}|\d{2}-\d{3})\W*")
+
+
+def _before_contact(text: str) -> str:
+    """What a row holds before its first contact label ("Tel", "Fax", "GST"), or ""."""
+    m = _STOP.search(text)
+    return text[: m.start()].strip(" .,;:-|") if m and m.start() > 0 else ""
 
 
 def _street_start(addr: list[str]) -> int:

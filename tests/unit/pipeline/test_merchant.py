@@ -573,3 +573,28 @@ def test_a_bracketed_registration_number_with_a_prefix_or_a_misread_digit_is_no_
         lines_from_text(f"KEDAI MAJU SDN BHD\n{reg}\nNO.53 JALAN PUTRA 1,\n81200 JOHOR\n")
     )
     assert m.address == "NO.53 JALAN PUTRA 1, 81200 JOHOR"
+
+
+def test_a_postcode_on_a_row_of_its_own_ends_the_address():
+    head = (
+        "TIMES BOOKSHOP\nLOT F21 & 22, CITTA MALL\nNO 1, JLN PJU 1A/4\n47301\nReg No: 000423100416"
+    )
+    assert find_merchant(lines_from_text(head)).address == (
+        "LOT F21 & 22, CITTA MALL NO 1, JLN PJU 1A/4 47301"
+    )
+    # ...but a number under a full address is no part of it
+    head = "TIMES BOOKSHOP\nNO 1, JLN PJU 1A/4\n47301 PETALING JAYA\n123456\nTAX INVOICE"
+    assert find_merchant(lines_from_text(head)).address == "NO 1, JLN PJU 1A/4 47301 PETALING JAYA"
+
+
+def test_the_phone_after_the_address_on_its_last_row_is_left_out():
+    head = (
+        "MOONLIGHT CAKE HOUSE SDN BHD\nNo.1, Jalan Permas 10/5, Bandar Baru Permas Jaya\n"
+        "81750 Johor Bahru, Johor. Tel No.: 07-387 3322\nwww.example.com"
+    )
+    assert find_merchant(lines_from_text(head)).address == (
+        "No.1, Jalan Permas 10/5, Bandar Baru Permas Jaya 81750 Johor Bahru, Johor"
+    )
+    # a contact row with no place before its label ends the address as before
+    head = "KEDAI MAJU SDN BHD\nNO 12, JALAN MAWAR 3,\n43000 KAJANG\nTel: 03-8736 1234"
+    assert find_merchant(lines_from_text(head)).address == "NO 12, JALAN MAWAR 3, 43000 KAJANG"
