@@ -419,7 +419,16 @@ def compose_name(parts: list[str], known: Container[str] | None = None) -> str |
     name = re.sub(r"\s*[\(\[][^()\[\]]*\d[^()\[\]]*[\)\]]?\s*$", "", name)  # (519537-X)
     name = re.sub(r"(?<=[A-Za-z])\s[86]\s(?=[A-Za-z])", " & ", name)  # "&" read as 8 or 6
     name = re.sub(r"\s*[\(\[]?\s*\d{4,12}\s*-\s*[A-Z]\s*[\)\]]?\s*", " ", name).strip()
+    name = _NAME_PREFIX.sub("", name)
+    head, _, tail = name.rpartition(" ")
+    if head and re.fullmatch(r"[a-z]{1,2}", tail) and head == head.upper():
+        name = head  # a speck read as a letter after a name in capitals ("CAKE HOUSE t")
     return repair_business_words(clean_line(_ends_at_form(name)), known) or None
+
+
+#: Before a name, a label ending in a colon ("Dimiliki: ", "Owned by: ") or a number
+#: ("#000002 BAIFU (M) Sdn Bhd"): no part of it.
+_NAME_PREFIX = re.compile(r"^(?:[A-Za-z][A-Za-z .]{0,20}:\s+|#\d+\s+)(?=\S)")
 
 
 #: What may follow a registered company's form and still be its name: another form

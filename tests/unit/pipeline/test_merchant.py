@@ -9,6 +9,7 @@ import pytest
 from receiptq.pipeline.analysis.lines import Line, lines_from_text
 from receiptq.pipeline.analysis.merchant import (
     agree_spellings,
+    compose_name,
     edge_marks,
     find_merchant,
     has_legal_suffix,
@@ -598,3 +599,17 @@ def test_the_phone_after_the_address_on_its_last_row_is_left_out():
     # a contact row with no place before its label ends the address as before
     head = "KEDAI MAJU SDN BHD\nNO 12, JALAN MAWAR 3,\n43000 KAJANG\nTel: 03-8736 1234"
     assert find_merchant(lines_from_text(head)).address == "NO 12, JALAN MAWAR 3, 43000 KAJANG"
+
+
+@pytest.mark.parametrize(
+    ("row", "name"),
+    [
+        ("Dimiliki: banh mi cafe sdn bhd 1110644-W", "banh mi cafe Sdn Bhd"),  # "owned by:"
+        ("Owned by: KEDAI MAJU SDN BHD", "KEDAI MAJU SDN BHD"),
+        ("#000002 BAIFU (M) Sdn Bhd", "BAIFU (M) Sdn Bhd"),
+        ("BERRY'S CAKE HOUSE t", "BERRY'S CAKE HOUSE"),  # a speck after capitals
+        ("Berry's Cake House", "Berry's Cake House"),
+    ],
+)
+def test_labels_numbers_and_specks_around_a_name_are_no_part_of_it(row, name):
+    assert compose_name([normalize_legal_forms(row)]) == name
