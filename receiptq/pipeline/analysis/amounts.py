@@ -216,8 +216,9 @@ def _rounded_below(amounts: list[Amount]) -> tuple[Amount, Decimal] | None:
 
 def _sums_parts(a: Amount, labelled: list[Amount]) -> bool:
     """Whether ``a`` is the sum of two labelled totals on different rows above it: the
-    grand total under a GST summary ("Total 0% supplies" + "Total 6% supplies (incl.)")."""
-    above = [b for b in labelled if b.line < a.line and 0 < b.value < a.value]
+    grand total under a GST summary ("Total 0% supplies" + "Total 6% supplies (incl.)"),
+    one of them negative where goods were returned ("Total 0% supplies: -7.43")."""
+    above = [b for b in labelled if b.line < a.line and b.value != 0 and b.value != a.value]
     return any(
         b.line != c.line and b.value + c.value == a.value
         for i, b in enumerate(above)

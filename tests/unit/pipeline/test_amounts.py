@@ -387,3 +387,14 @@ def test_a_count_in_brackets_is_no_part_of_the_label():
 )
 def test_a_rounding_adjustment_under_the_total_gives_the_amount_due(rows, total):
     assert extract_totals(lines_from_text(rows)).total == Decimal(total)
+
+
+def test_a_grand_total_sums_a_summary_with_goods_returned():
+    text = (
+        "WHITE BREAD 2.35 6 4 2  4.26\nJUMBO 2.97 3 -3  -8.91\nTotal 0% supplies: -7.43\n"
+        "CR-VANILLA 0.72 10  7.20\nCR-CORN 0.72 20  14.40\nSQ-CHOC 0.84 8  6.72\n"
+        "Subtotal 6% supplies (excl. GST): 28.32\nGST: 1.69\n"
+        "Total 6% supplies (Inc. GST): 30.01\nTotal 0% supplies: -7.43\nTotal Payable: 22.58\n"
+        "Received above goods in good order.\nThe recipient is required to make adjustments"
+    )
+    assert extract_totals(lines_from_text(text)).total == Decimal("22.58")
