@@ -156,6 +156,16 @@ def _dated(row: list[Word]) -> bool:
     return bool(parse_dates(text)) and sum(w.conf for w in row) / len(row) >= MIN_ROW_CONFIDENCE
 
 
+def _line_reads_a_date(
+    page: np.ndarray, piece: tuple[int, int, int, int], lines: LineReader
+) -> bool:
+    """Whether the line model reads a date in ``piece`` (x, y, w, h) of ``page``."""
+    x, y, w, h = piece
+    pad = max(3, h // 4)
+    crop = page[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad]
+    return bool(parse_dates(lines.read([crop])[0].text))
+
+
 def read_uncovered(
     page: np.ndarray,
     ocr: OcrResult,
@@ -175,6 +185,8 @@ def read_uncovered(
     block = max((w.block for w in words), default=0) + 1
     added = 0
     for i, piece in enumerate(pieces):
+        if dates and lines is not None and not _line_reads_a_date(page, piece, lines):
+            continue  # the line model's look first: most pieces are no date, and it is cheaper
         _, _, row = _read_alone(page, piece, engine, block + i, pad=max(4, piece[3] // 2))
         # small crops read alone trip Tesseract more than whole pages: the line model
         # reads the row again, word by word where the two align (refine.merge_segment)

@@ -133,10 +133,21 @@ def read_page(
     is read again binarized below its paper (faint print)."""
     reading = _read_page(page, ocr, lines, merge)
     if word_count(reading) < NEARLY_EMPTY_WORDS:
-        retry = _read_page(binarize_below_paper(page), ocr, lines, merge)
+        faint = binarize_below_paper(page)
+        retry = _read_page(faint, ocr, lines, merge)
         if word_count(retry) > word_count(reading):
-            return retry
-    return reading
+            return _with_date(faint, retry, ocr, lines)
+    return _with_date(page, reading, ocr, lines)
+
+
+def _with_date(
+    page: np.ndarray, reading: OcrResult, ocr: OcrEngine, lines: LineReader | None
+) -> OcrResult:
+    """``reading``, or where it has no date, with the uncovered rows of ``page`` that hold
+    one: the row of its date is what the layout analysis dropped (`coverage`)."""
+    if any(parse_dates(line.text) for line in build_lines(reading)):
+        return reading
+    return read_uncovered(page, reading, ocr, lines, dates=True)
 
 
 def _read_page(
@@ -150,18 +161,13 @@ def _read_page(
         # read alone (`receiptq.pipeline.coverage`); the line model has no Polish letters,
         # so `refine` re-reads only the amounts of the summary rows
         reading = read_uncovered(page, reading, ocr, lines)
-        reading = reread_sale_rows(page, refine(page, reading, lines, merge=merge), lines)
-    else:
-        # item rows Tesseract garbled, read again by the line model where the numbers it
-        # reads check themselves (quantity x price = value)
-        refined = refine(page, reading, lines, layout, merge)
-        if refined is not reading:
-            layout = page_layout(build_lines(refined), restore=False)
-        reading = reread_item_rows(page, refined, lines, layout)
-    if not any(parse_dates(line.text) for line in build_lines(reading)):
-        # no date read: its row is what the layout analysis dropped, read alone
-        reading = read_uncovered(page, reading, ocr, lines, dates=True)
-    return reading
+        return reread_sale_rows(page, refine(page, reading, lines, merge=merge), lines)
+    # item rows Tesseract garbled, read again by the line model where the numbers it reads
+    # check themselves (quantity x price = value)
+    refined = refine(page, reading, lines, layout, merge)
+    if refined is not reading:
+        layout = page_layout(build_lines(refined), restore=False)
+    return reread_item_rows(page, refined, lines, layout)
 
 
 def word_count(ocr: OcrResult) -> int:
