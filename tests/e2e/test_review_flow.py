@@ -96,7 +96,12 @@ def test_find_open_correct_reload_and_export(browser, live_api, ctx, tmp_path: P
     assert value("#field-merchant-name") == truth["merchant"]["name"]
     assert value("#field-merchant-address")  # shown apart from the name
 
-    # The boxes: one per region, placed in the page's proportions.
+    # The boxes: one per region, placed in the page's proportions (drawn once the image is
+    # decoded, a moment after it is complete).
+    browser.wait_for(
+        f"document.querySelectorAll('#review-pages .box').length >= {len(regions)}",
+        describe="document.querySelectorAll('#review-pages .box').length",
+    )
     boxes = browser.evaluate(
         "[...document.querySelectorAll('#review-pages .box')].map(b => b.dataset.field)"
     )
