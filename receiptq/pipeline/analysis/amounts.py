@@ -217,7 +217,7 @@ def _rounded_below(amounts: list[Amount]) -> tuple[Amount, Decimal] | None:
 def _sums_parts(a: Amount, labelled: list[Amount]) -> bool:
     """Whether ``a`` is the sum of two labelled totals on different rows above it: the
     grand total under a GST summary ("Total 0% supplies" + "Total 6% supplies (incl.)"),
-    one of them negative where goods were returned ("Total 0% supplies: -7.43")."""
+    one of them negative where goods were returned ("Total 0% supplies: -4.20")."""
     above = [b for b in labelled if b.line < a.line and b.value != 0 and b.value != a.value]
     return any(
         b.line != c.line and b.value + c.value == a.value
@@ -371,7 +371,7 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
         scores[a.value] = max(scores.get(a.value, -1e9), s)
     if (rounded := _rounded_below(amounts)) is not None and rounded[0].value in scores:
         # the amount due is the total with the adjustment printed under it, though no row
-        # prints it ("TOTAL 60.31" / "ROUNDING ADJ -0.01"): it outranks the total itself
+        # prints it ("TOTAL 12.42" / "ROUNDING ADJ -0.02"): it outranks the total itself
         total, due = rounded
         scores[due] = max(scores.get(due, -1e9), scores[total.value] + 1.0)
     for whole, a in _restored_totals(amounts + cut, labelled).items():

@@ -422,12 +422,12 @@ def compose_name(parts: list[str], known: Container[str] | None = None) -> str |
     name = _NAME_PREFIX.sub("", name)
     head, _, tail = name.rpartition(" ")
     if head and re.fullmatch(r"[a-z]{1,2}", tail) and head == head.upper():
-        name = head  # a speck read as a letter after a name in capitals ("CAKE HOUSE t")
+        name = head  # a speck read as a letter after a name in capitals ("KEDAI ROTI t")
     return repair_business_words(clean_line(_ends_at_form(name)), known) or None
 
 
 #: Before a name, a label ending in a colon ("Dimiliki: ", "Owned by: ") or a number
-#: ("#000002 BAIFU (M) Sdn Bhd"): no part of it.
+#: ("#000017 KEDAI MAJU Sdn Bhd"): no part of it.
 _NAME_PREFIX = re.compile(r"^(?:[A-Za-z][A-Za-z .]{0,20}:\s+|#\d+\s+)(?=\S)")
 
 
@@ -509,7 +509,7 @@ def edge_marks(line: Line) -> list[Word]:
 
 #: A word of one or two letters or digits alone in its column segment whose box is
 #: narrower a letter than this share of the row's other words' is a speck read as a letter
-#: ("Selangor" | "4" in a box 3 px wide where a letter takes 15)...
+#: ("Kajang" | "4" in a box 3 px wide where a letter takes 15)...
 SPECK_NARROW = 0.35
 #: ...unless its letters are narrow ones.
 _NARROW_LETTERS = frozenset("1IiLlJjft!|:;.,'")
@@ -704,16 +704,20 @@ def _address(
     seen_postcode = False
     rows = head[start:]
     named = _folded(name) if name else ""
+
+    def take(text: str, line: Line) -> None:
+        addr.append(address_row_text(text))
+        confs.append(line.conf)
+        used.append(line)
+
     for k, line in enumerate(rows):
         text = line.text.strip()
         if not addr and len(named) >= 5 and _folded(text).startswith(named):
             continue  # the name again with its outlet ("DOMINO'S PIZZA TAMAN UNIVERSITI")
         if addr and not seen_postcode and _POSTCODE_ALONE.fullmatch(text):
-            # the postcode on a row of its own under the street ("NO 1. JLN PJU 1A/4" /
-            # "47301"), no registration number
-            addr.append(address_row_text(text))
-            confs.append(line.conf)
-            used.append(line)
+            # the postcode on a row of its own under the street ("NO 3, JLN BUNGA 2/7" /
+            # "43000"), no registration number
+            take(text, line)
             seen_postcode = True
             continue
         if _is_registration(text) or (not addr and not _looks_like_address(text)):
@@ -721,13 +725,11 @@ def _address(
                 break
             continue
         if _is_contact(text):
-            # the address's last row with the phone after it ("81750 Johor Bahru, Johor.
-            # Tel No.: 07-387 3322"): the place before the label
+            # the address's last row with the phone after it ("43000 Kajang, Selangor.
+            # Tel No.: 03-1234 5678"): the place before the label
             before = _before_contact(text)
             if before and _looks_like_place(before) and not _is_registration(before):
-                addr.append(address_row_text(before))
-                confs.append(line.conf)
-                used.append(line)
+                take(before, line)
                 seen_postcode = seen_postcode or _has_postcode(before)
                 break
             if addr or not _looks_like_address(text):
@@ -762,9 +764,7 @@ def _address(
         text = _REG_IN_LINE.sub("", text)
         if addr and _repeats_end(addr[-1], text):
             continue
-        addr.append(address_row_text(text))
-        confs.append(line.conf)
-        used.append(line)
+        take(text, line)
         seen_postcode = seen_postcode or _has_postcode(text)
         if len(addr) >= 6:
             break
