@@ -59,10 +59,7 @@ def uncovered_pieces(
     if found is None:
         return []
     pstats, med = found
-    covered = np.zeros_like(ink)
-    for w in ocr.words:
-        if w.text.strip():
-            covered[max(0, w.top) : w.bottom, max(0, w.left) : w.right] = 1
+    covered = _covered(ink.shape, ocr)
     out = []
     height, width = page.shape[:2]
     for x, y, w, h, _ in pstats:
@@ -75,15 +72,31 @@ def uncovered_pieces(
     return _rows(out)[:MAX_PIECES]
 
 
+def _covered(shape: tuple[int, ...], ocr: OcrResult) -> np.ndarray:
+    """A mask of ``shape`` set where ``ocr``'s words lie."""
+    covered = np.zeros(shape[:2], np.uint8)
+    for w in ocr.words:
+        if w.text.strip():
+            covered[max(0, w.top) : w.bottom, max(0, w.left) : w.right] = 1
+    return covered
+
+
+def _crop(
+    page: np.ndarray, piece: tuple[int, int, int, int], pad: int
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """``piece`` (x, y, w, h) of ``page`` with ``pad`` px around it, and where it starts."""
+    x, y, w, h = piece
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    return page[y0 : y + h + pad, x0 : x + w + pad], (x0, y0)
+
+
 def _read_alone(
     page: np.ndarray, piece: tuple[int, int, int, int], engine: OcrEngine, block: int, pad: int
 ) -> tuple[np.ndarray, tuple[int, int], list[Word]]:
     """The crop of ``piece`` (x, y, w, h) with ``pad`` px around it, where the crop starts
     on the page, and its words as ``engine`` reads it as one line, in page coordinates, in a
     ``block`` of their own."""
-    x, y, w, h = piece
-    x0, y0 = max(0, x - pad), max(0, y - pad)
-    crop = page[y0 : y + h + pad, x0 : x + w + pad]
+    crop, (x0, y0) = _crop(page, piece, pad)
     words = [
         dataclasses.replace(
             word, left=word.left + x0, top=word.top + y0, block=block, par=0, line=0
@@ -160,9 +173,7 @@ def _line_reads_a_date(
     page: np.ndarray, piece: tuple[int, int, int, int], lines: LineReader
 ) -> bool:
     """Whether the line model reads a date in ``piece`` (x, y, w, h) of ``page``."""
-    x, y, w, h = piece
-    pad = max(3, h // 4)
-    crop = page[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad]
+    crop, _ = _crop(page, piece, max(3, piece[3] // 4))
     return bool(parse_dates(lines.read([crop])[0].text))
 
 
@@ -225,9 +236,7 @@ def head_pieces(page: np.ndarray, ocr: OcrResult) -> list[tuple[int, int, int, i
     # (and what is a character still depends on the whole page's height)
     ink = ink_mask(page[: int(first + 2 * row)])
     tallest = page.shape[0] // 8
-    covered = np.zeros_like(ink)
-    for w in words:
-        covered[max(0, w.top) : w.bottom, max(0, w.left) : w.right] = 1
+    covered = _covered(ink.shape, ocr)
     out = []
     for large in (False, True):
         found = line_pieces(ink, large=large, tallest=tallest)
