@@ -11,7 +11,6 @@ is then upright or upside down only a reading can tell, so both are read
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -106,13 +105,6 @@ class Rows:
     #: Characters whose nearest neighbour lies along the rows (within `ROW_SPREAD`
     #: degrees) per one whose nearest neighbour lies across them.
     along: float
-
-
-def text_angle(gray: np.ndarray) -> float | None:
-    """The turn (degrees counter-clockwise, in [-90, 90)) that makes the text rows of
-    ``gray`` horizontal; None when there are too few characters to tell (`text_rows`)."""
-    rows = text_rows(gray)
-    return None if rows is None else rows.angle
 
 
 def text_rows(gray: np.ndarray) -> Rows | None:
@@ -265,11 +257,3 @@ def upright_turns(image: np.ndarray) -> list[Turn]:
             return [Turn(180.0)]
         return [Turn(180.0), Turn(270.0), Turn(90.0)]
     return [Turn(rows.angle), Turn(rows.angle + 180.0)]
-
-
-def upright_candidates(image: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """``image`` turned by each of its `upright_turns`, each with the 3 x 3 matrix that
-    takes its pixels back to ``image``'s. One at a time: a caller keeps only the best of
-    these full-size pages."""
-    for turn in upright_turns(image):
-        yield turn.apply(image)

@@ -21,15 +21,19 @@ from receiptq.pipeline.orientation import (
     band_words,
     probe,
     rotate_bound,
-    text_angle,
     text_rows,
-    upright_candidates,
+    upright_turns,
 )
 
 pytestmark = pytest.mark.skipif(
     shutil.which("tesseract") is None or not FONT.is_file(),
     reason="needs the tesseract binary and DejaVu fonts",
 )
+
+
+def candidates(image: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``image`` turned by each of its `upright_turns`, with the matrices back."""
+    return [turn.apply(image) for turn in upright_turns(image)]
 
 
 def on_a_table(page: np.ndarray, angle: float) -> np.ndarray:
@@ -46,13 +50,13 @@ def on_a_table(page: np.ndarray, angle: float) -> np.ndarray:
 @pytest.mark.parametrize("angle", [-75.0, -30.0, 12.0, 45.0, 89.0])
 def test_the_angle_of_the_rows(angle):
     """The turn that levels the rows, whatever way they lie (up to a half turn)."""
-    found = text_angle(on_a_table(render(POLISH), angle))
-    assert found is not None
-    assert abs((found + angle + 90) % 180 - 90) < 1.5
+    rows = text_rows(on_a_table(render(POLISH), angle))
+    assert rows is not None
+    assert abs((rows.angle + angle + 90) % 180 - 90) < 1.5
 
 
 def test_a_blank_page_tells_no_angle():
-    assert text_angle(np.full((800, 600), 250, np.uint8)) is None
+    assert text_rows(np.full((800, 600), 250, np.uint8)) is None
 
 
 @pytest.mark.parametrize("angle", [30.0, 120.0, 180.0])
@@ -72,7 +76,7 @@ def test_each_candidate_knows_the_way_back_to_the_page(text):
     page = on_a_table(render(POLISH), 30.0) if text else np.full((700, 500), 255, np.uint8)
     x, y = 30, 40
     page[y : y + 6, x : x + 6] = 0  # a 6 px mark centred at (x + 2.5, y + 2.5)
-    for image, back in upright_candidates(page):
+    for image, back in candidates(page):
         forward = np.linalg.inv(back) @ np.array([x + 2.5, y + 2.5, 1.0])
         fx, fy = forward[0] / forward[2], forward[1] / forward[2]
         assert 0 <= fx < image.shape[1] and 0 <= fy < image.shape[0]
@@ -118,9 +122,9 @@ def test_no_page_makes_the_turn_raise(size, content, seed):
             image[1::4] = 0
         if content == "dots":
             image[::5, ::5] = 0
-    angle = text_angle(image)
-    assert angle is None or -90.0 <= angle < 90.0
-    for candidate, back in upright_candidates(image):
+    rows = text_rows(image)
+    assert rows is None or -90.0 <= rows.angle < 90.0
+    for candidate, back in candidates(image):
         assert candidate.ndim == 2 and candidate.size > 0 and back.shape == (3, 3)
 
 
@@ -180,9 +184,9 @@ def test_a_clean_level_page_has_clear_rows_and_is_tried_upside_down_only():
     page = render(POLISH)
     rows = text_rows(page)
     assert rows is not None and abs(rows.angle) < 1.0 and rows.along >= CLEAR_ROWS
-    candidates = list(upright_candidates(page))
-    assert len(candidates) == 1
-    turned, _ = candidates[0]
+    found = candidates(page)
+    assert len(found) == 1
+    turned, _ = found[0]
     assert np.array_equal(turned, cv2.rotate(page, cv2.ROTATE_180))
 
 
@@ -196,7 +200,7 @@ def test_letters_broken_into_pieces_still_tell_their_rows():
     broken[ink_rows[1::6]] = 255
     rows = text_rows(broken)
     assert rows is not None and abs(rows.angle) < 1.0 and rows.along >= CLEAR_ROWS
-    assert len(list(upright_candidates(broken))) == 1
+    assert len(candidates(broken)) == 1
 
 
 def dots(page: np.ndarray, x0: int, y0: int, x1: int, y1: int, dx: int, dy: int) -> None:
@@ -215,7 +219,7 @@ def test_rows_no_clearer_than_columns_are_tried_on_their_side_too():
     dots(page, 220, 20, 380, 380, 16, 12)  # 10 x 30: one above the other
     rows = text_rows(page)
     assert rows is not None and abs(rows.angle) < 1.0 and rows.along < CLEAR_ROWS
-    assert len(list(upright_candidates(page))) == 3
+    assert len(candidates(page)) == 3
 
 
 @pytest.mark.parametrize(
