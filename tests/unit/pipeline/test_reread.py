@@ -28,6 +28,13 @@ def test_second_pass_only_when_a_key_field_is_weak():
     assert needs_second_pass(Receipt())
 
 
+def test_a_name_without_a_legal_form_read_surely_is_not_weak():
+    # an unlabelled name scores 0.4 x its rows' OCR confidence (merchant.py)
+    assert not needs_second_pass(reading("A", "B", "2024-05-12", "1.00", (0.4, 0.7, 0.9, 0.9)))
+    assert needs_second_pass(reading("A", "B", "2024-05-12", "1.00", (0.38, 0.7, 0.9, 0.9)))
+    assert not needs_second_pass(reading("A", "B", "2024-05-12", "1.00", (0.8, 0.45, 0.9, 0.9)))
+
+
 def test_merge_takes_each_field_from_the_more_confident_reading():
     first = reading("MAJU SON 8HD", "JALAN 1", "2024-05-12", "9.60", (0.3, 0.7, 0.9, 0.4))
     second = reading("MAJU SDN BHD", "JALAU 1", "2024-05-21", "9.00", (0.8, 0.5, 0.6, 0.7))
