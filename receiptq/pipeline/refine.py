@@ -29,14 +29,17 @@ import numpy as np
 from receiptq.pipeline.analysis.keywords import classify
 from receiptq.pipeline.analysis.layout import Layout, page_layout
 from receiptq.pipeline.analysis.lines import Line, build_lines
-from receiptq.pipeline.analysis.merchant import header_lines
+from receiptq.pipeline.analysis.merchant import goes_on_as_address, header_lines
 from receiptq.pipeline.analysis.paragon import is_paragon_summary
 from receiptq.pipeline.lexicon import all_known, lexicon
 from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.pipeline.recognize import LineReader, Reading
 
-#: Header rows re-read whole.
+#: Header rows re-read whole...
 HEAD_ROWS = 6
+#: ...and up to this many more below them where the address goes on (a postcode or an
+#: address word: the address's last rows, under a long name or a registration row).
+ADDRESS_ROWS = 3
 #: Below HEAD_ROWS, a header segment with a word Tesseract is this unsure of is re-read.
 WEAK_WORD = 50
 #: Rows below this fraction of the page height may hold the summary amounts.
@@ -87,7 +90,9 @@ def chosen_segments(lines: list[Line], head: list[Line] | None = None) -> list[l
     chosen: list[list[Word]] = []
     seen = 0  # header rows above this one
     for line in lines:
-        whole = line.index <= head_end and seen < HEAD_ROWS
+        whole = line.index <= head_end and (
+            seen < HEAD_ROWS or (seen < HEAD_ROWS + ADDRESS_ROWS and goes_on_as_address(line.text))
+        )
         dated = bool(_DATE_LABEL.search(line.text))
         summary = line.index > head_end and line.rel_y > SUMMARY_FROM
         for seg in line.segments:

@@ -203,6 +203,12 @@ def _looks_like_place(text: str) -> bool:
     return bool(_ADDRESS_WORDS.search(text) or _POSTCODE.search(text))
 
 
+def goes_on_as_address(text: str) -> bool:
+    """A row with an address word or a postcode and no contact details or registration
+    number: below the header's first rows, where an address may go on."""
+    return _looks_like_place(text) and not _is_contact(text) and not _is_registration(text)
+
+
 def header_lines(lines: list[Line], max_lines: int = 14) -> list[Line]:
     """The lines above the first amount line, noise removed.
 

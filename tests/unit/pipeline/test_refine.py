@@ -91,6 +91,21 @@ def test_a_later_header_row_with_a_word_tesseract_is_unsure_of_is_chosen():
     assert header[HEAD_ROWS + 1] in texts and header[HEAD_ROWS] not in texts
 
 
+def test_the_addresss_last_rows_below_the_first_header_rows_are_chosen():
+    header = [f"SHOP LINE {i} SDN BHD" for i in range(HEAD_ROWS)]
+    header += [
+        "Lorong Kenari 7, Taman Seri Murni,",
+        "52100 Bandar Contoh,",
+        "Jalan Contoh Tel 03 1234 5678",
+    ]
+    header += ["12 Lorong Kenari 7"]  # an address word, but past the rows that may go on
+    lines = lines_from_text("\n".join([*header, "TOTAL                 9.00"]))
+    texts = [" ".join(w.text for w in seg) for seg in chosen_segments(lines)]
+    assert header[HEAD_ROWS] in texts and header[HEAD_ROWS + 1] in texts
+    assert header[HEAD_ROWS + 2] not in texts  # contact details end the address
+    assert header[HEAD_ROWS + 3] not in texts
+
+
 def _first_row_changed(ocr: OcrResult, change) -> OcrResult:
     """``ocr`` with ``change`` applied to each word of its first row."""
     row = {id(w) for w in build_lines(ocr)[0].words}
