@@ -91,7 +91,7 @@ def test_a_later_header_row_with_a_word_tesseract_is_unsure_of_is_chosen():
     assert header[HEAD_ROWS + 1] in texts and header[HEAD_ROWS] not in texts
 
 
-def test_the_addresss_last_rows_below_the_first_header_rows_are_chosen():
+def test_the_last_rows_of_an_address_below_the_first_header_rows_are_chosen():
     header = [f"SHOP LINE {i} SDN BHD" for i in range(HEAD_ROWS)]
     header += [
         "Lorong Kenari 7, Taman Seri Murni,",
