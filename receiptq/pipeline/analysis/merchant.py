@@ -365,7 +365,7 @@ def find_merchant(
             name_idx = strong[0]
     if name_idx is None:
         name_idx = _unlabelled_name(head, texts)
-        info.name_confidence = 0.4
+        info.name_confidence = 0.4  # reread.SECOND_PASS_BELOW is set against this
     else:
         info.name_confidence = 0.8
     if name_idx is None:
