@@ -29,8 +29,8 @@ from receiptq.pipeline.salerows import reread_item_rows, reread_sale_rows
 from receiptq.receipt import Receipt
 
 #: A second pass runs when any key field's confidence is below this. An unlabelled name
-#: scores 0.4 x its rows' OCR confidence, so it counts as weak only where that reading is
-#: in doubt (0.5 sent a third of all scans to a second reading that changed nothing).
+#: scores 0.4 x its rows' OCR confidence (`merchant`), so it counts as weak only where
+#: that reading is in doubt (the measurements: docs/extraction.md).
 SECOND_PASS_BELOW = 0.4
 #: ...and the header band is no larger than this: OCR time grows with pixels, and the
 #: largest pages would take the CPU per receipt past its budget.

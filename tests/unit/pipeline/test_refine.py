@@ -94,11 +94,11 @@ def test_a_later_header_row_with_a_word_tesseract_is_unsure_of_is_chosen():
 def test_the_last_rows_of_an_address_below_the_first_header_rows_are_chosen():
     header = [f"SHOP LINE {i} SDN BHD" for i in range(HEAD_ROWS)]
     header += [
-        "Lorong Kenari 7, Taman Seri Murni,",
-        "52100 Bandar Contoh,",
+        "Lorong Merbah 7, Taman Seri Murni,",
+        "68100 Bandar Contoh,",
         "Jalan Contoh Tel 03 1234 5678",
     ]
-    header += ["12 Lorong Kenari 7"]  # an address word, but past the rows that may go on
+    header += ["12 Lorong Merbah 7"]  # an address word, but past the rows that may go on
     lines = lines_from_text("\n".join([*header, "TOTAL                 9.00"]))
     texts = [" ".join(w.text for w in seg) for seg in chosen_segments(lines)]
     assert header[HEAD_ROWS] in texts and header[HEAD_ROWS + 1] in texts
