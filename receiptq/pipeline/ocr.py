@@ -15,6 +15,9 @@ Both return the same TSV columns, so the rest of the pipeline cannot tell them a
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import importlib.util
 import os
 import threading
 from dataclasses import dataclass, field
@@ -202,6 +205,7 @@ def _tesserocr_api(langs: str, variables: dict[str, str], pid: int | None = None
     if cache is None or getattr(_local, "pid", None) != pid:
         cache = _local.apis = {}
         _local.pid = pid
+        quiet_leptonica()
     key = (langs, tuple(sorted(variables.items())))
     api = cache.get(key)
     if api is None:
@@ -213,6 +217,37 @@ def _tesserocr_api(langs: str, variables: dict[str, str], pid: int | None = None
         )
         cache[key] = api
     return api
+
+
+#: Leptonica's level above all of its messages (L_SEVERITY_NONE).
+LEPTONICA_SILENT = 6
+
+
+def leptonica_library() -> str | None:
+    """The Leptonica library tesserocr runs on: the copy inside its wheel, else the
+    system's; None when neither is found."""
+    spec = importlib.util.find_spec("tesserocr")
+    if spec is None or spec.origin is None:
+        return None
+    bundled = sorted((Path(spec.origin).parent.parent / "tesserocr.libs").glob("libleptonica*"))
+    if bundled:
+        return str(bundled[0])
+    return ctypes.util.find_library("leptonica") or ctypes.util.find_library("lept")
+
+
+def quiet_leptonica() -> bool:
+    """Turn Leptonica's messages off in this process. Tesseract's page layout hands it boxes
+    partly off the page on about a third of scans, and it prints "Error in
+    boxClipToRectangle" to stderr: harmless (Tesseract goes on), but noise in a worker's
+    log. Its errors still reach Tesseract as return codes. True where it could be done."""
+    path = leptonica_library()
+    if path is None:
+        return False
+    try:
+        ctypes.CDLL(path).setMsgSeverity(LEPTONICA_SILENT)
+    except (OSError, AttributeError):
+        return False
+    return True
 
 
 #: The resolution Tesseract is told a page has: what tesserocr's PIL path handed it (as a

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -50,6 +52,35 @@ def test_tesserocr_engine_is_kept_per_process_and_rebuilt_after_fork():
     # A forked child (a Celery prefork worker) has another pid: it builds its own engine.
     assert ocr._tesserocr_api("eng", {}, pid=os.getpid() + 1) is not api
     assert ocr._tesserocr_api("eng", {}) is not api  # and the parent, back, its own again
+
+
+# In a fresh interpreter: the severity Leptonica had before a probe set it to silent
+# (setMsgSeverity returns the previous level), before and after an engine is built.
+SEVERITY_PROBE = """
+import ctypes, sys
+from receiptq.pipeline import ocr
+lept = ctypes.CDLL(ocr.leptonica_library())
+import tesserocr
+before = lept.setMsgSeverity(3)
+lept.setMsgSeverity(before)
+ocr._tesserocr_api("eng", {})
+print(before, lept.setMsgSeverity(before))
+"""
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("tesserocr") is None or ocr.tessdata_dir() is None,
+    reason="needs tesserocr and tessdata",
+)
+def test_leptonica_messages_are_off_once_an_engine_is_built():
+    """Leptonica prints "Error in boxClipToRectangle" to a worker's stderr on a third of
+    scans (boxes Tesseract's layout hands it partly off the page): off, in every process."""
+    assert ocr.leptonica_library() is not None
+    out = subprocess.run([sys.executable, "-c", SEVERITY_PROBE], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    before, after = (int(v) for v in out.stdout.split())
+    assert before < ocr.LEPTONICA_SILENT  # its messages are on by default
+    assert after == ocr.LEPTONICA_SILENT
 
 
 @pytest.mark.skipif(importlib.util.find_spec("tesserocr") is None, reason="tesserocr missing")
