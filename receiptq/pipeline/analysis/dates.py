@@ -30,7 +30,7 @@ _SEP1 = r"\s?(?P<sep>[-/.])\s?(?:(?P=sep)\s?)?"  # "23- -03-18": OCR doubled one
 _SEP2 = r"\s?(?P=sep)\s?"
 _D = r"\d{1,2}"
 _Y4 = r"(?:19|20)\d\d"
-_Y24 = r"(?:19|20)?\d\d"
+_Y24 = r"(?:(?:19|20)\d\d|\d\d(?!\d(?![\d:.])))"  # not the "20" of a year cut short ("201 ")
 _NUMERIC = [
     # ISO and year-first: 2024-05-12, 2018/12/25, 2018.12.25
     (

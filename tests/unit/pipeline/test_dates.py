@@ -35,6 +35,7 @@ from receiptq.pipeline.analysis.dates import parse_date, parse_dates, parse_time
         ("Date:2019/03/0716:42:05", "2019-03-07"),  # a year-first date and its time
         ("Order No. 200044223/09/2019 06:02 PM", "2019-09-23"),  # glued to a number
         ("#48213015/11/2018 9:14", "2018-11-15"),
+        ("14/08/195:41:07 PM", "2019-08-14"),  # a glued time of one-digit hour
     ],
 )
 def test_parse_date_formats(text, iso):
@@ -53,6 +54,8 @@ def test_parse_date_formats(text, iso):
         "25-06-181125",  # ... or after it
         "1234505/2018",  # glued digits with one separator are no date
         "Tel 0312345/06/2018",  # no day 45
+        "Date: 14-08-201 10:12:44",  # a year cut short (201x) is not 2020
+        "14 Aug 201 10:12",
     ],
 )
 def test_not_dates(text):
