@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from receiptq import testing  # noqa: E402
-from receiptq.config import PROFILES, Settings  # noqa: E402
+from receiptq.config import Settings  # noqa: E402
 
 BASE_REDIS = os.environ.get("RECEIPTQ_TEST_REDIS", "redis://127.0.0.1:6379")
 BASE_DATABASE = os.environ.get("RECEIPTQ_TEST_DATABASE", "postgresql://postgres@127.0.0.1:5432")
@@ -257,6 +257,21 @@ def run_receipts(stack: Stack, files: list[tuple[str, bytes]], warmup: int) -> d
     }
 
 
+def worker_settings(args: argparse.Namespace) -> Settings:
+    """What the worker is to run: the profile asked for, with the settings given here."""
+    overrides: dict[str, object] = {"ocr_langs": args.ocr_langs} if args.ocr_langs else {}
+    if args.no_line_recognizer:
+        overrides["line_recognizer"] = False
+    return Settings(profile=args.profile or Settings.model_fields["profile"].default, **overrides)
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    """The variables that give the worker ``settings``' profile and every field it sets
+    (the stack's environment holds the default profile's values, which RECEIPTQ_PROFILE
+    alone would not override)."""
+    return testing.settings_env(settings, {"profile", "ocr_langs", "line_recognizer"})
+
+
 def baseline(paths: list[Path], concurrency: int, lang: str = "eng") -> dict:
     """One plain `tesseract IMAGE - -l eng` per receipt, `concurrency` at a time."""
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
@@ -316,15 +331,11 @@ def main() -> int:
               f"receipts/s ({base['elapsed']:.1f} s for {len(paths)}), "
               f"{base['cpu_per_receipt']:.2f} CPU s/receipt, load {base['load']}",
               flush=True)  # fmt: skip
+    worker = worker_settings(args)
     stack = Stack()
     try:
         stack.start_api(args.api_workers)
-        extra = {"RECEIPTQ_OCR_LANGS": args.ocr_langs} if args.ocr_langs else {}
-        if args.profile:
-            extra["RECEIPTQ_PROFILE"] = args.profile
-        if args.no_line_recognizer:
-            extra["RECEIPTQ_LINE_RECOGNIZER"] = "false"
-        stack.start_worker("w", args.concurrency, extra, args.worker_code)
+        stack.start_worker("w", args.concurrency, worker_env(worker), args.worker_code)
         files = [(p.name, p.read_bytes()) for p in paths]
         res = run_receipts(stack, files, args.warmup)
         worker_log_errors = [
@@ -332,11 +343,10 @@ def main() -> int:
         ]
     finally:
         stack.close()
-    # the worker's settings come from the profile alone (the stack does not pass RECEIPTQ_*)
-    profile = args.profile or Settings.model_fields["profile"].default
-    langs = args.ocr_langs or PROFILES[profile]["ocr_langs"]
-    print(f"full stack: receiptq api + worker --concurrency {args.concurrency} (OCR {langs}, "
-          f"profile {profile}, line model {PROFILES[profile]['line_model']}): "
+    line_model = worker.line_model if worker.line_recognizer else "off"
+    print(f"full stack: receiptq api + worker --concurrency {args.concurrency} (OCR "
+          f"{worker.ocr_langs}, profile {worker.profile}, line model {line_model}, second "
+          f"reading {'on' if worker.second_reading else 'off'}): "
           f"{res['rate']:.3f} receipts/s ({res['elapsed']:.1f} s for {res['n']}), "
           f"statuses {res['counts']}, load {res['load']}")  # fmt: skip
     print(f"CPU s/receipt: worker tree {res['cpu_per_receipt']:.2f}, "

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ import redis
 from psycopg import sql
 from pydantic import AliasChoices
 
-from receiptq.config import Settings
+from receiptq.config import PROFILES, Settings
 from receiptq.context import Context
 
 REDIS = "redis://127.0.0.1:6379"
@@ -110,17 +110,29 @@ def service_env(settings: Settings, **extra: str) -> dict[str, str]:
     environment without its own receiptq settings, then every field of `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECEIPTQ_")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.update(settings_env(settings))
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def settings_env(settings: Settings, names: Collection[str] | None = None) -> dict[str, str]:
+    """The variables that set `settings`' fields: every field, or those in ``names``; with
+    "profile" among them, every field the profile sets too (a child whose environment holds
+    other values of those fields, as a `service_env` does, would keep them: a field set on
+    its own outranks the profile)."""
+    if names is not None and "profile" in names:
+        names = {*names, *PROFILES[settings.profile]}
+    env = {}
     for name, field in Settings.model_fields.items():
         value = getattr(settings, name)
-        if value is None:
+        if value is None or (names is not None and name not in names):
             continue
         alias = field.validation_alias
         first = alias.choices[0] if isinstance(alias, AliasChoices) else None
         variable = first if isinstance(first, str) else None
         text = str(value).lower() if isinstance(value, bool) else str(value)
         env[variable or f"RECEIPTQ_{name.upper()}"] = text
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
     return env
 
 

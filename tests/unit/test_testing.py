@@ -25,3 +25,22 @@ def test_a_child_builds_exactly_the_parents_settings(monkeypatch):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert Settings() == settings
+
+
+def test_a_child_told_a_profile_builds_that_profile(monkeypatch):
+    """A stack's environment writes out the default profile's values; a worker started with
+    another profile gets every field that profile sets, not RECEIPTQ_PROFILE alone."""
+    fast, default = Settings(profile="fast"), Settings(profile="default")
+    alone = testing.service_env(default, RECEIPTQ_PROFILE="fast")
+    told = testing.service_env(default, **testing.settings_env(fast, {"profile"}))
+    built = {}
+    for label, env in (("alone", alone), ("told", told)):
+        for name in list(os.environ):
+            if name.startswith("RECEIPTQ_") or name == "PROMETHEUS_MULTIPROC_DIR":
+                monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        built[label] = Settings()
+    assert built["alone"].ocr_langs == default.ocr_langs != fast.ocr_langs  # why it is so
+    for field in ("profile", "ocr_langs", "line_recognizer", "line_model", "second_reading"):
+        assert getattr(built["told"], field) == getattr(fast, field)
