@@ -266,10 +266,10 @@ def worker_settings(args: argparse.Namespace) -> Settings:
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
-    """The variables that give the worker ``settings``' profile and every field it sets
-    (the stack's environment holds the default profile's values, which RECEIPTQ_PROFILE
-    alone would not override)."""
-    return testing.settings_env(settings, {"profile", "ocr_langs", "line_recognizer"})
+    """The variables that give the worker ``settings``' profile and every field it sets,
+    the overrides among them (the stack's environment holds the default profile's values,
+    which RECEIPTQ_PROFILE alone would not override)."""
+    return testing.settings_env(settings, {"profile"})
 
 
 def baseline(paths: list[Path], concurrency: int, lang: str = "eng") -> dict:

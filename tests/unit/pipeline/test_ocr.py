@@ -57,7 +57,7 @@ def test_tesserocr_engine_is_kept_per_process_and_rebuilt_after_fork():
 # In a fresh interpreter: the severity Leptonica had before a probe set it to silent
 # (setMsgSeverity returns the previous level), before and after an engine is built.
 SEVERITY_PROBE = """
-import ctypes, sys
+import ctypes
 from receiptq.pipeline import ocr
 lept = ctypes.CDLL(ocr.leptonica_library())
 import tesserocr
