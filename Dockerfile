@@ -10,13 +10,14 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     OMP_THREAD_LIMIT=1
 
-# Tesseract with the English and Polish models; DejaVu for rendering sample receipts;
+# Tesseract with the English and Polish models (and the Malay one for its word list);
+# DejaVu for rendering sample receipts;
 # libGL and GLib for the opencv-python that rapidocr-onnxruntime pulls in beside our
 # headless OpenCV; it is removed after installing (as scripts/bootstrap.sh does: its cv2
 # costs every worker process more memory), the packages are kept for a pip install on top.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        tesseract-ocr tesseract-ocr-eng tesseract-ocr-pol fonts-dejavu-core \
+        tesseract-ocr tesseract-ocr-eng tesseract-ocr-pol tesseract-ocr-msa fonts-dejavu-core \
         libgl1 libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/*
 

@@ -11,8 +11,9 @@ mkdir -p "$DEV"
 : > "$DEV/started.new"
 
 # libgl1, libglib2.0-0: for opencv-python, should it provide cv2 (see headless_opencv)
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-pol fonts-dejavu-core
-              libgl1 libglib2.0-0 redis-server postgresql python3-venv curl chromium)
+# tesseract-ocr-msa: for its Malay word list only (receiptq.pipeline.lexicon)
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-pol tesseract-ocr-msa
+              fonts-dejavu-core libgl1 libglib2.0-0 redis-server postgresql python3-venv curl chromium)
 REDIS_HOST=127.0.0.1 REDIS_PORT="${RECEIPTQ_DEV_REDIS_PORT:-6379}"
 PG_HOST=127.0.0.1 PG_PORT="${RECEIPTQ_DEV_PG_PORT:-5432}"
 

@@ -4,12 +4,15 @@ When Tesseract and the line model (`receiptq.pipeline.recognize`) read a word di
 one of them is often a word and the other is not ("Lumpur" / "Lmpur", "Darnansara" /
 "Damansara", "TAMAN" / "TANAN"). Each Tesseract language model carries the word list it
 was trained with (English: 338,000 words, including many place and street names; Polish:
-386,000) as a DAWG inside its traineddata file. Tesseract's own tools unpack it
-(`combine_tessdata -e`, `dawg2wordlist`); nothing is downloaded and no list is ours.
+386,000; Malay: 72,000, the words of Malaysian addresses among them: Jalan, Taman,
+Perindustrian, Seksyen) as a DAWG inside its traineddata file. Tesseract's own tools
+unpack it (`combine_tessdata -e`, `dawg2wordlist`); nothing is downloaded and no list is
+ours. The Malay model is installed for its word list only: OCR reads with
+RECEIPTQ_OCR_LANGS, and a list whose model is missing is skipped.
 
 The words are kept as a sorted array of 64-bit hashes of their lower-case spelling
-(387,000 distinct spellings for both languages: 3 MB, instead of tens of MB as a set of
-Python strings), built once per machine and cached under the user's cache folder. A word
+(417,000 distinct spellings for the three languages: 3.7 MB, instead of tens of MB as a
+set of Python strings), built once per machine and cached under the user's cache folder. A word
 absent from the list can come out "known" only on a hash collision, about once in 50
 trillion lookups.
 """
@@ -35,7 +38,7 @@ from receiptq.pipeline.ocr import tessdata_dir
 log = logging.getLogger(__name__)
 
 #: The word lists consulted (whichever of these models are installed).
-LANGUAGES = ("eng", "pol")
+LANGUAGES = ("eng", "pol", "msa")
 #: Runs of this many letters or more are looked up; shorter ones (and numbers, codes)
 #: decide nothing: too many short misreadings are words too ("JEN" for JLN).
 WORD_LETTERS = 4
