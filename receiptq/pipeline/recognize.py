@@ -24,12 +24,16 @@ import logging
 import math
 import os
 import threading
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import cv2
 import numpy as np
+
+from receiptq.pipeline.lexicon import lexicon
+from receiptq.pipeline.spelling import respell
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +114,15 @@ def read_alphabet(path: Path) -> list[str]:
 class LineRecognizer:
     """Reads cropped single-line images; one per process (see `recognizer`)."""
 
-    def __init__(self, path: Path | bytes, alphabet: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | bytes,
+        alphabet: list[str] | None = None,
+        known: Container[str] | None = None,
+    ) -> None:
         """``path``: the ONNX file, or its bytes; ``alphabet``: the model's characters in
-        class order, by default its metadata's."""
+        class order, by default its metadata's; ``known``: the word list that respells a
+        word no list knows (`CtcDecoder`), or None."""
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -129,7 +139,7 @@ class LineRecognizer:
         self._input = self._session.get_inputs()[0].name
         if alphabet is None:
             alphabet = self._session.get_modelmeta().custom_metadata_map[ALPHABET_KEY].splitlines()
-        self._decoder = CtcDecoder(alphabet)
+        self._decoder = CtcDecoder(alphabet, known)
         #: What a reading can contain: no £, €, zł's ł... (`refine` keeps Tesseract's
         #: reading of a segment in which Tesseract saw such a character).
         self.alphabet = self._decoder.alphabet
@@ -157,16 +167,21 @@ def kept_classes(classes: list[str]) -> np.ndarray:
 
 
 class CtcDecoder:
-    """Greedy CTC decoding of a PP-OCR line model's output, in printable ASCII."""
+    """Greedy CTC decoding of a PP-OCR line model's output, in printable ASCII; with a word
+    list, a word no list knows becomes the known spelling its steps make nearly as likely
+    (`receiptq.pipeline.spelling`)."""
 
-    def __init__(self, alphabet: list[str]) -> None:
-        """``alphabet``: the model's characters in class order (its dictionary)."""
+    def __init__(self, alphabet: list[str], known: Container[str] | None = None) -> None:
+        """``alphabet``: the model's characters in class order (its dictionary); ``known``:
+        the word list (`receiptq.pipeline.lexicon`), or None for greedy decoding alone."""
         # CTC classes: 0 is the blank, then the alphabet, then the space.
         self._classes = ["", *alphabet, " "]
         #: The classes a reading may hold: decoding looks at their columns only (a model
         #: cut by `receiptq.pipeline.prune` has no others).
         self._kept = kept_classes(self._classes)
-        self.alphabet = frozenset(self._classes[i] for i in self._kept)
+        self._kept_text = [self._classes[i] for i in self._kept]
+        self.alphabet = frozenset(self._kept_text)
+        self._known = known
 
     def decode(self, probs: np.ndarray) -> Reading:
         """The reading of one row's class probabilities (steps x classes)."""
@@ -179,24 +194,33 @@ class CtcDecoder:
         words: list[tuple[str, float]] = []
         letters: list[str] = []
         probabilities: list[float] = []
-        previous = 0
+        start = previous = 0
         for step, index in enumerate(best):
             if index != 0 and index != previous:
                 char = self._classes[index]
                 if char != " ":
+                    if not letters:
+                        start = step
                     letters.append(char)
                     probabilities.append(float(best_prob[step]))
                 elif letters:
-                    words.append(("".join(letters), float(np.mean(probabilities))))
+                    words.append(self._word(letters, probabilities, kept[start:step]))
                     letters, probabilities = [], []
             previous = index
         if letters:
-            words.append(("".join(letters), float(np.mean(probabilities))))
+            words.append(self._word(letters, probabilities, kept[start:]))
         if not words:
             return Reading("", 0.0)
         text = " ".join(word for word, _ in words)
         conf = sum(len(w) * p for w, p in words) / sum(len(w) for w, _ in words)
         return Reading(text, conf, tuple(words))
+
+    def _word(self, letters: list[str], probabilities: list[float], steps: np.ndarray):
+        """A word and its mean probability (that of the greedy reading's letters)."""
+        word = "".join(letters)
+        if self._known is not None:
+            word = respell(word, steps, self._kept_text, self._known)
+        return word, float(np.mean(probabilities))
 
 
 def _to_input(crop: np.ndarray) -> np.ndarray:
@@ -234,9 +258,12 @@ def recognizer(name: str = DEFAULT_MODEL) -> LineRecognizer | None:
 
     cut = cut_model(name)
     path, alphabet = files
+    known = lexicon()
     if cut is not None:  # its alphabet is in its metadata
-        instance = LineRecognizer(cut)
+        instance = LineRecognizer(cut, known=known)
     else:
-        instance = LineRecognizer(path, read_alphabet(alphabet) if alphabet is not None else None)
+        instance = LineRecognizer(
+            path, read_alphabet(alphabet) if alphabet is not None else None, known
+        )
     entries[1][name] = instance
     return instance

@@ -1,0 +1,94 @@
+"""A known word the line model all but read, in place of the unknown one it wrote.
+
+Greedy CTC decoding (`recognize.CtcDecoder`) writes the likeliest class of each step, so a
+letter the print left in doubt comes out as the likelier guess, word or not: "BALAKUNG"
+where the step gave U 0.85 and O 0.12. Where a word's letters make no word of the word
+lists (`receiptq.pipeline.lexicon`), its other likely spellings are searched: a beam over
+its steps, each step's classes at least `RATIO` as likely as that step's best. The
+likeliest of them that the lists know, at least `RATIO` as likely as the greedy reading
+and differing from it in at most `MAX_CHANGES` letters (letters only: a digit or a mark is
+never changed, added or dropped), replaces it. Known words and words the model was sure
+of (no second class near its best at any step) are never touched. Figures:
+docs/extraction.md ("Spellings the line model all but read").
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Container, Sequence
+
+import numpy as np
+
+from receiptq.pipeline.lexicon import letter_runs
+
+#: How likely a spelling must be against the greedy reading's (the product of its steps'
+#: probabilities over theirs): a tenth.
+RATIO = 0.1
+#: Letters changed, added or dropped at most.
+MAX_CHANGES = 2
+#: Prefixes the beam keeps, and classes looked at a step.
+BEAM = 32
+PER_STEP = 3
+
+
+def spellings(
+    probs: np.ndarray, classes: Sequence[str], ratio: float = RATIO
+) -> list[tuple[str, float]]:
+    """The likeliest collapsed spellings of ``probs`` (steps x classes, one word's steps;
+    ``classes[i]`` the text of column i, "" the blank, " " the space, never taken), each
+    with its likelihood against the likeliest's (1.0 first), most likely first. A step's
+    class below ``ratio`` times that step's best is not followed: no spelling through it
+    could reach ``ratio``."""
+    beams: dict[tuple[str, int], float] = {("", 0): 0.0}
+    for row in probs:
+        order = np.argsort(-row)[:PER_STEP]
+        floor = ratio * float(row[order[0]])
+        options = [(int(i), math.log(float(row[i]))) for i in order
+                   if row[i] >= floor and row[i] > 0 and classes[i] != " "]  # fmt: skip
+        if not options:
+            continue
+        grown: dict[tuple[str, int], float] = {}
+        for (text, last), logp in beams.items():
+            for i, step_logp in options:
+                # CTC: the blank writes nothing, a class repeated without a blank between is one
+                key = (text, i) if classes[i] == "" or i == last else (text + classes[i], i)
+                if logp + step_logp > grown.get(key, -math.inf):
+                    grown[key] = logp + step_logp
+        beams = dict(sorted(grown.items(), key=lambda kv: -kv[1])[:BEAM])
+    best: dict[str, float] = {}
+    for (text, _), logp in beams.items():
+        best[text] = max(logp, best.get(text, -math.inf))
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    top = ranked[0][1]
+    return [(text, math.exp(logp - top)) for text, logp in ranked]
+
+
+def letters_changed(a: str, b: str) -> int | None:
+    """How many letters turn ``a`` into ``b``, or None when anything else changes."""
+    changed = 0
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        if not all(c.isalpha() for c in a[i1:i2] + b[j1:j2]):
+            return None
+        changed += max(i2 - i1, j2 - j1)
+    return changed
+
+
+def respell(word: str, probs: np.ndarray, classes: Sequence[str], known: Container[str]) -> str:
+    """``word`` as greedy decoding read it from ``probs`` (its steps), or the known
+    spelling the same steps make nearly as likely (see the module's docstring)."""
+    runs = letter_runs(word)
+    if not runs or all(run in known for run in runs):
+        return word
+    for text, likelihood in spellings(probs, classes):
+        if likelihood < RATIO:
+            break
+        changed = letters_changed(word, text)
+        if not changed or changed > MAX_CHANGES:
+            continue
+        runs = letter_runs(text)
+        if runs and all(run in known for run in runs):
+            return text
+    return word

@@ -1,0 +1,85 @@
+"""A known word the line model all but read (`receiptq.pipeline.spelling`), on made-up
+class probabilities: which spellings a word's steps allow, and when one replaces it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from receiptq.pipeline.recognize import CtcDecoder
+from receiptq.pipeline.spelling import letters_changed, respell, spellings
+
+ALPHABET = list("ABDEFGKMNORW0123")
+CLASSES = ["", *ALPHABET, " "]
+KNOWN = frozenset({"garden", "warden", "bark"})
+
+
+def steps(*path: str | dict[str, float]) -> np.ndarray:
+    """One step per entry: a class's text ("" the blank), sure at 0.98, or {text: prob}."""
+    probs = np.full((len(path), len(CLASSES)), 1e-4, np.float32)
+    for t, step in enumerate(path):
+        for text, p in (step if isinstance(step, dict) else {step: 0.98}).items():
+            probs[t, CLASSES.index(text)] = p
+    return probs
+
+
+def test_the_greedy_reading_comes_first_and_a_doubtful_step_offers_its_second_class():
+    ranked = spellings(steps("G", "A", "", "R", {"F": 0.8, "E": 0.15}), CLASSES)
+    assert ranked[0] == ("GARF", 1.0)
+    assert ranked[1][0] == "GARE"
+    assert ranked[1][1] == pytest.approx(0.15 / 0.8)
+
+
+def test_a_class_repeated_without_a_blank_is_one_letter_and_the_space_is_never_taken():
+    ranked = spellings(steps("G", "G", {"A": 0.6, " ": 0.4}, "", "A"), CLASSES)
+    assert [text for text, _ in ranked] == ["GAA"]
+
+
+def test_an_unknown_word_becomes_the_known_spelling_its_steps_make_nearly_as_likely():
+    probs = steps("G", "A", "R", "D", {"F": 0.8, "E": 0.15}, "N")
+    assert respell("GARDFN", probs, CLASSES, KNOWN) == "GARDEN"
+
+
+def test_a_spelling_under_a_tenth_as_likely_is_not_taken():
+    probs = steps("G", "A", "R", "D", {"F": 0.95, "E": 0.05}, "N")
+    assert respell("GARDFN", probs, CLASSES, KNOWN) == "GARDFN"
+
+
+def test_a_known_word_is_never_respelled():
+    probs = steps({"W": 0.55, "G": 0.45}, "A", "R", "D", "E", "N")
+    assert respell("WARDEN", probs, CLASSES, KNOWN) == "WARDEN"
+
+
+def test_a_letter_dropped_at_a_blank_step_is_put_back():
+    probs = steps("G", "A", "R", "D", {"": 0.7, "E": 0.25}, "N")
+    assert respell("GARDN", probs, CLASSES, KNOWN) == "GARDEN"
+
+
+def test_digits_are_never_changed_into_letters():
+    probs = steps("G", "A", "R", "D", {"3": 0.6, "E": 0.4}, "N")
+    assert respell("GARD3N", probs, CLASSES, KNOWN) == "GARD3N"
+
+
+def test_no_more_than_two_letters_change():
+    doubt = {"O": 0.6, "A": 0.4}
+    probs = steps("G", doubt, "R", "D", {"F": 0.6, "E": 0.4}, {"M": 0.6, "N": 0.4})
+    assert respell("GORDFM", probs, CLASSES, KNOWN) == "GORDFM"
+
+
+def test_letters_changed_counts_letters_and_refuses_anything_else():
+    assert letters_changed("GARDFN", "GARDEN") == 1
+    assert letters_changed("GARDN", "GARDEN") == 1
+    assert letters_changed("GARDEN", "GARDEN") == 0
+    assert letters_changed("GARD3N", "GARDEN") is None
+    assert letters_changed("BARK.", "BARK") is None
+
+
+def test_the_decoder_respells_with_a_word_list_and_not_without():
+    row = steps(
+        "B", "A", "R", "K", " ", "G", "A", "R", "D", {"F": 0.8, "E": 0.15}, "N", " ", "1", "2"
+    )
+    greedy = CtcDecoder(ALPHABET).decode(row)
+    listed = CtcDecoder(ALPHABET, KNOWN).decode(row)
+    assert greedy.text == "BARK GARDFN 12"
+    assert listed.text == "BARK GARDEN 12"
+    assert [p for _, p in listed.words] == [p for _, p in greedy.words]
