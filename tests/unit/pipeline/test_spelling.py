@@ -35,35 +35,28 @@ def test_a_class_repeated_without_a_blank_is_one_letter_and_the_space_is_never_t
     assert [text for text, _ in ranked] == ["GAA"]
 
 
-def test_an_unknown_word_becomes_the_known_spelling_its_steps_make_nearly_as_likely():
-    probs = steps("G", "A", "R", "D", {"F": 0.8, "E": 0.15}, "N")
-    assert respell("GARDFN", probs, CLASSES, KNOWN) == "GARDEN"
+DOUBT = {"O": 0.6, "A": 0.4}
 
 
-def test_a_spelling_under_a_tenth_as_likely_is_not_taken():
-    probs = steps("G", "A", "R", "D", {"F": 0.95, "E": 0.05}, "N")
-    assert respell("GARDFN", probs, CLASSES, KNOWN) == "GARDFN"
-
-
-def test_a_known_word_is_never_respelled():
-    probs = steps({"W": 0.55, "G": 0.45}, "A", "R", "D", "E", "N")
-    assert respell("WARDEN", probs, CLASSES, KNOWN) == "WARDEN"
-
-
-def test_a_letter_dropped_at_a_blank_step_is_put_back():
-    probs = steps("G", "A", "R", "D", {"": 0.7, "E": 0.25}, "N")
-    assert respell("GARDN", probs, CLASSES, KNOWN) == "GARDEN"
-
-
-def test_digits_are_never_changed_into_letters():
-    probs = steps("G", "A", "R", "D", {"3": 0.6, "E": 0.4}, "N")
-    assert respell("GARD3N", probs, CLASSES, KNOWN) == "GARD3N"
-
-
-def test_no_more_than_two_letters_change():
-    doubt = {"O": 0.6, "A": 0.4}
-    probs = steps("G", doubt, "R", "D", {"F": 0.6, "E": 0.4}, {"M": 0.6, "N": 0.4})
-    assert respell("GORDFM", probs, CLASSES, KNOWN) == "GORDFM"
+@pytest.mark.parametrize(
+    ("read", "path", "expected"),
+    [
+        pytest.param("GARDFN", ("G", "A", "R", "D", {"F": 0.8, "E": 0.15}, "N"), "GARDEN",
+                     id="an unknown word becomes the known spelling nearly as likely"),
+        pytest.param("GARDFN", ("G", "A", "R", "D", {"F": 0.95, "E": 0.05}, "N"), "GARDFN",
+                     id="not a spelling under a tenth as likely"),
+        pytest.param("WARDEN", ({"W": 0.55, "G": 0.45}, "A", "R", "D", "E", "N"), "WARDEN",
+                     id="a known word is never respelled"),
+        pytest.param("GARDN", ("G", "A", "R", "D", {"": 0.7, "E": 0.25}, "N"), "GARDEN",
+                     id="a letter dropped at a blank step is put back"),
+        pytest.param("GARD3N", ("G", "A", "R", "D", {"3": 0.6, "E": 0.4}, "N"), "GARD3N",
+                     id="digits are never changed into letters"),
+        pytest.param("GORDFM", ("G", DOUBT, "R", "D", {"F": 0.6, "E": 0.4}, {"M": 0.6, "N": 0.4}),
+                     "GORDFM", id="no more than two letters change"),
+    ],
+)  # fmt: skip
+def test_respelling(read, path, expected):
+    assert respell(read, steps(*path), CLASSES, KNOWN) == expected
 
 
 def test_letters_changed_counts_letters_and_refuses_anything_else():
