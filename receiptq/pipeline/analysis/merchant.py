@@ -216,7 +216,7 @@ def header_lines(lines: list[Line], max_lines: int = 14) -> list[Line]:
     """
     out: list[Line] = []
     for line in lines[: max_lines + 6]:
-        if _has_money(line.text) and len(out) >= 2:
+        if _has_money(line.text) and len(out) >= 2 and not parse_dates(line.text):
             if _ITEM_QUANTITY.search(line.text) and not _looks_like_place(out[-1].text):
                 out.pop()  # "27" BASIN BESAR" over "400002 1.00X 21.32": the item's name
             break
@@ -726,6 +726,8 @@ def _address(
             take(text, line)
             seen_postcode = True
             continue
+        if not addr and _BRACKETED_ROW.fullmatch(text):
+            continue  # an aside under the name, wholly in brackets: an outlet, a number
         if _is_registration(text) or (not addr and not _looks_like_address(text)):
             if addr:
                 break
@@ -780,6 +782,8 @@ def _address(
     return compose_address(addr, used, known), (0.8 if seen_postcode else 0.5) * min(confs)
 
 
+#: A row wholly in brackets ("(TOWN SHOP (12345))").
+_BRACKETED_ROW = re.compile(r"\W*\(.*\)\W*")
 #: A postcode alone on its row.
 _POSTCODE_ALONE = re.compile(r"\W*(?:\d{5}|\d{2}-\d{3})\W*")
 

@@ -576,6 +576,24 @@ def test_a_bracketed_registration_number_with_a_prefix_or_a_misread_digit_is_no_
     assert m.address == "NO.53 JALAN PUTRA 1, 81200 JOHOR"
 
 
+@pytest.mark.parametrize("aside", ["(CAWANGAN SERI (40211))", "(77312Q4-W)"])
+def test_a_row_wholly_in_brackets_under_the_name_does_not_open_the_address(aside):
+    m = find_merchant(
+        lines_from_text(f"KEDAI MAJU SDN BHD\n{aside}\nNO.53 JALAN PUTRA 1,\n81200 JOHOR\n")
+    )
+    assert m.address == "NO.53 JALAN PUTRA 1, 81200 JOHOR"
+
+
+def test_a_date_with_a_dotted_time_between_name_and_address_does_not_end_the_header():
+    m = find_merchant(
+        lines_from_text(
+            "A0417\nKEDAI MAJU SDN BHD\n14 Mar 2019 17.42\n(123456-K)\nNO.53 JALAN PUTRA 1,\n"
+            "81200 JOHOR\nTEH TARIK 2.50\nTOTAL 2.50\n"
+        )
+    )
+    assert m.address == "NO.53 JALAN PUTRA 1, 81200 JOHOR"
+
+
 def test_a_postcode_on_a_row_of_its_own_ends_the_address():
     head = "KEDAI BUKU MAJU\nLOT 12 & 14, PLAZA MAWAR\nNO 3, JLN BUNGA 2/7\n43000\nReg No: 0001112"
     assert find_merchant(lines_from_text(head)).address == (
