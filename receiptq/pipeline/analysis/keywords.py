@@ -39,6 +39,8 @@ LABELS: dict[str, tuple[str, ...]] = {
         "TOTALINCLGST",
         "TOTALINCLUSIVEGST",
         "TOTALINCGST",
+        "TOTALGSTINCL",  # "TOTAL (GST INCL)": the bill, not its tax ("TOTALGST")
+        "TOTALGSTINCLUSIVE",
         "TOTALRM",
         "JUMLAH",
         "SUMA",

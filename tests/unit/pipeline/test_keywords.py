@@ -34,6 +34,8 @@ def test_squash_reads_lookalike_digits_as_letters_and_folds_polish():
         ("Rounded Total (RM):", "rounded_total"),
         ("Total Qty:", "count"),
         ("Total GST", "tax"),
+        ("TOTAL (GST INCL)", "total"),  # the bill with its tax, not the tax
+        ("Total (GST Inclusive) :", "total"),
         ("VAT 20% included in total", "tax"),  # a part of the total, not the total
         ("Amount To Be Paid:", "total"),  # not the cash paid
         ("Net Amt :", "rounded_total"),
