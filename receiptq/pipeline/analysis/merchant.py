@@ -389,6 +389,8 @@ def find_merchant(
         )
         if not continues or _is_contact(prev) or _is_registration(prev):
             break
+        if (logo := _folded(prev)) and _folded(texts[name_idx]).startswith(logo):
+            break  # a logo that the name's row repeats ("SINARAN" / "SINARAN TRADING SDN BHD")
         if re.search(r"\d", prev) or head[first - 1].conf < 0.5:
             break
         first -= 1

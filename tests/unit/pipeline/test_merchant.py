@@ -594,6 +594,13 @@ def test_a_date_with_a_dotted_time_between_name_and_address_does_not_end_the_hea
     assert m.address == "NO.53 JALAN PUTRA 1, 81200 JOHOR"
 
 
+def test_a_logo_the_names_row_repeats_is_no_part_of_the_name():
+    m = find_merchant(
+        lines_from_text("SINARAN\nSINARAN STATIONERY SDN BHD\nNO.53 JALAN PUTRA 1,\n81200 JOHOR\n")
+    )
+    assert m.name == "SINARAN STATIONERY SDN BHD"
+
+
 def test_a_postcode_on_a_row_of_its_own_ends_the_address():
     head = "KEDAI BUKU MAJU\nLOT 12 & 14, PLAZA MAWAR\nNO 3, JLN BUNGA 2/7\n43000\nReg No: 0001112"
     assert find_merchant(lines_from_text(head)).address == (
