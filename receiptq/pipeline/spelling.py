@@ -1,15 +1,15 @@
 """A known word the line model all but read, in place of the unknown one it wrote.
 
 Greedy CTC decoding (`recognize.CtcDecoder`) writes the likeliest class of each step, so a
-letter the print left in doubt comes out as the likelier guess, word or not: "BALAKUNG"
-where the step gave U 0.85 and O 0.12. Where a word's letters make no word of the word
+letter the print left in doubt comes out as the likelier guess, word or not: "GARDFN"
+where the step gave F 0.85 and E 0.12. Where a word's letters make no word of the word
 lists (`receiptq.pipeline.lexicon`), its other likely spellings are searched: a beam over
 its steps, each step's classes at least `RATIO` as likely as that step's best. The
 likeliest of them that the lists know, at least `RATIO` as likely as the greedy reading
 and differing from it in at most `MAX_CHANGES` letters (letters only: a digit or a mark is
 never changed, added or dropped), replaces it. Known words and words the model was sure
 of (no second class near its best at any step) are never touched. Figures:
-docs/extraction.md ("Spellings the line model all but read").
+docs/extraction.md ("eighth session: spellings the line model all but read").
 """
 
 from __future__ import annotations
