@@ -8,7 +8,8 @@ its steps, each step's classes at least `RATIO` as likely as that step's best. T
 likeliest of them that the lists know, at least `RATIO` as likely as the greedy reading
 and differing from it in at most `MAX_CHANGES` letters (letters only: a digit or a mark is
 never changed, added or dropped), replaces it. Known words and words the model was sure
-of (no second class near its best at any step) are never touched. Figures:
+of (no second class near its best at any step) are never touched. The same search reads
+a letter O after a digit ("29O") as the zero the steps make nearly as likely. Figures:
 docs/extraction.md ("eighth session: spellings the line model all but read").
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Container, Sequence
 
 import numpy as np
@@ -76,9 +78,29 @@ def letters_changed(a: str, b: str) -> int | None:
     return changed
 
 
+#: A letter O after a digit ("29O", "G3O"; not "NO29", where it ends a word of letters).
+_O_BY_DIGIT = re.compile(r"(?<=\d)[Oo]")
+
+
+def renumber(word: str, probs: np.ndarray, classes: Sequence[str]) -> str | None:
+    """``word`` with each letter O after a digit read as zero, where the steps make that
+    at least `RATIO` as likely; None when there is no such O."""
+    if not _O_BY_DIGIT.search(word):
+        return None
+    zeros = _O_BY_DIGIT.sub("0", word)
+    for text, likelihood in spellings(probs, classes):
+        if likelihood < RATIO:
+            break
+        if text == zeros:
+            return text
+    return None
+
+
 def respell(word: str, probs: np.ndarray, classes: Sequence[str], known: Container[str]) -> str:
     """``word`` as greedy decoding read it from ``probs`` (its steps), or the known
     spelling the same steps make nearly as likely (see the module's docstring)."""
+    if (number := renumber(word, probs, classes)) is not None:
+        return number
     runs = letter_runs(word)
     if not runs or all(run in known for run in runs):
         return word

@@ -59,6 +59,21 @@ def test_respelling(read, path, expected):
     assert respell(read, steps(*path), CLASSES, KNOWN) == expected
 
 
+@pytest.mark.parametrize(
+    ("read", "path", "expected"),
+    [
+        pytest.param("B12O", ("B", "1", "2", {"O": 0.7, "0": 0.3}), "B120",
+                     id="a letter O after a digit the model nearly read as zero"),
+        pytest.param("B12O", ("B", "1", "2", {"O": 0.95, "0": 0.05}), "B12O",
+                     id="not where zero was under a tenth as likely"),
+        pytest.param("NO12", ("N", {"O": 0.7, "0": 0.3}, "1", "2"), "NO12",
+                     id="an O before digits ends a word of letters"),
+    ],
+)  # fmt: skip
+def test_zero_read_as_the_letter_o(read, path, expected):
+    assert respell(read, steps(*path), CLASSES, KNOWN) == expected
+
+
 def test_letters_changed_counts_letters_and_refuses_anything_else():
     assert letters_changed("GARDFN", "GARDEN") == 1
     assert letters_changed("GARDN", "GARDEN") == 1
