@@ -167,9 +167,9 @@ def kept_classes(classes: list[str]) -> np.ndarray:
 
 
 class CtcDecoder:
-    """Greedy CTC decoding of a PP-OCR line model's output, in printable ASCII; with a word
-    list, a word no list knows becomes the known spelling its steps make nearly as likely
-    (`receiptq.pipeline.spelling`)."""
+    """Greedy CTC decoding of a PP-OCR line model's output, in printable ASCII; a letter O
+    after a digit becomes the zero its steps make nearly as likely, and, with a word list,
+    a word no list knows the known spelling they do (`receiptq.pipeline.spelling`)."""
 
     def __init__(self, alphabet: list[str], known: Container[str] | None = None) -> None:
         """``alphabet``: the model's characters in class order (its dictionary); ``known``:
@@ -215,11 +215,12 @@ class CtcDecoder:
         conf = sum(len(w) * p for w, p in words) / sum(len(w) for w, _ in words)
         return Reading(text, conf, tuple(words))
 
-    def _word(self, letters: list[str], probabilities: list[float], steps: np.ndarray):
-        """A word and its mean probability (that of the greedy reading's letters)."""
-        word = "".join(letters)
-        if self._known is not None:
-            word = respell(word, steps, self._kept_text, self._known)
+    def _word(
+        self, letters: list[str], probabilities: list[float], steps: np.ndarray
+    ) -> tuple[str, float]:
+        """A word (`respell`: a zero for an O after a digit, a known word with the list)
+        and its mean probability (that of the greedy reading's letters)."""
+        word = respell("".join(letters), steps, self._kept_text, self._known)
         return word, float(np.mean(probabilities))
 
 

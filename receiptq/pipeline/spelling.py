@@ -82,29 +82,32 @@ def letters_changed(a: str, b: str) -> int | None:
 _O_BY_DIGIT = re.compile(r"(?<=\d)[Oo]")
 
 
-def renumber(word: str, probs: np.ndarray, classes: Sequence[str]) -> str | None:
-    """``word`` with each letter O after a digit read as zero, where the steps make that
-    at least `RATIO` as likely; None when there is no such O."""
+def renumber(word: str, ranked: list[tuple[str, float]]) -> str | None:
+    """``word`` with each letter O after a digit read as zero, where its `spellings`
+    (``ranked``) make that at least `RATIO` as likely; None otherwise."""
     if not _O_BY_DIGIT.search(word):
         return None
     zeros = _O_BY_DIGIT.sub("0", word)
-    for text, likelihood in spellings(probs, classes):
-        if likelihood < RATIO:
-            break
-        if text == zeros:
-            return text
-    return None
+    return next((text for text, likely in ranked if likely >= RATIO and text == zeros), None)
 
 
-def respell(word: str, probs: np.ndarray, classes: Sequence[str], known: Container[str]) -> str:
-    """``word`` as greedy decoding read it from ``probs`` (its steps), or the known
-    spelling the same steps make nearly as likely (see the module's docstring)."""
-    if (number := renumber(word, probs, classes)) is not None:
-        return number
+def respell(
+    word: str, probs: np.ndarray, classes: Sequence[str], known: Container[str] | None = None
+) -> str:
+    """``word`` as greedy decoding read it from ``probs`` (its steps), or the spelling the
+    same steps make nearly as likely: a zero for an O after a digit, and, with the word
+    list ``known``, a known word for one no list knows (see the module's docstring)."""
+    has_o = _O_BY_DIGIT.search(word) is not None
     runs = letter_runs(word)
-    if not runs or all(run in known for run in runs):
+    unknown = known is not None and bool(runs) and not all(run in known for run in runs)
+    if not has_o and not unknown:
+        return word  # no search
+    ranked = spellings(probs, classes)
+    if (number := renumber(word, ranked)) is not None:
+        return number
+    if known is None or not unknown:
         return word
-    for text, likelihood in spellings(probs, classes):
+    for text, likelihood in ranked:
         if likelihood < RATIO:
             break
         changed = letters_changed(word, text)

@@ -74,6 +74,14 @@ def test_zero_read_as_the_letter_o(read, path, expected):
     assert respell(read, steps(*path), CLASSES, KNOWN) == expected
 
 
+def test_a_zero_needs_no_word_list():
+    probs = steps("B", "1", "2", {"O": 0.7, "0": 0.3})
+    assert respell("B12O", probs, CLASSES) == "B120"
+    assert respell("GARDFN", steps("G", "A", "R", "D", {"F": 0.8, "E": 0.15}, "N"), CLASSES) == (
+        "GARDFN"
+    )
+
+
 def test_letters_changed_counts_letters_and_refuses_anything_else():
     assert letters_changed("GARDFN", "GARDEN") == 1
     assert letters_changed("GARDN", "GARDEN") == 1
