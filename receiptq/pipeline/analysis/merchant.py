@@ -234,7 +234,7 @@ def clean_line(text: str) -> str:
 
 _PHONE_LIKE = re.compile(r"(?:\+?\d{2,4}[- ]?)?\d{2,4}[- ]\d{3,4}[- ]?\d{3,5}")
 _REG_WORDS = re.compile(
-    r"\b(?:CO|COMPANY|BUSINESS)\b\.?\s*(?:RE[GQ]|NO|NUMBER)|\b(?:ROC|REG|REGISTRATION)\b",
+    r"\b(?:CO|COMPANY|BUSINESS|BR)\b\.?\s*(?:RE[GQ]|NO|NUMBER)|\b(?:ROC|REG|REGISTRATION)\b",
     re.IGNORECASE,
 )
 _SDN = re.compile(r"^(?:S[DO0QU]N|5[DO]N|SDH|SON)\.?$", re.IGNORECASE)
@@ -242,8 +242,8 @@ _BHD = re.compile(r"^[B8GP3R][HN][DO0]\.?$|^B[A-Z]{1,2}[D0O]\.?$|^[A-Z8]?HD\.?$"
 
 
 def normalize_legal_forms(text: str) -> str:
-    """Repair OCR'd legal forms: "SON 8HD" -> "SDN BHD", "5/B" -> "S/B", "Sp, Z 0,0" ->
-    "Sp. z o.o." (`polish_names`)."""
+    """Repair OCR'd legal forms: "SON 8HD" -> "SDN BHD", "5/B" -> "S/B" (and "5/8" where it
+    ends the name), "Sp, Z 0,0" -> "Sp. z o.o." (`polish_names`)."""
     text = normalize_polish_forms(text)
     toks = re.sub(r"\)(?=[A-Za-z])", ") ", text).split()  # "(KL )SDN BHD"
     for i in range(len(toks) - 1):
@@ -254,6 +254,8 @@ def normalize_legal_forms(text: str) -> str:
             toks[i + 1] = ("BHD" if toks[i + 1][1:].isupper() else "Bhd") + dot
     text = " ".join(toks)
     text = re.sub(r"(?<![A-Za-z])(?:5/B|S/[D8])(?![A-Za-z])", "S/B", text)
+    # both letters read as digits only where the form ends the name: "MART 5/8 (12345-X)"
+    text = re.sub(r"(?<=[A-Za-z] )5/8(?=\s*(?:\(|$))", "S/B", text)
     text = re.sub(r"\b(S[Pp]\.\s?)\|\.", r"\1j.", text)  # "Sp. |." -> "Sp. j."
     # "Sp. z o.o." with the o's read as zeros.
     return re.sub(
@@ -714,7 +716,7 @@ def _address(
     named = _folded(name) if name else ""
 
     def take(text: str, line: Line) -> None:
-        addr.append(address_row_text(text))
+        addr.append(address_row_text(text if addr else _from_opener(text)))
         confs.append(line.conf)
         used.append(line)
 
@@ -728,8 +730,10 @@ def _address(
             take(text, line)
             seen_postcode = True
             continue
-        if not addr and _BRACKETED_ROW.fullmatch(text):
-            continue  # an aside under the name, wholly in brackets: an outlet, a number
+        if not addr and (_BRACKETED_ROW.fullmatch(text) or _SHORT_NUMBER_ROW.fullmatch(text)):
+            # an aside under the name, wholly in brackets (an outlet, a number), or a
+            # short number alone on its row, which no address opens with (a speck read)
+            continue
         if _is_registration(text) or (not addr and not _looks_like_address(text)):
             if addr:
                 break
@@ -764,7 +768,10 @@ def _address(
             if not outlet and (re.search(r"\d", text) or len(words) > 6):
                 break
             # (a region a letter off: "setangor" under "47400 Petaling Jaya")
-            region = _ADDRESS_WORDS.search(_BUILDING_WORDS.sub(" ", repair_address(text)))
+            # (or one split in two: "Se langor")
+            region = _ADDRESS_WORDS.search(
+                _BUILDING_WORDS.sub(" ", repair_address(text))
+            ) or _ADDRESS_WORDS.fullmatch(text.replace(" ", "").strip(".,"))
             if not town_next and not goes_on and not outlet and not region:
                 break
         if parse_dates(text) or _has_money(text):
@@ -775,17 +782,40 @@ def _address(
         if addr and _repeats_end(addr[-1], text):
             continue
         take(text, line)
-        seen_postcode = seen_postcode or _has_postcode(text)
-        if len(addr) >= 6:
-            break
+        seen_postcode = seen_postcode or _has_postcode(addr[-1])
+        if len(addr) >= 6 or (seen_postcode and _ENDS_WITH_COUNTRY.search(text)):
+            break  # the country is a postal address's last row
     if not addr:
         return None, 0.0
     confs = confs[_street_start(addr) :]  # a branch line above the street is dropped
     return compose_address(addr, used, known), (0.8 if seen_postcode else 0.5) * min(confs)
 
 
+#: A row that ends with the country's name.
+_ENDS_WITH_COUNTRY = re.compile(r"\b(?:MALAYSIA|POLSKA)\W*$", re.IGNORECASE)
+#: What opens an address's first row: a house, lot or unit number ("NO. 5", "LOT 12",
+#: "Unit G-13", "LOT LG 31"), not a second opener ("LOT NO. 5" opens at LOT).
+_OPENER = re.compile(r"\b(?:NO|LOT|UNIT)\b[.:]?\s*(?=(?:(?!NO\b)[A-Z]{1,2}[\s-]?)?\d)", re.I)
+
+
+def _from_opener(text: str) -> str:
+    """An address's first row from its opener on, when what stands before it is a label,
+    a registration number or a speck: at most two tokens, no comma, no address word nor
+    another opener ("HQ ADD: LOT 7", "BR No. NO 9", "15 NO. 53")."""
+    m = _OPENER.search(text)
+    if m is None or m.start() == 0:
+        return text
+    before = text[: m.start()]
+    words = {w.upper() for w in re.findall(r"[^\W\d_]+", before)}
+    if len(before.split()) > 2 or "," in before or words & {*STREET_WORDS, "LOT", "UNIT"}:
+        return text
+    return text[m.start() :]
+
+
 #: A row wholly in brackets ("(TOWN SHOP (12345))").
 _BRACKETED_ROW = re.compile(r"\W*\(.*\)\W*")
+#: A number of one to three digits alone on its row.
+_SHORT_NUMBER_ROW = re.compile(r"\W*\d{1,3}\W*")
 #: A postcode alone on its row.
 _POSTCODE_ALONE = re.compile(r"\W*(?:\d{5}|\d{2}-\d{3})\W*")
 

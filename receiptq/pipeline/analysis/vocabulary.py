@@ -30,7 +30,8 @@ STREET_WORDS = (
     "ŁÓDŹ", "KATOWICE", "LUBLIN", "SZCZECIN", "BYDGOSZCZ", "BIAŁYSTOK", "GDYNIA",
 )  # fmt: skip
 _SHORT_STREET_WORDS = {
-    "JIN": "JLN", "3LN": "JLN", "THN": "TMN", "TNN": "TMN", "LRC": "LRG", "N0": "NO", "KO": "KG",
+    "JIN": "JLN", "3LN": "JLN", "J1N": "JLN", "THN": "TMN", "TNN": "TMN", "LRC": "LRG",
+    "N0": "NO", "KO": "KG",
 }  # fmt: skip
 #: A floor's ordinal with its digit read as a letter: "SRD FLR", "IST FLOOR", "ZND FLR".
 _FLOOR_ORDINAL = re.compile(
@@ -85,6 +86,21 @@ _CODE = re.compile(r"(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{2,6}")
 _ABBREVIATIONS = frozenset({"KL", "JB", "PJ", "KG", "NO", "LOT", "JLN", "TMN", "LRG", "BLK", "SG"})
 #: Letters OCR reads for digits.
 _AS_DIGIT = str.maketrans("SOILZBG", "5011286")
+
+
+#: A word in lower case whose last letters were read as ones ("Ma11").
+_ENDS_IN_ONES = re.compile(r"[A-Za-z]?[a-z]+1+")
+
+
+def _ells_known(token: str, known: Container[str] | None) -> bool:
+    """Whether ``token`` is a known word in lower case with ones for its last letters
+    ("Ma11"), not a number after an abbreviation ("No1")."""
+    return (
+        known is not None
+        and _ENDS_IN_ONES.fullmatch(token) is not None
+        and token.rstrip("1").upper() not in _ABBREVIATIONS
+        and token.replace("1", "l").lower() in known
+    )
 
 
 #: Two capitalised words read without the space between them ("JalanPelabur").
@@ -167,6 +183,8 @@ def repair_address(text: str, known: Container[str] | None = None) -> str:
             tok = up.translate(_AS_DIGIT)  # "U5/BM, SEKSYEN US" -> "SEKSYEN U5"
         elif up in _SHORT_STREET_WORDS:
             tok = same_case(_SHORT_STREET_WORDS[up], tok)
+        elif _ells_known(tok, known):
+            tok = tok.replace("1", "l")  # "Ma11" -> "Mall", not "No1" -> "Nol"
         elif (
             len(tok) >= 5
             and _letters_or_slot(tok)

@@ -96,6 +96,10 @@ def test_ocr_typos_in_legal_forms_are_repaired():
     assert normalize_legal_forms("Maju Sdn Bad") == "Maju Sdn Bhd"
     assert normalize_legal_forms("99 MART 5/B") == "99 MART S/B"
     assert normalize_legal_forms("99 MART S/D (519537-X)") == "99 MART S/B (519537-X)"
+    # both letters read as digits: only where the form ends the name, not a size
+    assert normalize_legal_forms("KEDAI MAJU 5/8 (912345-K)") == "KEDAI MAJU S/B (912345-K)"
+    assert normalize_legal_forms("KEDAI MAJU 5/8") == "KEDAI MAJU S/B"
+    assert normalize_legal_forms("PAIP 5/8 INCI") == "PAIP 5/8 INCI"
     assert normalize_legal_forms("GARDENIA (KL )SDN BLED") == "GARDENIA (KL ) SDN BHD"
     assert normalize_legal_forms("GROSZEK SP. 7 0.0. SP. K.") == "GROSZEK SP. Z O.O. SP. K."
     assert has_legal_suffix("Kowalski Sp. z o.o.")
@@ -164,6 +168,62 @@ INVOICE NO:17881/102/T0298"""
     # ...nor does a place line with more header rows after it before the contact details
     m = find_merchant(lines_from_text(text.format(outlet="KL FESTIVAL CITY MALL\nSELAMAT DATANG")))
     assert m.address is not None and m.address.endswith("41150 KLANG, SELANGOR")
+
+
+def test_the_country_is_the_last_row_of_an_address():
+    """An outlet line printed after the country belongs to the shop, not its address."""
+    text = """KEDAI SINARAN SDN BHD
+NO 3, JALAN MERBAH 2,
+54321 KOTA RAYA, {country}
+PASAR SERI OUTLET
+TEL: 03-1234 5678"""
+    m = find_merchant(lines_from_text(text.format(country="MALAYSIA")))
+    assert m.address == "NO 3, JALAN MERBAH 2, 54321 KOTA RAYA, MALAYSIA"
+    m = find_merchant(lines_from_text(text.format(country="SELANGOR")))  # a state: goes on
+    assert m.address == "NO 3, JALAN MERBAH 2, 54321 KOTA RAYA, SELANGOR PASAR SERI OUTLET"
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "HQ ADD: LOT 42, JALAN MERBAH 2,",
+        "C Lot 42, JALAN MERBAH 2,",
+        "Co-Rg:12345-D LOT 42, JALAN MERBAH 2,",
+    ],
+)
+def test_a_label_or_a_speck_before_the_addresss_opener_is_left_out(first):
+    m = find_merchant(lines_from_text(f"KEDAI SINARAN SDN BHD\n{first}\n54321 KOTA RAYA\n"))
+    assert m.address is not None and m.address.upper() == "LOT 42, JALAN MERBAH 2, 54321 KOTA RAYA"
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "LOT NO. 42, JALAN MERBAH 2,",  # an opener before the opener
+        "PLAZA SERI, NO. 42, JALAN MERBAH 2,",  # a place before the number
+        "TINGKAT 1, KOMPLEKS SERI NO 42 JALAN MERBAH 2,",
+    ],
+)
+def test_what_stands_before_the_opener_stays_when_it_is_address(first):
+    m = find_merchant(lines_from_text(f"KEDAI SINARAN SDN BHD\n{first}\n54321 KOTA RAYA\n"))
+    assert m.address == f"{first} 54321 KOTA RAYA"
+
+
+@pytest.mark.parametrize("row", ["BR No.(912345-K)", "27"])
+def test_a_business_registration_row_or_a_lone_short_number_does_not_open_the_address(row):
+    m = find_merchant(
+        lines_from_text(f"KEDAI SINARAN SDN BHD\n{row}\nNO 9, JALAN MERBAH 2,\n54321 KOTA RAYA\n")
+    )
+    assert m.address == "NO 9, JALAN MERBAH 2, 54321 KOTA RAYA"
+
+
+def test_a_region_word_split_in_two_after_the_postcode_is_address():
+    m = find_merchant(
+        lines_from_text(
+            "KEDAI SINARAN SDN BHD\nNO 9, JALAN MERBAH 2,\n54321 KOTA RAYA\nSe langor\n"
+        )
+    )
+    assert m.address == "NO 9, JALAN MERBAH 2, 54321 KOTA RAYA Se langor"
 
 
 def test_a_registration_number_after_an_unlabelled_name_is_not_part_of_it():

@@ -75,3 +75,10 @@ def test_an_eight_between_numbers_is_an_ampersand_but_not_after_a_word():
     assert repair_address("LOT 1504, BATU 8 1/2, JALAN KLANG") == (
         "LOT 1504, BATU 8 1/2, JALAN KLANG"
     )
+
+
+def test_ones_read_for_the_last_letters_of_a_word_or_the_l_of_jln():
+    known = {"mall", "nol"}
+    assert repair_address("AEON Ma11 KOTA, J1n Merbah", known) == "AEON Mall KOTA, Jln Merbah"
+    assert repair_address("No1, Medan Seri", known) == "No1, Medan Seri"  # a house number
+    assert repair_address("Blok Ma11", set()) == "Blok Ma11"  # no known word: as read
