@@ -13,6 +13,8 @@ Polish receipts are left to Tesseract's Polish model (the line recognizer's alph
 no Polish letters, nor £ or €: a segment where Tesseract read one keeps its reading), but
 for the amounts of their summary rows (the rate block, SUMA PLN, the payment), digits the
 line model reads better (`summary_segments`).
+A header row whose reading holds a word no word list knows is read twice more, with other
+margins, and such a word is taken from them where they read a known word in its place.
 What it gains and costs: docs/extraction.md.
 """
 
@@ -34,6 +36,7 @@ from receiptq.pipeline.analysis.paragon import is_paragon_summary
 from receiptq.pipeline.lexicon import all_known, lexicon
 from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.pipeline.recognize import LineReader, Reading
+from receiptq.pipeline.spelling import from_views
 
 #: Header rows re-read whole...
 HEAD_ROWS = 6
@@ -171,6 +174,8 @@ def refine(
         return ocr
     readings = engine.read([crop_segment(page, seg) for seg in segments])
     known = lexicon()
+    if known is not None:
+        readings = _with_views(page, segments, readings, layout, engine, known)
     merge = merge or merge_segment
     replaced: dict[int, list[Word]] = {}
     for seg, reading in zip(segments, readings, strict=True):
@@ -191,6 +196,49 @@ def refine(
         engine=f"{ocr.engine}+ppocr",
         extra={**ocr.extra, "segments_reread": len(replaced)},
     )
+
+
+#: Other crops of a header row with a word no list knows: its margin doubled and halved.
+VIEW_MARGINS = (0.5, 0.125)
+
+
+def _with_views(
+    page: np.ndarray,
+    segments: list[list[Word]],
+    readings: list[Reading],
+    layout: Layout,
+    engine: LineReader,
+    known: Container[str],
+) -> list[Reading]:
+    """``readings`` of ``segments`` with the words no list knows in the header's rows
+    taken from other crops of their rows where those read a known word in their place
+    (`spelling.from_views`): a letter the print left in doubt reads one way with one
+    margin and the other way with another."""
+    head_end = layout.header[-1].index if layout.header else -1
+    head_segments = {id(seg[0]) for line in layout.lines if line.index <= head_end
+                     for seg in line.segments}  # fmt: skip
+    doubtful = [
+        i
+        for i, (seg, reading) in enumerate(zip(segments, readings, strict=True))
+        if id(seg[0]) in head_segments
+        and any(all_known(w, known) is False for w in reading.text.split(" "))
+    ]
+    if not doubtful:
+        return readings
+    views = engine.read(
+        [crop_segment(page, segments[i], margin) for margin in VIEW_MARGINS for i in doubtful]
+    )
+    out = list(readings)
+    for k, i in enumerate(doubtful):
+        others = [views[m * len(doubtful) + k].text for m in range(len(VIEW_MARGINS))]
+        text = from_views(out[i].text, others, known)
+        if text != out[i].text:
+            words = text.split(" ")  # as many as before: words are replaced, not split
+            probs = [p for _, p in out[i].words]
+            if len(probs) != len(words):
+                probs = [out[i].conf] * len(words)
+            out[i] = Reading(text, out[i].conf, tuple(zip(words, probs, strict=True)))
+    return out
 
 
 def reread_segment(page: np.ndarray, seg: list[Word], engine: LineReader | None) -> list[Word]:
@@ -243,9 +291,10 @@ def segment_box(seg: list[Word]) -> tuple[int, int, int, int]:
     )
 
 
-def crop_segment(page: np.ndarray, seg: list[Word]) -> np.ndarray:
+def crop_segment(page: np.ndarray, seg: list[Word], margin: float = 0.25) -> np.ndarray:
+    """The segment's box on ``page`` with a margin of ``margin`` times its height."""
     x0, y0, x1, y1 = segment_box(seg)
-    pad = max(3, (y1 - y0) // 4)
+    pad = max(3, int((y1 - y0) * margin))
     return page[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]
 
 

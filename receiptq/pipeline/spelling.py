@@ -11,6 +11,7 @@ never changed, added or dropped), replaces it. Known words and words the model w
 of (no second class near its best at any step) are never touched. The same search reads
 a letter O after a digit ("29O") as the zero the steps make nearly as likely. Figures:
 docs/extraction.md ("eighth session: spellings the line model all but read").
+`from_views` does the same with the readings of other crops of the row (`refine`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Container, Sequence
 
 import numpy as np
 
-from receiptq.pipeline.lexicon import letter_runs
+from receiptq.pipeline.lexicon import all_known, letter_runs
 
 #: How likely a spelling must be against the greedy reading's (the product of its steps'
 #: probabilities over theirs): a tenth.
@@ -117,3 +118,23 @@ def respell(
         if runs and all(run in known for run in runs):
             return text
     return word
+
+
+def from_views(text: str, views: Sequence[str], known: Container[str]) -> str:
+    """``text`` (a row as the line model read it) with each word whose letters no list
+    knows replaced by the word another reading of the row (``views``, in order: the same
+    row cropped another way) puts in its place, where that one is known and differs in at
+    most `MAX_CHANGES` letters; a view with another number of words is not aligned."""
+    words = text.split(" ")
+    for i, word in enumerate(words):
+        if all_known(word, known) is not False:
+            continue
+        for view in views:
+            other = view.split(" ")
+            if len(other) != len(words):
+                continue
+            changed = letters_changed(word, other[i])
+            if changed and changed <= MAX_CHANGES and all_known(other[i], known):
+                words[i] = other[i]
+                break
+    return " ".join(words)

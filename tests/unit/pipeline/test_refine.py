@@ -21,6 +21,7 @@ from receiptq.pipeline.preprocess import preprocess
 from receiptq.pipeline.recognize import Reading, model_path, recognizer
 from receiptq.pipeline.refine import (
     HEAD_ROWS,
+    VIEW_MARGINS,
     MergeLimits,
     chosen_segments,
     merge_segment,
@@ -129,6 +130,45 @@ def test_a_misread_header_row_is_read_again_from_the_image():
     receipt = analyze(refined)
     assert receipt.merchant.name == "KEDAI BUKU CAHAYA SDN BHD"
     assert receipt.total == "9.00" and receipt.date == "2019-03-14"
+
+
+class _MisreadFirst:
+    """The line model, but its first batch of crops reads ``word`` as ``misread``, as a
+    letter in doubt may read with one margin and not with another."""
+
+    def __init__(self, word: str, misread: str) -> None:
+        self.model, self.word, self.misread, self.batches = recognizer(), word, misread, []
+
+    @property
+    def alphabet(self) -> frozenset[str]:
+        return self.model.alphabet
+
+    def read(self, crops: list[np.ndarray]) -> list[Reading]:
+        readings = self.model.read(crops)
+        self.batches.append(len(crops))
+        if len(self.batches) > 1:
+            return readings
+        return [dataclasses.replace(r, text=r.text.replace(self.word, self.misread),
+                                    words=tuple((w.replace(self.word, self.misread), p)
+                                                for w, p in r.words))
+                for r in readings]  # fmt: skip
+
+
+@needs_model
+@needs_ocr
+def test_a_header_word_no_list_knows_is_taken_from_another_crop_of_its_row():
+    page = preprocess(render(ENGLISH))
+    ocr = TesseractEngine().read(page)
+    garbled = _first_row_changed(  # Tesseract's reading of the row no help
+        ocr, lambda w: dataclasses.replace(w, text="X" * len(w.text), conf=30)
+    )
+    reader = _MisreadFirst("CAHAYA", "CAHAVA")
+    assert build_lines(refine(page, garbled, reader))[0].text == "KEDAI BUKU CAHAYA SDN BHD"
+    assert reader.batches[1:] == [len(VIEW_MARGINS)]  # that row alone, once a margin
+    # a word misread below the header: no other crops
+    reader = _MisreadFirst("TOTAL", "TOTQL")
+    refine(page, ocr, reader)
+    assert len(reader.batches) == 1
 
 
 @needs_model

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from receiptq.pipeline.recognize import CtcDecoder
-from receiptq.pipeline.spelling import letters_changed, respell, spellings
+from receiptq.pipeline.spelling import from_views, letters_changed, respell, spellings
 
 ALPHABET = list("ABDEFGKMNORW0123")
 CLASSES = ["", *ALPHABET, " "]
@@ -99,3 +99,26 @@ def test_the_decoder_respells_with_a_word_list_and_not_without():
     assert greedy.text == "BARK GARDFN 12"
     assert listed.text == "BARK GARDEN 12"
     assert [p for _, p in listed.words] == [p for _, p in greedy.words]
+
+
+@pytest.mark.parametrize(
+    ("read", "views", "expected"),
+    [
+        pytest.param("BARK GARDFN 12", ["BARK GARDEN 12"], "BARK GARDEN 12",
+                     id="an unknown word another crop reads as a known one"),
+        pytest.param("BARK GARDFN 12", ["BARK GARDFX 12", "BARK GARDEN 12"], "BARK GARDEN 12",
+                     id="the first view that reads a known word"),
+        pytest.param("BARK GARDFN 12", ["BARKGARDEN 12"], "BARK GARDFN 12",
+                     id="a view with other words is not aligned"),
+        pytest.param("BARK GORDFN 12", ["BARK WARDEN 12"], "BARK GORDFN 12",
+                     id="not a known word three letters away"),
+        pytest.param("BARK GARDFN 12", ["BARK GARDEN 13"], "BARK GARDEN 12",
+                     id="only the unknown word is taken"),
+        pytest.param("BORK GARDEN 12", ["BARK WARDEN 12"], "BARK GARDEN 12",
+                     id="a known word is never replaced"),
+        pytest.param("BARK GARD3N 12", ["BARK GARDEN 12"], "BARK GARD3N 12",
+                     id="a digit is not changed into a letter"),
+    ],
+)  # fmt: skip
+def test_a_word_no_list_knows_from_another_crop_of_its_row(read, views, expected):
+    assert from_views(read, views, KNOWN) == expected
