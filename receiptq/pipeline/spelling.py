@@ -120,14 +120,21 @@ def respell(
     return word
 
 
+#: Letters in a row a word needs before another crop's reading may replace it: shorter
+#: words lie a letter or two from too many others ("Shft", an abbreviation, and "Shit").
+VIEW_MIN_LETTERS = 5
+
+
 def from_views(text: str, views: Sequence[str], known: Container[str]) -> str:
     """``text`` (a row as the line model read it) with each word whose letters no list
-    knows replaced by the word another reading of the row (``views``, in order: the same
-    row cropped another way) puts in its place, where that one is known and differs in at
-    most `MAX_CHANGES` letters; a view with another number of words is not aligned."""
+    knows (and that has a run of `VIEW_MIN_LETTERS`) replaced by the word another reading
+    of the row (``views``, in order: the same row cropped another way) puts in its place,
+    where that one is known and differs in at most `MAX_CHANGES` letters; a view with
+    another number of words is not aligned."""
     words = text.split(" ")
     for i, word in enumerate(words):
-        if all_known(word, known) is not False:
+        longest = max((len(run) for run in re.findall(r"[^\W\d_]+", word)), default=0)
+        if longest < VIEW_MIN_LETTERS or all_known(word, known) is not False:
             continue
         for view in views:
             other = view.split(" ")

@@ -794,14 +794,14 @@ def _address(
 #: A row that ends with the country's name.
 _ENDS_WITH_COUNTRY = re.compile(r"\b(?:MALAYSIA|POLSKA)\W*$", re.IGNORECASE)
 #: What opens an address's first row: a house, lot or unit number ("NO. 5", "LOT 12",
-#: "Unit G-13", "LOT LG 31"), not a second opener ("LOT NO. 5" opens at LOT).
+#: "Unit G-13", "LOT LG 31"); "BR No. NO 9" opens at the second NO.
 _OPENER = re.compile(r"\b(?:NO|LOT|UNIT)\b[.:]?\s*(?=(?:(?!NO\b)[A-Z]{1,2}[\s-]?)?\d)", re.I)
 
 
 def _from_opener(text: str) -> str:
     """An address's first row from its opener on, when what stands before it is a label,
-    a registration number or a speck: at most two tokens, no comma, no address word nor
-    another opener ("HQ ADD: LOT 7", "BR No. NO 9", "15 NO. 53")."""
+    a registration number or a speck: at most two tokens, no comma, no address word, no
+    LOT or UNIT ("HQ ADD: LOT 7", "BR No. NO 9", "15 NO. 53"; not "LOT NO. G23")."""
     m = _OPENER.search(text)
     if m is None or m.start() == 0:
         return text

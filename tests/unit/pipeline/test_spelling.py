@@ -114,10 +114,12 @@ def test_the_decoder_respells_with_a_word_list_and_not_without():
                      id="not a known word three letters away"),
         pytest.param("BARK GARDFN 12", ["BARK GARDEN 13"], "BARK GARDEN 12",
                      id="only the unknown word is taken"),
-        pytest.param("BORK GARDEN 12", ["BARK WARDEN 12"], "BARK GARDEN 12",
+        pytest.param("GARDEN GARDFN 12", ["WARDEN GARDEN 12"], "GARDEN GARDEN 12",
                      id="a known word is never replaced"),
         pytest.param("BARK GARD3N 12", ["BARK GARDEN 12"], "BARK GARD3N 12",
                      id="a digit is not changed into a letter"),
+        pytest.param("BORK GARDEN 12", ["BARK GARDEN 12"], "BORK GARDEN 12",
+                     id="a word under five letters in a row is left"),
     ],
 )  # fmt: skip
 def test_a_word_no_list_knows_from_another_crop_of_its_row(read, views, expected):
