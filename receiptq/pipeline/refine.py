@@ -36,7 +36,7 @@ from receiptq.pipeline.analysis.paragon import is_paragon_summary
 from receiptq.pipeline.lexicon import all_known, lexicon
 from receiptq.pipeline.ocr import OcrResult, Word
 from receiptq.pipeline.recognize import LineReader, Reading
-from receiptq.pipeline.spelling import from_views
+from receiptq.pipeline.spelling import from_views, in_doubt
 
 #: Header rows re-read whole...
 HEAD_ROWS = 6
@@ -220,8 +220,7 @@ def _with_views(
     doubtful = [
         i
         for i, (seg, reading) in enumerate(zip(segments, readings, strict=True))
-        if id(seg[0]) in head_segments
-        and any(all_known(w, known) is False for w in reading.text.split(" "))
+        if id(seg[0]) in head_segments and any(in_doubt(w, known) for w in reading.text.split(" "))
     ]
     if not doubtful:
         return readings

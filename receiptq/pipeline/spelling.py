@@ -125,6 +125,13 @@ def respell(
 VIEW_MIN_LETTERS = 5
 
 
+def in_doubt(word: str, known: Container[str]) -> bool:
+    """Whether another crop's reading may replace ``word`` (`from_views`): it has a run of
+    `VIEW_MIN_LETTERS` letters, and letters no list knows."""
+    longest = max((len(run) for run in re.findall(r"[^\W\d_]+", word)), default=0)
+    return longest >= VIEW_MIN_LETTERS and all_known(word, known) is False
+
+
 def from_views(text: str, views: Sequence[str], known: Container[str]) -> str:
     """``text`` (a row as the line model read it) with each word whose letters no list
     knows (and that has a run of `VIEW_MIN_LETTERS`) replaced by the word another reading
@@ -133,8 +140,7 @@ def from_views(text: str, views: Sequence[str], known: Container[str]) -> str:
     another number of words is not aligned."""
     words = text.split(" ")
     for i, word in enumerate(words):
-        longest = max((len(run) for run in re.findall(r"[^\W\d_]+", word)), default=0)
-        if longest < VIEW_MIN_LETTERS or all_known(word, known) is not False:
+        if not in_doubt(word, known):
             continue
         for view in views:
             other = view.split(" ")
