@@ -104,23 +104,24 @@ def test_the_decoder_respells_with_a_word_list_and_not_without():
 @pytest.mark.parametrize(
     ("read", "views", "expected"),
     [
-        pytest.param("BARK GARDFN 12", ["BARK GARDEN 12"], "BARK GARDEN 12",
-                     id="an unknown word another crop reads as a known one"),
-        pytest.param("BARK GARDFN 12", ["BARK GARDFX 12", "BARK GARDEN 12"], "BARK GARDEN 12",
-                     id="the first view that reads a known word"),
-        pytest.param("BARK GARDFN 12", ["BARKGARDEN 12"], "BARK GARDFN 12",
-                     id="a view with other words is not aligned"),
-        pytest.param("BARK GORDFN 12", ["BARK WARDEN 12"], "BARK GORDFN 12",
-                     id="not a known word three letters away"),
-        pytest.param("BARK GARDFN 12", ["BARK GARDEN 13"], "BARK GARDEN 12",
-                     id="only the unknown word is taken"),
-        pytest.param("GARDEN GARDFN 12", ["WARDEN GARDEN 12"], "GARDEN GARDEN 12",
-                     id="a known word is never replaced"),
-        pytest.param("BARK GARD3N 12", ["BARK GARDEN 12"], "BARK GARD3N 12",
-                     id="a digit is not changed into a letter"),
-        pytest.param("BORK GARDEN 12", ["BARK GARDEN 12"], "BORK GARDEN 12",
-                     id="a word under five letters in a row is left"),
+        ("BARK GARDFN 12", ["BARK GARDEN 12"], "BARK GARDEN 12"),
+        ("BARK GARDFN 12", ["BARK GARDFX 12", "BARK GARDEN 12"], "BARK GARDEN 12"),  # the first
+        ("GARDEN GARDFN 1", ["WARDEN GARDEN 2"], "GARDEN GARDEN 1"),  # only the unknown word
     ],
-)  # fmt: skip
+)
 def test_a_word_no_list_knows_from_another_crop_of_its_row(read, views, expected):
     assert from_views(read, views, KNOWN) == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "views"),
+    [
+        ("BARK GARDFN 12", ["BARKGARDEN 12"]),  # a view with other words is not aligned
+        ("BARK GORDFN 12", ["BARK WARDEN 12"]),  # a known word three letters away
+        ("GARDEN BARK 12", ["WARDEN BARK 12"]),  # a known word is never replaced
+        ("BARK GARD3N 12", ["BARK GARDEN 12"]),  # a digit is not changed into a letter
+        ("BORK GARDEN 12", ["BARK GARDEN 12"]),  # a word under five letters in a row
+    ],
+)
+def test_what_another_crop_reads_is_not_taken(read, views):
+    assert from_views(read, views, KNOWN) == read
