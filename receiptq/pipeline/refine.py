@@ -50,7 +50,7 @@ SUMMARY_FROM = 0.4
 #: A reading below this confidence keeps Tesseract's words (unless word by word, below).
 MIN_CONFIDENCE = 0.7
 #: ...nor a reading that has fewer than this share of Tesseract's letters and digits
-#: ("NO,JANUANU5EKS5," for "NO 2, JALAN BULAN BM U5/BM, SEKSYEN U5,": the line model
+#: ("NO,JADUKU7EKS7," for "NO 4, JALAN DUKU DK U7/DK, SEKSYEN U7,": the line model
 #: loses its way on a long crop and merges what it cannot tell apart).
 MIN_KEPT = 0.6
 #: Where both engines split a segment into as many words, each word comes from the more

@@ -109,7 +109,7 @@ def _second_is_better(
         return False
     if fuller and first is not None and abs(c2 - c1) <= FULLER_CLOSE:
         # One reading found more of the same block ("SELANGOR DARUL EHSAN" against
-        # "NO.12, JALAN SS4C/5, PETALING JAYA SELANGOR DARUL EHSAN"): the fuller one.
+        # "NO.4, JALAN MERBAH 2, KOTA RAYA SELANGOR DARUL EHSAN"): the fuller one.
         a, b = _letters(first), _letters(second)
         if a != b and a in b:
             return True

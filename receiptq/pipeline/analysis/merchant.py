@@ -358,8 +358,8 @@ def find_merchant(
         if has_legal_suffix(text) and not _is_registration(text):
             name_idx = i
             break
-    # A trade name with a weak form ("AMPHAWA THAI TEA & CO.") over the company that owns
-    # it ("Dimiliki oleh T PLUS F&B SDN. BHD."): the registered company is the merchant.
+    # A trade name with a weak form ("KEDAI TEH SERI & CO.") over the company that owns
+    # it ("Dimiliki oleh MAJU F&B SDN. BHD."): the registered company is the merchant.
     if name_idx is not None and not _STRONG_FORM.search(texts[name_idx]):
         strong = [i for i in range(name_idx + 1, min(name_idx + 3, len(texts)))
                   if _STRONG_FORM.search(texts[i])]  # fmt: skip
@@ -683,8 +683,8 @@ def _is_place_line(text: str) -> bool:
 
 def _repeats_end(previous: str, text: str) -> bool:
     """Whether ``text``, a line of place words, only repeats how the line above ends
-    ("117, Jalan Radin Bagus,SriPetaling" / "Sri Petaling"). A postcode line printed
-    again stays ("216, Macalister Road, 10400 Penang." / "10400 Penang."): receipts do
+    ("17, Jalan Merbah,Kota Raya" / "Kota Raya"). A postcode line printed
+    again stays ("21, Jalan Duku, 54321 Kota Raya." / "54321 Kota Raya."): receipts do
     print it twice, and the address is what they print."""
     tail, whole = _folded(text), _folded(previous)
     if not _is_place_line(text) or re.search(r"\d", text):
@@ -723,7 +723,7 @@ def _address(
     for k, line in enumerate(rows):
         text = line.text.strip()
         if not addr and len(named) >= 5 and _folded(text).startswith(named):
-            continue  # the name again with its outlet ("DOMINO'S PIZZA TAMAN UNIVERSITI")
+            continue  # the name again with its outlet ("ROTI MAJU CAFE TAMAN SERI")
         if addr and not seen_postcode and _POSTCODE_ALONE.fullmatch(text):
             # the postcode on a row of its own under the street ("NO 3, JLN BUNGA 2/7" /
             # "43000"), no registration number
@@ -754,8 +754,8 @@ def _address(
             # or the town when the postcode ended the line above ("11900" / "BAYAN LEPAS").
             words = re.findall(r"[A-Za-z]+", text)
             town_next = re.search(r"\d\W*$", addr[-1]) is not None
-            # ... or any place line when the line above ends with a comma ("39100
-            # BRINCHANG," / "CAMERON HIGHLANDS,"): the address says it goes on.
+            # ... or any place line when the line above ends with a comma ("54321
+            # KOTA RAYA," / "BUKIT SERI,"): the address says it goes on.
             # (read with some confidence: garbage under it is not "the address goes on")
             goes_on = re.search(r",[\s._-]*$", addr[-1]) is not None and line.conf >= 0.6
             # ... or the outlet's own line, when contact details follow it at once.
@@ -794,14 +794,14 @@ def _address(
 #: A row that ends with the country's name.
 _ENDS_WITH_COUNTRY = re.compile(r"\b(?:MALAYSIA|POLSKA)\W*$", re.IGNORECASE)
 #: What opens an address's first row: a house, lot or unit number ("NO. 5", "LOT 12",
-#: "Unit G-13", "LOT LG 31"); "BR No. NO 9" opens at the second NO.
+#: "Unit G-4", "LOT LG 7"); "BR No. NO 9" opens at the second NO.
 _OPENER = re.compile(r"\b(?:NO|LOT|UNIT)\b[.:]?\s*(?=(?:(?!NO\b)[A-Z]{1,2}[\s-]?)?\d)", re.I)
 
 
 def _from_opener(text: str) -> str:
     """An address's first row from its opener on, when what stands before it is a label,
     a registration number or a speck: at most two tokens, no comma, no address word, no
-    LOT or UNIT ("HQ ADD: LOT 7", "BR No. NO 9", "15 NO. 53"; not "LOT NO. G23")."""
+    LOT or UNIT ("HQ ADD: LOT 7", "BR No. NO 9", "15 NO. 8"; not "LOT NO. G5")."""
     m = _OPENER.search(text)
     if m is None or m.start() == 0:
         return text
