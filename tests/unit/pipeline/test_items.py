@@ -65,7 +65,7 @@ def test_language_currency_payment():
     assert detect_currency("KINGSWAY STORES\nVAT No: GB 373 8926 97\nTOTAL 48.49", "en") == "GBP"
     assert detect_currency("197 Victoria Street\nBristol BS1 6DG\nTOTAL 48.49", "en") == "GBP"
     # one stray mark against the country's evidence is noise; marks printed twice are not
-    bakery = "GARDENIA BAKERIES (KL) SDN BHD\nLot 3, Jalan Pelabur 23/1\nTOTAL £41.44"
+    bakery = "SERI BAKERIES (KL) SDN BHD\nLot 8, Jalan Merpati 17/1\nTOTAL £41.44"
     assert detect_currency(bakery, "en") == "MYR"
     assert detect_currency("JALAN BESAR SDN BHD\nTOTAL €4.50\nCASH €5.00", "en") == "EUR"
     assert detect_payment(["VISA **** 1234", "CASH 0.00"]) == "card"

@@ -15,32 +15,32 @@ def test_repair_address():
     assert repair_address("40300 Shah Alan, Selangor") == "40300 Shah Alam, Selangor"
     assert repair_address("ALAN SHAH, ALAN") == "ALAN SHAH, ALAN"
     # A real number between words stays.
-    assert repair_address("JALAN KPB 6 KAWASAN") == "JALAN KPB 6 KAWASAN"
+    assert repair_address("JALAN KPS 9 KAWASAN") == "JALAN KPS 9 KAWASAN"
     # digits read as letters in the short words: a floor's ordinal, NO, KG
     assert repair_address("SRD FLR, AEON TAMAN") == "3RD FLR, AEON TAMAN"
     assert repair_address("IST FLOOR, Wisma") == "1ST FLOOR, Wisma"
     assert repair_address("SRD AVENUE") == "SRD AVENUE"  # not before a floor: left alone
-    assert repair_address("N0.54, JALAN IPOH, KO. BATU") == "NO.54, JALAN IPOH, KG. BATU"
+    assert repair_address("N0.12, JALAN DUKU, KO. SERI") == "NO.12, JALAN DUKU, KG. SERI"
     # an address word of its own is not "repaired" into its neighbour (LAMAN, TAMAN)
-    assert repair_address("Laman Rimbunan Kepong") == "Laman Rimbunan Kepong"
-    assert repair_address("Tanan Rimbunan") == "Taman Rimbunan"
+    assert repair_address("Laman Cempaka Kepong") == "Laman Cempaka Kepong"
+    assert repair_address("Tanan Cempaka") == "Taman Cempaka"
     # the first word of a two-word place, before its second (even split: "A lam")
     assert repair_address("40300 Shab A lam, Selangor.") == "40300 Shah A lam, Selangor."
     assert repair_address("47400 Petaliny Jaya") == "47400 Petaling Jaya"
     # a section code printed twice, once with a digit read as a letter
-    assert repair_address("JALAN BULAN BM U5/BM, SEKSYEN US, 40150") == (
-        "JALAN BULAN BM U5/BM, SEKSYEN U5, 40150"
+    assert repair_address("JALAN DUKU DK U5/DK, SEKSYEN US, 40150") == (
+        "JALAN DUKU DK U5/DK, SEKSYEN U5, 40150"
     )
     assert repair_address("Jalan K1, 50450 KL") == "Jalan K1, 50450 KL"  # KL is KL
     # an address word glued to the next: split, then repaired
-    assert repair_address("Lot 3, JalauPelabur 23/1") == "Lot 3, Jalan Pelabur 23/1"
+    assert repair_address("Lot 8, JalauMerpati 17/1") == "Lot 8, Jalan Merpati 17/1"
     assert repair_address("McDonaldBurger") == "McDonaldBurger"
     # the second word of a place two edits off, after its first; a slash read as ":"
-    assert repair_address("Pelabur 23:1, 40300 Shah Altai,") == "Pelabur 23/1, 40300 Shah Alam,"
+    assert repair_address("Merpati 17:1, 40300 Shah Altai,") == "Merpati 17/1, 40300 Shah Alam,"
     assert repair_address("SRI PETALING JALAN 1") == "SRI PETALING JALAN 1"  # a word itself
     assert repair_address("SHAH BANDAR") == "SHAH BANDAR"
     # a letter OCR wrote as "_" (no address prints an underscore)
-    assert repair_address("NO.12,JA_AN SS4C/5") == "NO.12,JALAN SS4C/5"
+    assert repair_address("NO.7,JA_AN SS9/3") == "NO.7,JALAN SS9/3"
     assert repair_address("SNAP_ON_TOOLS") == "SNAP_ON_TOOLS"
 
 
@@ -65,8 +65,8 @@ def test_what_a_business_is_is_repaired_in_its_name():
 def test_a_real_word_a_letter_from_a_street_word_is_left_as_it_is():
     """JAPAN is a letter from JALAN, and a word of the word list: no misreading of it."""
     known = {"japan", "mall"}
-    assert repair_address("DAISO JAPAN, IOI MALL", known) == "DAISO JAPAN, IOI MALL"
-    assert repair_address("NO 5, JALAU SAGU", known) == "NO 5, JALAN SAGU"  # still repaired
+    assert repair_address("NIKO JAPAN, SERI MALL", known) == "NIKO JAPAN, SERI MALL"
+    assert repair_address("NO 5, JALAU DUKU", known) == "NO 5, JALAN DUKU"  # still repaired
 
 
 def test_an_eight_between_numbers_is_an_ampersand_but_not_after_a_word():
