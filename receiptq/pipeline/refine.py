@@ -77,7 +77,8 @@ _DATE = re.compile(r"\d\s?[./-]\s?\d|[./-]\s?(?:19|20)?\d\d\b|\d{1,2}\s?[A-Za-z]
 _DECIMAL_END = re.compile(r"[.,]\d\d$")
 #: A mark between two digits: "23/1", "12.50", "04-05".
 _DIGIT_SEPARATOR = re.compile(r"(?<=\d)[./:,-](?=\d)")
-_DATE_LABEL = re.compile(r"(?i)\b(?:date|dated|tarikh|tgl)\b")
+#: (its colon read as an s: "Dates 12/04/2019")
+_DATE_LABEL = re.compile(r"(?i)\b(?:dates?|dated|tarikh|tgl)\b")
 
 
 def chosen_segments(lines: list[Line], head: list[Line] | None = None) -> list[list[Word]]:
@@ -148,10 +149,15 @@ def segments_to_reread(layout: Layout, alphabet: frozenset[str]) -> list[list[Wo
     """The segments of a reading's rows (``layout``) that the line model reads again."""
     if layout.language == "pl":
         segments = summary_segments(layout.lines, layout.header)
+        dated: set[int] = set()
     else:
         segments = chosen_segments(layout.lines, layout.header)
         alphabet = alphabet | POLISH_LETTERS
-    return [seg for seg in segments if readable(_text(seg), alphabet)]
+        # a row labelled as the date holds digits and marks the line model writes: a
+        # marked letter Tesseract read there ("Date : NGNS/Aoiée") is its misreading
+        dated = {id(seg[0]) for line in layout.lines if _DATE_LABEL.search(line.text)
+                 for seg in line.segments}  # fmt: skip
+    return [seg for seg in segments if id(seg[0]) in dated or readable(_text(seg), alphabet)]
 
 
 def refine(
