@@ -154,7 +154,7 @@ def segments_to_reread(layout: Layout, alphabet: frozenset[str]) -> list[list[Wo
         segments = chosen_segments(layout.lines, layout.header)
         alphabet = alphabet | POLISH_LETTERS
         # a row labelled as the date holds digits and marks the line model writes: a
-        # marked letter Tesseract read there ("Date : NGNS/Aoiée") is its misreading
+        # marked letter Tesseract read there ("Date : Mèrz/Olé") is its misreading
         dated = {id(seg[0]) for line in layout.lines if _DATE_LABEL.search(line.text)
                  for seg in line.segments}  # fmt: skip
     return [seg for seg in segments if id(seg[0]) in dated or readable(_text(seg), alphabet)]

@@ -9,7 +9,7 @@ likeliest of them that the lists know, at least `RATIO` as likely as the greedy 
 and differing from it in at most `MAX_CHANGES` letters (letters only: a digit or a mark is
 never changed, added or dropped), replaces it. Known words and words the model was sure
 of (no second class near its best at any step) are never touched. The same search reads
-a letter O after a digit ("29O") as the zero the steps make nearly as likely. Figures:
+a letter O after a digit ("41O") as the zero the steps make nearly as likely. Figures:
 docs/extraction.md ("eighth session: spellings the line model all but read").
 `from_views` does the same with the readings of other crops of the row (`refine`).
 """
@@ -79,7 +79,7 @@ def letters_changed(a: str, b: str) -> int | None:
     return changed
 
 
-#: A letter O after a digit ("29O", "G3O"; not "NO29", where it ends a word of letters).
+#: A letter O after a digit ("41O", "B7O"; not "NO41", where it ends a word of letters).
 _O_BY_DIGIT = re.compile(r"(?<=\d)[Oo]")
 
 
@@ -99,8 +99,7 @@ def respell(
     same steps make nearly as likely: a zero for an O after a digit, and, with the word
     list ``known``, a known word for one no list knows (see the module's docstring)."""
     has_o = _O_BY_DIGIT.search(word) is not None
-    runs = letter_runs(word)
-    unknown = known is not None and bool(runs) and not all(run in known for run in runs)
+    unknown = known is not None and all_known(word, known) is False
     if not has_o and not unknown:
         return word  # no search
     ranked = spellings(probs, classes)
@@ -112,23 +111,20 @@ def respell(
         if likelihood < RATIO:
             break
         changed = letters_changed(word, text)
-        if not changed or changed > MAX_CHANGES:
-            continue
-        runs = letter_runs(text)
-        if runs and all(run in known for run in runs):
+        if changed and changed <= MAX_CHANGES and all_known(text, known):
             return text
     return word
 
 
 #: Letters in a row a word needs before another crop's reading may replace it: shorter
-#: words lie a letter or two from too many others ("Shft", an abbreviation, and "Shit").
+#: words (abbreviations among them) lie a letter or two from too many known words.
 VIEW_MIN_LETTERS = 5
 
 
 def in_doubt(word: str, known: Container[str]) -> bool:
     """Whether another crop's reading may replace ``word`` (`from_views`): it has a run of
     `VIEW_MIN_LETTERS` letters, and letters no list knows."""
-    longest = max((len(run) for run in re.findall(r"[^\W\d_]+", word)), default=0)
+    longest = max(map(len, letter_runs(word)), default=0)
     return longest >= VIEW_MIN_LETTERS and all_known(word, known) is False
 
 
