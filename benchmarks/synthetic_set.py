@@ -37,6 +37,10 @@ def main() -> int:
         "seen in perspective up to SLANT (corner jitter as a share of the width), e.g. "
         "6,12,0.08",
     )
+    parser.add_argument(
+        "--layout",
+        help="every receipt in this layout (e.g. us_restaurant), not in --lang's cycle",
+    )
     args = parser.parse_args()
     turned = tuple(float(x) for x in args.turned.split(",")) if args.turned else None
     if turned is not None and len(turned) != 3:
@@ -47,7 +51,7 @@ def main() -> int:
         old.unlink()
     noise = 2 if turned else None
     written = write_samples(img, args.count, args.lang, args.seed, clean=True, noise=noise,
-                            turned=turned)  # fmt: skip
+                            turned=turned, layout=args.layout)  # fmt: skip
     for path in written:
         truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         fields = {name: truth[name] for name in KEY_FIELDS}

@@ -9,6 +9,18 @@ from decimal import Decimal
 from receiptq.receipt import Receipt, Validation, ValidationIssue, to_decimal
 
 TOLERANCE = Decimal("0.05")
+#: Charges the receipt shape holds no field for, as shares of the subtotal: a service
+#: charge (10 % in Malaysia) or a US check's automatic gratuity (15-20 %).
+SERVICE_RATES = (Decimal("0.10"), Decimal("0.15"), Decimal("0.18"), Decimal("0.20"))
+
+
+def _with_service_charge(subtotal: Decimal, tax: Decimal, total: Decimal) -> bool:
+    """Whether ``total`` is ``subtotal`` + ``tax`` + a charge at one of SERVICE_RATES."""
+    cent = Decimal("0.01")
+    return any(
+        abs(subtotal + tax + (subtotal * rate).quantize(cent) - total) <= cent
+        for rate in SERVICE_RATES
+    )
 
 
 def validate(receipt: Receipt, today: dt.date | None = None) -> Validation:
@@ -63,6 +75,7 @@ def validate(receipt: Receipt, today: dt.date | None = None) -> Validation:
         and tax is not None
         and abs(subtotal + tax - total) > TOLERANCE
         and abs(subtotal - total) > TOLERANCE
+        and not _with_service_charge(subtotal, tax, total)
     ):
         issues.append(
             ValidationIssue(

@@ -29,6 +29,7 @@ from receiptq.samples.degrade import MAX_LEVEL, degrade, params_for_level
 from receiptq.samples.layout_en import build_my_sdnbhd, build_uk_till, build_us_till
 from receiptq.samples.layout_pl import build_pl_fiscal
 from receiptq.samples.layout_pl_chain import build_pl_chain
+from receiptq.samples.layout_us_restaurant import build_us_restaurant
 from receiptq.samples.render import FONT_STYLES, font_name, render_lines
 
 LAYOUTS: dict[str, Callable[[random.Random], Draft]] = {
@@ -37,6 +38,7 @@ LAYOUTS: dict[str, Callable[[random.Random], Draft]] = {
     "my_sdnbhd": build_my_sdnbhd,
     "uk_till": build_uk_till,
     "us_till": build_us_till,
+    "us_restaurant": build_us_restaurant,
 }
 LAYOUTS_BY_LANG = {"pl": ("pl_fiscal", "pl_chain"), "en": ("my_sdnbhd", "uk_till", "us_till")}
 LANGS = ("en", "pl", "mixed")
@@ -144,11 +146,15 @@ def write_samples(
     clean: bool = False,
     noise: int | None = None,
     turned: tuple[float, float, float] | None = None,
+    layout: str | None = None,
 ) -> list[Path]:
     """Write `count` image + JSON pairs into `outdir`; returns the image paths.
 
-    `clean` first deletes the images and JSON files already in `outdir` (nothing else).
+    `clean` first deletes the images and JSON files already in `outdir` (nothing else);
+    `layout` (a key of LAYOUTS) draws every receipt in that layout instead of `lang`'s.
     """
+    if layout is not None and layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {sorted(LAYOUTS)}, got {layout!r}")
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     if clean:
@@ -156,11 +162,12 @@ def write_samples(
             old.unlink()
     written = []
     for index in range(count):
-        layout, level = plan(index, lang, noise)
+        planned, level = plan(index, lang, noise)
+        drawn = layout or planned
         rng = random.Random(f"receiptq-samples:{seed}:{index}")
-        image, truth = generate_receipt(rng, lang, layout=layout, noise=level, turned=turned)
+        image, truth = generate_receipt(rng, lang, layout=drawn, noise=level, turned=turned)
         data, ext = encode(image, level, truth["meta"]["degradation"]["jpeg_quality"])
-        name = f"{layout}_{seed}_{index:03d}"
+        name = f"{drawn}_{seed}_{index:03d}"
         truth["meta"].update({"file": name + ext, "seed": seed, "index": index})
         (out / (name + ext)).write_bytes(data)
         text = json.dumps(truth, ensure_ascii=False, indent=2) + "\n"

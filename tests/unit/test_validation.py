@@ -50,5 +50,15 @@ def test_items_may_add_up_to_total_before_tax():
 
 
 def test_subtotal_plus_tax_must_be_total():
-    receipt = Receipt(date="2026-01-01", total="12.00", subtotal="10.00", tax="1.00")
+    # (12.00 and 12.50 would be 10.00 + 1.00 + a 10 % or 15 % service charge: below)
+    receipt = Receipt(date="2026-01-01", total="12.30", subtotal="10.00", tax="1.00")
     assert codes(receipt) == ["subtotal_tax_mismatch"]
+
+
+def test_a_service_charge_or_gratuity_at_a_usual_rate_explains_the_total():
+    # 18 % of 54.30 is 9.77: subtotal, tax and an automatic gratuity
+    gratuity = Receipt(date="2026-01-01", total="67.46", subtotal="54.30", tax="3.39")
+    assert codes(gratuity) == []
+    # a charge at no usual rate is still a mismatch
+    odd = Receipt(date="2026-01-01", total="66.46", subtotal="54.30", tax="3.39")
+    assert codes(odd) == ["subtotal_tax_mismatch"]

@@ -121,17 +121,50 @@ _SUMMARY_LABELS = ("total", "rounded_total", "subtotal", "tax", "cash", "card", 
                    "rate_sales")  # fmt: skip
 
 
+#: A percentage on a row: a tip guide's options each have one.
+_PERCENT = re.compile(r"\d\s?%")
+#: A tip named on its row ("Tip 18% = 5.60  Total 39.19").
+_TIP_WORD = re.compile(r"(?i)\b(?:tips?|gratuity)\b")
+
+
+def tip_guide_rows(lines: list[Line], labels: list[str | None]) -> set[int]:
+    """Rows of a US check's tip guide: under its heading ("Suggested Tip:"), the rows of
+    its options, each a percentage, the tip and the total with it ("18% = 5.60  Total
+    39.19"; one whose percentage OCR lost or put on a row of its own still has two
+    amounts), up to the first row with one amount and no percentage; and any row naming
+    a tip beside a percentage and two amounts. Their totals are what the bill would come
+    to with a tip, not the bill. ``labels``: each row's label class (`classify`)."""
+    rows: set[int] = set()
+    in_guide = False
+    for i, line in enumerate(lines):
+        text = line.text
+        amounts = find_amounts(text)
+        percent = bool(_PERCENT.search(text))
+        if labels[i] == "tip_guide" and not amounts:
+            in_guide = True
+            continue
+        if in_guide:
+            above = lines[i - 1].text if i > 0 else ""
+            split = bool(_PERCENT.search(above)) and not find_amounts(above)
+            in_guide = percent or not amounts or len(amounts) >= 2 or split
+        if in_guide or (percent and len(amounts) >= 2 and _TIP_WORD.search(text)):
+            rows.add(i)
+    return rows
+
+
 def collect_amounts(lines: list[Line]) -> list[Amount]:
-    """Amounts on every line, labelled by their own line or, failing that, the line above.
+    """Amounts on every line, labelled by their own line or, failing that, the line above;
+    a tip guide's amounts are labelled "tip_guide" (`tip_guide_rows`).
 
     A label with its amount on the next line ("TOTAL" / "9.00") is common on narrow
     receipts and when OCR splits a row.
     """
     out: list[Amount] = []
     labels = [classify(label_text(line.text)) for line in lines]
+    guide = tip_guide_rows(lines, [label for label, _ in labels])
     for i, line in enumerate(lines):
         found = find_amounts(line.text)
-        label, llen = labels[i]
+        label, llen = ("tip_guide", 0) if i in guide else labels[i]
         if label is None and i > 0 and not find_amounts(lines[i - 1].text):
             label, llen = labels[i - 1]
             llen -= 2  # a label one line up is weaker evidence
@@ -308,7 +341,7 @@ def _taxed_item_sum(item_sum: Decimal | None, tax: Decimal | None) -> Decimal | 
 
 def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals:
     """Pick total, subtotal, tax, rounding, cash and change from the lines' amounts."""
-    amounts = collect_amounts(lines)
+    amounts = [a for a in collect_amounts(lines) if a.label != "tip_guide"]
     cut = [a for a in amounts if a.cut]
     amounts = [a for a in amounts if not a.cut]
     res = Totals(amounts=amounts)

@@ -91,7 +91,8 @@ LABELS: dict[str, tuple[str, ...]] = {
         "INCLUDEDINTOTAL",  # "VAT 20% included in total 1.50": a part of the total
     ),
     "rounding": ("ROUNDING", "ROUNDINGADJ", "ROUNDINGADJUSTMENT", "ROUNDADJ", "ZAOKRAGLENIE"),
-    "service": ("SERVICECHARGE", "SERVICECHG", "SVCCHARGE", "SVCCHG", "SERVICECHRG"),
+    # a US check's automatic gratuity (large parties) is billed like a service charge
+    "service": ("SERVICECHARGE", "SERVICECHG", "SVCCHARGE", "SVCCHG", "SERVICECHRG", "GRATUITY"),
     # Polish fiscal receipts: the gross sales at each PTU rate, which add up to SUMA
     "rate_sales": ("SPRZEDAZOPODATKOWANA", "SPRZEDOPOD", "SPRZEDAZOPOD"),
     "cash": (
@@ -133,6 +134,15 @@ LABELS: dict[str, tuple[str, ...]] = {
         "ILOSC",
     ),
     "deposit": ("DEPOSIT", "VOUCHER"),
+    # the heading of a US check's table of tips and the totals with them (not the bill)
+    "tip_guide": (
+        "SUGGESTEDTIP",
+        "SUGGESTEDTIPS",
+        "SUGGESTEDGRATUITY",
+        "TIPGUIDE",
+        "GRATUITYGUIDE",
+        "TIPSUGGESTIONS",
+    ),
 }
 
 

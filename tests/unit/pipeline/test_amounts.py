@@ -398,3 +398,53 @@ def test_a_grand_total_sums_a_summary_with_goods_returned():
         "Received above goods in good order.\nThe recipient is required to make adjustments"
     )
     assert extract_totals(lines_from_text(text)).total == Decimal("14.88")
+
+
+#: A check whose tax row lost its amount: no arithmetic confirms the total.
+RESTAURANT_CHECK = """2 FISH TACOS               27.90
+1 ICED TEA                   3.20
+Subtotal                    31.10
+Sa1es Tax
+Total                       33.59
+Suggested Tip:
+  15% = 4.67           Total 38.26
+  18% = 5.60           Total 39.19
+  20% = 6.22           Total 39.81
+Thank you for dining with us!
+"""
+
+
+def test_a_suggested_tip_table_under_the_total_holds_no_total():
+    assert totals(RESTAURANT_CHECK).total == Decimal("33.59")
+    # its rows split by OCR ("15%" / "= 4.67 Total 38.26") are still the table's
+    split = RESTAURANT_CHECK.replace("  15% = 4.67", "  15%\n= 4.67")
+    assert totals(split).total == Decimal("33.59")
+    # a row that names the tip beside its percentage needs no heading
+    inline = "\n".join(
+        line.replace("  ", "Tip ", 1) if "%" in line else line
+        for line in RESTAURANT_CHECK.replace("Suggested Tip:\n", "").splitlines()
+    )
+    assert "Tip 18% = 5.60" in inline
+    assert totals(inline).total == Decimal("33.59")
+
+
+def test_a_row_after_the_tip_table_that_is_not_one_of_its_options_counts_again():
+    text = RESTAURANT_CHECK.replace(
+        "Thank you for dining with us!", "AMOUNT DUE                  33.59"
+    ).replace("Total                       33.59\n", "")
+    assert totals(text).total == Decimal("33.59")
+
+
+def test_an_automatic_gratuity_is_part_of_the_bill():
+    text = """3 RIBEYE STEAK              95.70
+Subtotal                    95.70
+Tax                          7.66
+Gratuity 18% (6 guests)     17.23
+Tota1 Amou
+"""
+    assert totals(text).total == Decimal("120.59")
+
+
+def test_a_tip_option_whose_percentage_ocr_lost_is_still_in_the_table():
+    lost = RESTAURANT_CHECK.replace("  20% = 6.22", "  2O = 6.22")
+    assert totals(lost).total == Decimal("33.59")

@@ -54,7 +54,7 @@ def test_every_receipt_adds_up(layout: str) -> None:
         total, tax, items = _d(r["total"]), _d(r["tax"]), _items_sum(r)
         comma = r["language"] == "pl"
         # The total the ground truth claims is printed on the receipt.
-        assert any(a.lstrip("£").startswith(fmt(total, comma)) for a in _printed_amounts(draft))
+        assert any(a.lstrip("£$").startswith(fmt(total, comma)) for a in _printed_amounts(draft))
         if layout in ("pl_fiscal", "pl_chain"):
             assert items == total and r["subtotal"] is None
             ptu = draft.extras["ptu"]
@@ -89,6 +89,12 @@ def test_every_receipt_adds_up(layout: str) -> None:
             assert items == _d(r["subtotal"])
             assert tax == money(taxable * Decimal(draft.extras["tax_rate"]))
             assert total == items + tax
+        elif layout == "us_restaurant":
+            gratuity = _d(draft.extras["gratuity"])
+            assert items == _d(r["subtotal"])
+            assert tax == money(items * Decimal(draft.extras["tax_rate"]))
+            assert gratuity in (Decimal(0), money(items * Decimal("0.18")))
+            assert total == items + tax + gratuity
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
@@ -118,7 +124,7 @@ def test_cash_change_is_never_negative() -> None:
             draft = build(random.Random(seed))
             if draft.receipt["payment_method"] != "cash":
                 continue
-            amounts = [a.lstrip("£").replace(",", ".") for a in _printed_amounts(draft)]
+            amounts = [a.lstrip("£$").replace(",", ".") for a in _printed_amounts(draft)]
             assert all(not a.startswith("-") for a in amounts[-3:]), (layout, seed)
 
 

@@ -56,3 +56,11 @@ def test_bad_arguments_are_refused() -> None:
         generate_receipt(random.Random(0), "de")
     with pytest.raises(ValueError):
         generate_receipt(random.Random(0), "en", noise=4)
+
+
+def test_a_set_of_one_layout(tmp_path: Path) -> None:
+    # a layout outside the language's cycle (en cycles my_sdnbhd, uk_till, us_till)
+    paths = write_samples(tmp_path, count=2, lang="en", seed=3, noise=1, layout="us_restaurant")
+    assert [p.name.rsplit("_", 2)[0] for p in paths] == ["us_restaurant"] * 2
+    with pytest.raises(ValueError):
+        write_samples(tmp_path, count=1, lang="en", seed=3, layout="no_such_layout")
