@@ -68,6 +68,12 @@ _US_STATES = (
 #: "Denver, CO 80237": a US state code followed by a ZIP code (the line model often drops
 #: the spaces: "Austin,TX 78747").
 _US_ADDRESS = re.compile(rf"(?:,\s*|\s)(?:{_US_STATES})\s?\d{{5}}(?:-\d{{4}})?\b")
+#: A North American phone number, "(303) 555-0100" or "303-555-0100": area code and
+#: exchange never open with 0 or 1 (Malaysian, UK and Polish numbers open with 0 or a
+#: two-digit area code).
+_US_PHONE = re.compile(
+    r"(?<![\d-])(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[-.])[2-9]\d{2}[-.]\d{4}(?![\d-])"
+)
 
 
 def detect_currency(text: str, language: str) -> str | None:
@@ -89,7 +95,7 @@ def _country_currency(text: str, language: str) -> str | None:
         return "PLN"
     if _MALAYSIA.search(text):
         return "MYR"
-    if "$" in text or _US_ADDRESS.search(text):
+    if "$" in text or _US_ADDRESS.search(text) or _US_PHONE.search(text):
         return "USD"
     if _UK_VAT.search(text) or _UK_POSTCODE.search(text):
         return "GBP"  # the pound signs lost to OCR, the VAT number or postcode remain

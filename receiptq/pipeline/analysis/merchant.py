@@ -644,11 +644,21 @@ def _unlabelled_name(head: list[Line], texts: list[str]) -> int | None:
     return None
 
 
+#: A field of a restaurant's point of sale: "Server: Jess", "Station: 2", "Table 15",
+#: "Guests: 4", "Check #4876" (neither the merchant's name nor its address).
+_POS_FIELD = re.compile(
+    r"^\W*(?:SERVER|STATION|TABLE|TBL|GUESTS?|COVERS?|PAX|CHECK|CHK)\b\s*(?:[#:]|NO\b|\d)",
+    re.IGNORECASE,
+)
+
+
 def _is_name_like(line: Line, text: str) -> bool:
     # A registration number printed after the name ("99 SPEED MART (519537-X)") is not
     # part of it.
     text = re.sub(r"\s*[\(\[][^()\[\]]*\d{4,}[^()\[\]]*[\)\]]?\s*$", "", text)
     if _STOP.search(text) or _is_registration(text) or _PHONE_LIKE.search(text):
+        return False
+    if _POS_FIELD.match(text):
         return False
     if _POSTCODE.search(text) or _ADDRESS_WORDS.search(text):
         return False
@@ -734,7 +744,11 @@ def _address(
             # an aside under the name, wholly in brackets (an outlet, a number), or a
             # short number alone on its row, which no address opens with (a speck read)
             continue
-        if _is_registration(text) or (not addr and not _looks_like_address(text)):
+        if (
+            _is_registration(text)
+            or _POS_FIELD.match(text)
+            or (not addr and not _looks_like_address(text))
+        ):
             if addr:
                 break
             continue

@@ -61,6 +61,11 @@ def test_language_currency_payment():
     assert detect_currency("LAKESIDE MART\nAustin, TX 78747", "en") == "USD"
     assert detect_currency("LAKESIDE MART\nAustin,TX 78747", "en") == "USD"  # spaces lost
     assert detect_currency("INVOICE NO 12\nREF AT 12345", "en") is None  # not after a town
+    # the town row lost: a North American phone number says USD; other countries' do not
+    assert detect_currency("PINE TAVERN\n(303) 555-0100\nTotal 23.36", "en") == "USD"
+    assert detect_currency("PINE TAVERN\n303-555-0100\nTotal 23.36", "en") == "USD"
+    assert detect_currency("KEDAI MAJU\nTEL: (012) 345-6789\nTotal 23.36", "en") is None
+    assert detect_currency("KEDAI MAJU\nTEL: 03-8736 1234\nTotal 23.36", "en") is None
     # the pound signs lost to OCR: the VAT number or the postcode says GBP
     assert detect_currency("KINGSWAY STORES\nVAT No: GB 373 8926 97\nTOTAL 48.49", "en") == "GBP"
     assert detect_currency("197 Victoria Street\nBristol BS1 6DG\nTOTAL 48.49", "en") == "GBP"

@@ -121,6 +121,20 @@ def test_uk_and_us_headers():
     assert us.address == "118 Oak Ave Denver, CO 80203"
 
 
+def test_a_restaurant_checks_point_of_sale_fields_are_no_name_nor_address():
+    # the name printed as a logo, which OCR returns no text for
+    check = find_merchant(lines_from_text("Station: 2\nServer: Jess\nCheck #4876\nTable 15\n"))
+    assert check.name is None and check.address is None
+    # under the name and address they end the address
+    under = find_merchant(
+        lines_from_text("PINE TAVERN\n118 Oak Ave\nDenver, CO 80203\nTable 15 Guests: 4\n")
+    )
+    assert under.name == "PINE TAVERN"
+    assert under.address == "118 Oak Ave Denver, CO 80203"
+    # a name that opens with such a word and no number is still a name
+    assert find_merchant(lines_from_text("STATION CAFE\n118 Oak Ave\n")).name == "STATION CAFE"
+
+
 def test_town_on_the_row_after_a_trailing_postcode():
     m = find_merchant(
         lines_from_text(
