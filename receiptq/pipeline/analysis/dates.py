@@ -80,6 +80,8 @@ _NAMED = [
     re.compile(rf"(?<!\d)(?P<d>{_D}){_GAP}{_MONTH_NAME}{_GAP}(?P<y>{_Y24})(?!\d)"),
     # Apr 9, 2018 / April 09 2018
     re.compile(rf"{_MONTH_NAME}{_GAP}(?P<d>{_D})(?:st|nd|rd|th)?,?\s?(?P<y>{_Y4})(?!\d)"),
+    # a US restaurant's register: Sep 1 '16, SEP01'16 (the year's first digits cut)
+    re.compile(rf"{_MONTH_NAME}\s?(?P<d>{_D})\s?['’`](?P<y>\d\d)(?!\d)"),
 ]
 
 _TIME = re.compile(

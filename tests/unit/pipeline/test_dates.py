@@ -25,6 +25,8 @@ from receiptq.pipeline.analysis.dates import parse_date, parse_dates, parse_time
         ("3 września 2023", "2023-09-03"),
         ("Apr 9, 2018", "2018-04-09"),
         ("March 15 2019", "2019-03-15"),
+        ("Sep 1 '16 7:45 PM", "2016-09-01"),
+        ("CHK 4821 SEP01'16 07:45PM", "2016-09-01"),
         ("12/31/2019", "2019-12-31"),  # month-first only when day-first is impossible
         ("20180312", "2018-03-12"),
         ("Date: 25 / 12 / 2018", "2018-12-25"),

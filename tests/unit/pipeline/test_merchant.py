@@ -135,6 +135,12 @@ def test_a_restaurant_checks_point_of_sale_fields_are_no_name_nor_address():
     assert find_merchant(lines_from_text("STATION CAFE\n118 Oak Ave\n")).name == "STATION CAFE"
 
 
+def test_a_greeting_before_the_name_is_no_part_of_it():
+    welcome = find_merchant(lines_from_text("WELCOME TO PINE TAVERN\n118 Oak Ave\n"))
+    assert welcome.name == "PINE TAVERN"
+    assert welcome.address == "118 Oak Ave"
+
+
 def test_town_on_the_row_after_a_trailing_postcode():
     m = find_merchant(
         lines_from_text(
