@@ -438,9 +438,7 @@ def compose_name(parts: list[str], known: Container[str] | None = None) -> str |
 
 #: Before a name, a label ending in a colon ("Dimiliki: ", "Owned by: "), a number
 #: ("#000017 KEDAI MAJU Sdn Bhd") or a greeting ("WELCOME TO PINE TAVERN"): no part of it.
-_NAME_PREFIX = re.compile(
-    r"^(?:[A-Za-z][A-Za-z .]{0,20}:\s+|#\d+\s+|(?i:WELCOME\s+TO)\s+)(?=\S)"
-)
+_NAME_PREFIX = re.compile(r"^(?:[A-Za-z][A-Za-z .]{0,20}:\s+|#\d+\s+|(?i:WELCOME\s+TO)\s+)(?=\S)")
 
 
 #: What may follow a registered company's form and still be its name: another form
