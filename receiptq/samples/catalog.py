@@ -256,22 +256,25 @@ CASHIERS_EN = ("SARAH", "DAVID", "AMIR", "LEE", "NURUL", "TOM", "JESS")
 DINER_NAME_FIRST = ("Copper", "Rusty", "Harbor", "Old Mill", "Blue Heron", "Juniper", "Red Barn")
 DINER_NAME_SECOND = ("Grill", "Diner", "Bistro", "Kitchen", "Tavern", "Cafe", "Smokehouse")
 # Dishes of a US menu, in the categories nearest them; prices in dollars.
-DISHES: tuple[Product, ...] = (
-    _p("Cheeseburger", "meat_fish", 9.5, 16.0),
-    _p("Chicken Sandwich", "meat_fish", 9.0, 15.0),
-    _p("Caesar Salad", "fruit_vegetables", 7.0, 13.0),
-    _p("Fish Tacos", "meat_fish", 10.0, 17.0),
-    _p("Ribeye Steak", "meat_fish", 24.0, 39.0),
-    _p("Buffalo Wings", "meat_fish", 9.0, 15.0),
-    _p("Mac & Cheese", "dairy", 6.0, 12.0),
-    _p("French Fries", "fruit_vegetables", 3.5, 6.0),
-    _p("Clam Chowder", "meat_fish", 5.0, 9.0),
-    _p("Pancake Stack", "bakery", 7.0, 12.0),
-    _p("Iced Tea", "drinks", 2.5, 4.0),
-    _p("Fountain Soda", "drinks", 2.0, 3.5),
-    _p("Draft Beer", "drinks", 5.0, 8.0),
-    _p("House Wine Glass", "drinks", 7.0, 12.0),
-    _p("Coffee", "drinks", 2.0, 3.5),
-    _p("Apple Pie", "bakery", 5.0, 8.0),
+DISHES: tuple[Product, ...] = tuple(
+    Product(name, category, low, high)
+    for name, category, low, high in (
+        ("Cheeseburger", "meat_fish", 9.5, 16.0),
+        ("Chicken Sandwich", "meat_fish", 9.0, 15.0),
+        ("Caesar Salad", "fruit_vegetables", 7.0, 13.0),
+        ("Fish Tacos", "meat_fish", 10.0, 17.0),
+        ("Ribeye Steak", "meat_fish", 24.0, 39.0),
+        ("Buffalo Wings", "meat_fish", 9.0, 15.0),
+        ("Mac & Cheese", "dairy", 6.0, 12.0),
+        ("French Fries", "fruit_vegetables", 3.5, 6.0),
+        ("Clam Chowder", "meat_fish", 5.0, 9.0),
+        ("Pancake Stack", "bakery", 7.0, 12.0),
+        ("Iced Tea", "drinks", 2.5, 4.0),
+        ("Fountain Soda", "drinks", 2.0, 3.5),
+        ("Draft Beer", "drinks", 5.0, 8.0),
+        ("House Wine Glass", "drinks", 7.0, 12.0),
+        ("Coffee", "drinks", 2.0, 3.5),
+        ("Apple Pie", "bakery", 5.0, 8.0),
+    )
 )
 DISH_MODIFIERS = ("No Onions", "Add Bacon", "Side Salad", "Well Done", "Extra Sauce", "To Go")

@@ -144,6 +144,32 @@ def merchant(name: str, address: str, tax_id: str | None, phone: str | None) -> 
     return {"name": name, "address": address, "tax_id": tax_id, "phone": phone}
 
 
+def english_truth(
+    shop: dict,
+    date: dt.date,
+    time: str,
+    currency: str,
+    amounts: tuple[Decimal, Decimal, Decimal],
+    items: list[Bought],
+    method: str,
+) -> dict:
+    """An English-language receipt's ground truth in the project's receipt shape: its
+    ``shop`` (`merchant`), ``amounts`` (total, subtotal, tax) and items."""
+    total, subtotal, tax = amounts
+    return {
+        "merchant": shop,
+        "date": date.isoformat(),
+        "time": time,
+        "currency": currency,
+        "total": fmt(total),
+        "subtotal": fmt(subtotal),
+        "tax": fmt(tax),
+        "items": [i.as_item() for i in items],
+        "payment_method": method,
+        "language": "en",
+    }
+
+
 def cash_given(rng: random.Random, total: Decimal) -> Decimal:
     """The note(s) a shopper hands over: the next multiple of 10, 20, 50 or 100 (or exact)."""
     if rng.random() < 0.15:

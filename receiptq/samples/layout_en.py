@@ -19,6 +19,7 @@ from receiptq.samples.compose import (
     Line,
     cash_given,
     digits,
+    english_truth,
     merchant,
     pick_items,
     random_date,
@@ -114,18 +115,8 @@ def build_my_sdnbhd(rng: random.Random) -> Draft:
     lines.append(Line("THANK YOU. PLEASE COME AGAIN.", center=True))
     lines.append(Line("GOODS SOLD ARE NOT RETURNABLE.", center=True))
 
-    receipt = {
-        "merchant": merchant(name, address, tax_id, phone.removeprefix("TEL: ")),
-        "date": date.isoformat(),
-        "time": time,
-        "currency": "MYR",
-        "total": fmt(total),
-        "subtotal": fmt(net),
-        "tax": fmt(tax),
-        "items": [i.as_item() for i in items],
-        "payment_method": method,
-        "language": "en",
-    }
+    shop = merchant(name, address, tax_id, phone.removeprefix("TEL: "))
+    receipt = english_truth(shop, date, time, "MYR", (total, net, tax), items, method)
     extras = {
         "tax_name": tax_name,
         "tax_rate": "0.06",
@@ -189,18 +180,8 @@ def build_uk_till(rng: random.Random) -> Draft:
     lines.append(Line(f"Served by {rng.choice(cat.CASHIERS_EN).title()}"))
     lines.append(Line("Thank you for shopping with us", center=True))
 
-    receipt = {
-        "merchant": merchant(name.upper(), address, vat_no, phone),
-        "date": date.isoformat(),
-        "time": time,
-        "currency": "GBP",
-        "total": fmt(total),
-        "subtotal": fmt(total),
-        "tax": fmt(vat),
-        "items": [i.as_item() for i in items],
-        "payment_method": method,
-        "language": "en",
-    }
+    shop = merchant(name.upper(), address, vat_no, phone)
+    receipt = english_truth(shop, date, time, "GBP", (total, total, vat), items, method)
     extras = {"vat_standard_gross": fmt(std_gross), "printed_date": f"{date:%d/%m/%Y}"}
     return Draft("uk_till", cols, lines, receipt, extras)
 
@@ -250,18 +231,8 @@ def build_us_till(rng: random.Random) -> Draft:
     lines.append(Line(f"{date:%m/%d/%Y} {printed_time}", f"TC# {digits(rng, 4)}"))
     lines.append(Line("THANK YOU FOR SHOPPING!", center=True))
 
-    receipt = {
-        "merchant": merchant(name, address, None, phone),
-        "date": date.isoformat(),
-        "time": time,
-        "currency": "USD",
-        "total": fmt(total),
-        "subtotal": fmt(subtotal),
-        "tax": fmt(tax),
-        "items": [i.as_item() for i in items],
-        "payment_method": method,
-        "language": "en",
-    }
+    shop = merchant(name, address, None, phone)
+    receipt = english_truth(shop, date, time, "USD", (total, subtotal, tax), items, method)
     extras = {
         "tax_rate": str(rate),
         "taxable_subtotal": fmt(taxable),

@@ -14,7 +14,15 @@ import random
 from decimal import Decimal
 
 from receiptq.samples import catalog as cat
-from receiptq.samples.compose import Bought, Draft, Line, digits, merchant, random_date
+from receiptq.samples.compose import (
+    Bought,
+    Draft,
+    Line,
+    digits,
+    english_truth,
+    merchant,
+    random_date,
+)
 from receiptq.samples.money import fmt, money, tax_added
 
 ZERO = Decimal(0)
@@ -124,17 +132,9 @@ def build_us_restaurant(rng: random.Random) -> Draft:
     lines.append(Line(rng.choice(("Thank you for dining with us!", "Thank You! Come Again")),
                       center=True))  # fmt: skip
 
-    receipt = {
-        "merchant": merchant(name, address, None, phone),
-        "date": date.isoformat(),
-        "time": f"{hour:02d}:{minute:02d}",
-        "currency": "USD",
-        "total": fmt(total),
-        "subtotal": fmt(subtotal),
-        "tax": fmt(tax),
-        "items": [i.as_item() for i in items],
-        "payment_method": method,
-        "language": "en",
-    }
+    shop = merchant(name, address, None, phone)
+    receipt = english_truth(
+        shop, date, f"{hour:02d}:{minute:02d}", "USD", (total, subtotal, tax), items, method
+    )
     extras = {"gratuity": fmt(gratuity), "tax_rate": str(rate)}
     return Draft("us_restaurant", cols, lines, receipt, extras)
