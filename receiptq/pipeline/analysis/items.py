@@ -33,6 +33,11 @@ _QTY = re.compile(
     r"(?=\s|\d|$)(?!\d+(?:[.,]\d+)?\s?(?:ml|cl|l|g|kg)\b)",  # "6x500ml" is a pack
     re.IGNORECASE,
 )
+#: A count before the name, as restaurant checks print their items ("2 Iced Tea 5.90");
+#: not "3 IN 1 COFFEE", a product.
+#: (a bar or a speck OCR read at the paper's edge may stand before it; not a bracket:
+#: "(12 PCS)" is a pack)
+_LEADING_QTY = re.compile(r"^[|!*.'\s-]{0,3}(?P<q>[1-9]\d?)\s+(?!IN\b)(?=[^\W\d_]{2})", re.I)
 #: A row is a totals, payment or tax row, not an item, when its label scores this much
 #: (`keywords.classify`): a five-letter label a letter off scores 2, and inside a product's
 #: name that is chance ("Śmietana 18%" holds "TANAI", a letter from TUNAI, cash).
@@ -117,6 +122,11 @@ def parse_item_line(text: str, pending: str | None = None) -> ParsedItem | None:
             qty = None
     if unit is None and len(found) >= 2:
         unit = found[0][0]
+    if qty is None and unit is None and (lead := _LEADING_QTY.match(desc)):
+        # ...where the count divides the amount to the cent: the row's price for them all
+        count = int(lead["q"])
+        if (total * 100) % count == 0:
+            qty, desc = lead["q"], desc[lead.end() :]
     if qty is not None and unit is None:
         try:
             unit = (total / Decimal(qty)).quantize(Decimal("0.01"))

@@ -189,6 +189,16 @@ def test_a_pack_size_is_no_quantity():
     assert (item.description, item.quantity, item.unit_price) == ("Jabłka Ligol", "0.751", "4.99")
 
 
+def test_a_count_before_the_name_is_the_quantity_where_it_divides_the_amount():
+    item = parse_item_line("2 Iced Tea            5.90")
+    assert (item.description, item.quantity, item.unit_price) == ("Iced Tea", "2", "2.95")
+    one = parse_item_line("1 Fish Tacos          13.95")
+    assert (one.description, one.quantity, one.unit_price) == ("Fish Tacos", "1", "13.95")
+    # a count that does not divide the amount is part of the name, as is "3 IN 1"
+    assert parse_item_line("3 Coffee 10.00").description == "3 Coffee"
+    assert parse_item_line("3 IN 1 COFFEE 12.00").quantity is None
+
+
 def test_a_barcode_and_gst_code_row_takes_the_name_above_it():
     item = parse_item_line("j 9304496589829 ZR 16.45", "CHICKEN NUGGET 800G")
     assert (item.description, item.total_price) == ("CHICKEN NUGGET 800G", "16.45")
