@@ -448,3 +448,16 @@ Tota1 Amou
 def test_a_tip_option_whose_percentage_ocr_lost_is_still_in_the_table():
     lost = RESTAURANT_CHECK.replace("  20% = 6.22", "  2O = 6.22")
     assert totals(lost).total == Decimal("33.59")
+
+
+def test_a_product_name_a_letter_from_a_label_lends_no_label_to_the_row_below():
+    # "toaletowy" holds TOALE, a letter from TOTAL; the summary's own label was cut at
+    # the paper's edge ("UMA" for SUMA), so nothing but arithmetic names the total
+    text = """Chleb razowy 1 x3,49 3,49
+Papier toaletowy 8 rolek
+1 x11,89 11,89
+Mleko 2% 2 x2,99 5,98
+UMA PLN 21,36
+Karta 21,36
+"""
+    assert totals(text).total == Decimal("21.36")
