@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from receiptq.pipeline.analysis.keywords import classify
+from receiptq.pipeline.analysis.keywords import MIN_LABEL_SCORE, classify
 from receiptq.pipeline.analysis.lines import Line
 
 #: An amount with exactly two decimals; thousands separated by "," or " " (Polish) allowed.
@@ -117,9 +117,6 @@ _CUT_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,6}[.,]\d)\W*$")
 #: An amount read with a space beside its separator ("SUMA PLN 46, 74", "KARTA 46 ,74"),
 #: taken only at the end of a summary row.
 _SPACED_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,6})(?: [.,] ?| ?[.,] )(\d{2})\W*$")
-#: The least score (`classify`) of a label the row above lends to an amount: a five-letter
-#: label a letter off scores 2, which is chance inside a product's name on the row above.
-ABOVE_LABEL_SCORE = 3
 _SUMMARY_LABELS = ("total", "rounded_total", "subtotal", "tax", "cash", "card", "change",
                    "rate_sales")  # fmt: skip
 
@@ -170,7 +167,7 @@ def collect_amounts(lines: list[Line]) -> list[Amount]:
         label, llen = ("tip_guide", 0) if i in guide else labels[i]
         if label is None and i > 0 and not find_amounts(lines[i - 1].text):
             label, llen = labels[i - 1]
-            if llen < ABOVE_LABEL_SCORE:
+            if llen < MIN_LABEL_SCORE:
                 label = None  # "Papier toaletowy" / "1 x11,89 11,89": TOALE is no TOTAL
             llen -= 2  # a label one line up is weaker evidence
         if not found and label in _SUMMARY_LABELS and (sp := _SPACED_AMOUNT.search(line.text)):

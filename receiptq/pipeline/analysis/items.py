@@ -19,7 +19,7 @@ from receiptq.pipeline.analysis.amounts import (
     format_amount,
     respace_numbers,
 )
-from receiptq.pipeline.analysis.keywords import classify
+from receiptq.pipeline.analysis.keywords import MIN_LABEL_SCORE, classify
 from receiptq.pipeline.analysis.lines import Line
 
 #: "2 x 3,50", "2 szt. x3,49", "1 PC * 9.00", "3 @ 1.20": quantity and unit price together.
@@ -33,15 +33,10 @@ _QTY = re.compile(
     r"(?=\s|\d|$)(?!\d+(?:[.,]\d+)?\s?(?:ml|cl|l|g|kg)\b)",  # "6x500ml" is a pack
     re.IGNORECASE,
 )
-#: A count before the name, as restaurant checks print their items ("2 Iced Tea 5.90");
-#: not "3 IN 1 COFFEE", a product.
-#: (a bar or a speck OCR read at the paper's edge may stand before it; not a bracket:
-#: "(12 PCS)" is a pack)
+#: A count before the name, as restaurant checks print their items ("2 Iced Tea 5.90"),
+#: maybe after a bar or a speck OCR read at the paper's edge; not "3 IN 1 COFFEE", a
+#: product, nor after a bracket: "(12 PCS)" is a pack.
 _LEADING_QTY = re.compile(r"^[|!*.'\s-]{0,3}(?P<q>[1-9]\d?)\s+(?!IN\b)(?=[^\W\d_]{2})", re.I)
-#: A row is a totals, payment or tax row, not an item, when its label scores this much
-#: (`keywords.classify`): a five-letter label a letter off scores 2, and inside a product's
-#: name that is chance ("Śmietana 18%" holds "TANAI", a letter from TUNAI, cash).
-MIN_LABEL_SCORE = 3
 #: A barcode (EAN-8 to EAN-14) and the Malaysian GST codes (SR standard-rated, ZR zero-
 #: rated) a till prints on an item's numbers row: "9304496589829 ZR 16.45" under its name.
 _CODES = re.compile(r"(?<![\w.,])(?:\d{8,14}|[SZ]R)(?![\w.,])")

@@ -146,6 +146,12 @@ LABELS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: A label that scores less (`classify`) may be chance inside a product's name: a
+#: five-letter label a letter off scores 2 ("Śmietana 18%" holds TANAI, a letter from
+#: TUNAI, cash; "Papier toaletowy" holds TOALE, a letter from TOTAL).
+MIN_LABEL_SCORE = 3
+
+
 def squash(text: str) -> str:
     """Upper-case letters only, diacritics folded and look-alike digits read as letters."""
     text = text.translate(_FOLD).translate(_LOOKALIKES)
