@@ -10,8 +10,8 @@ from receiptq.receipt import Receipt, Validation, ValidationIssue, to_decimal
 
 TOLERANCE = Decimal("0.05")
 #: Charges the receipt shape holds no field for, as shares of the subtotal: a service
-#: charge (10 % in Malaysia) or a US check's automatic gratuity (15-20 %).
-SERVICE_RATES = (Decimal("0.10"), Decimal("0.15"), Decimal("0.18"), Decimal("0.20"))
+#: charge (10 % in Malaysia, 12.5 % in the UK) or a US check's automatic gratuity (15-20 %).
+SERVICE_RATES = tuple(Decimal(r) for r in ("0.10", "0.125", "0.15", "0.18", "0.20"))
 
 
 def _with_service_charge(subtotal: Decimal, tax: Decimal, total: Decimal) -> bool:

@@ -59,6 +59,9 @@ def test_a_service_charge_or_gratuity_at_a_usual_rate_explains_the_total():
     # 18 % of 54.30 is 9.77: subtotal, tax and an automatic gratuity
     gratuity = Receipt(date="2026-01-01", total="67.46", subtotal="54.30", tax="3.39")
     assert codes(gratuity) == []
+    # a UK restaurant's 12.5 % service charge: 12.5 % of 40.00 is 5.00
+    service = Receipt(date="2026-01-01", total="53.00", subtotal="40.00", tax="8.00")
+    assert codes(service) == []
     # a charge at no usual rate is still a mismatch
     odd = Receipt(date="2026-01-01", total="66.46", subtotal="54.30", tax="3.39")
     assert codes(odd) == ["subtotal_tax_mismatch"]
