@@ -110,10 +110,15 @@ def respell(
     for text, likelihood in ranked:
         if likelihood < RATIO:
             break
-        changed = letters_changed(word, text)
-        if changed and changed <= MAX_CHANGES and all_known(text, known):
+        if _known_near(word, text, known):
             return text
     return word
+
+
+def _known_near(word: str, other: str, known: Container[str]) -> bool:
+    """Whether ``other`` is known and differs from ``word`` in 1 to `MAX_CHANGES` letters."""
+    changed = letters_changed(word, other)
+    return changed is not None and 0 < changed <= MAX_CHANGES and bool(all_known(other, known))
 
 
 #: Letters in a row a word needs before another crop's reading may replace it: shorter
@@ -142,8 +147,7 @@ def from_views(text: str, views: Sequence[str], known: Container[str]) -> str:
             other = view.split(" ")
             if len(other) != len(words):
                 continue
-            changed = letters_changed(word, other[i])
-            if changed and changed <= MAX_CHANGES and all_known(other[i], known):
+            if _known_near(word, other[i], known):
                 words[i] = other[i]
                 break
     return " ".join(words)

@@ -125,7 +125,7 @@ def build_us_restaurant(rng: random.Random) -> Draft:
         lines += [Line(""), Line("Tip:", "__________"), Line("Total:", "__________")]
         lines += [Line(""), Line("X______________________________")]
     if rng.random() < 0.5:
-        lines.append(Line("Suggested Tip:", center=False))
+        lines.append(Line("Suggested Tip:"))
         for pct in (15, 18, 20, 22):
             tip = money(subtotal * pct / 100)
             lines.append(Line(f"  {pct}% = {fmt(tip)}", f"Total {fmt(total + tip)}"))

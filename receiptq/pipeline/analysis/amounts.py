@@ -127,27 +127,28 @@ _PERCENT = re.compile(r"\d\s?%")
 _TIP_WORD = re.compile(r"(?i)\b(?:tips?|gratuity)\b")
 
 
-def tip_guide_rows(lines: list[Line], labels: list[str | None]) -> set[int]:
+def tip_guide_rows(
+    lines: list[Line], labels: list[str | None], found: list[list[tuple[Decimal, int, int]]]
+) -> set[int]:
     """Rows of a US check's tip guide: under its heading ("Suggested Tip:"), the rows of
     its options, each a percentage, the tip and the total with it ("18% = 5.60  Total
     39.19"; one whose percentage OCR lost or put on a row of its own still has two
     amounts), up to the first row with one amount and no percentage; and any row naming
     a tip beside a percentage and two amounts. Their totals are what the bill would come
-    to with a tip, not the bill. ``labels``: each row's label class (`classify`)."""
+    to with a tip, not the bill. ``labels`` and ``found``: each row's label class
+    (`classify`) and amounts (`find_amounts`)."""
     rows: set[int] = set()
     in_guide = False
     for i, line in enumerate(lines):
-        text = line.text
-        amounts = find_amounts(text)
-        percent = bool(_PERCENT.search(text))
+        amounts = found[i]
+        percent = bool(_PERCENT.search(line.text))
         if labels[i] == "tip_guide" and not amounts:
             in_guide = True
             continue
         if in_guide:
-            above = lines[i - 1].text if i > 0 else ""
-            split = bool(_PERCENT.search(above)) and not find_amounts(above)
+            split = i > 0 and bool(_PERCENT.search(lines[i - 1].text)) and not found[i - 1]
             in_guide = percent or not amounts or len(amounts) >= 2 or split
-        if in_guide or (percent and len(amounts) >= 2 and _TIP_WORD.search(text)):
+        if in_guide or (percent and len(amounts) >= 2 and _TIP_WORD.search(line.text)):
             rows.add(i)
     return rows
 
@@ -161,14 +162,15 @@ def collect_amounts(lines: list[Line]) -> list[Amount]:
     """
     out: list[Amount] = []
     labels = [classify(label_text(line.text)) for line in lines]
-    guide = tip_guide_rows(lines, [label for label, _ in labels])
+    rows = [find_amounts(line.text) for line in lines]
+    guide = tip_guide_rows(lines, [label for label, _ in labels], rows)
     for i, line in enumerate(lines):
-        found = find_amounts(line.text)
+        found = rows[i]
         label, llen = ("tip_guide", 0) if i in guide else labels[i]
-        if label is None and i > 0 and not find_amounts(lines[i - 1].text):
+        if label is None and i > 0 and not rows[i - 1]:
             label, llen = labels[i - 1]
             if llen < MIN_LABEL_SCORE:
-                label = None  # "Papier toaletowy" / "1 x11,89 11,89": TOALE is no TOTAL
+                label = None  # a product's name a letter from a label ("toaletowy": TOTAL)
             llen -= 2  # a label one line up is weaker evidence
         if not found and label in _SUMMARY_LABELS and (sp := _SPACED_AMOUNT.search(line.text)):
             found = [(Decimal(f"{sp[1]}.{sp[2]}"), sp.start(), sp.end())]
