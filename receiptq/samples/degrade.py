@@ -185,6 +185,23 @@ def _warp(img: np.ndarray, matrix: np.ndarray, size: tuple[int, int], border: fl
     )
 
 
+def _keep_in_frame(
+    matrix: np.ndarray, src: np.ndarray, size: tuple[int, int], margin: tuple[int, int]
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """``matrix`` and the frame ``size`` as they are when the paper ``src`` lands inside
+    the frame; otherwise the frame grown to the paper's bounds plus ``margin`` and the
+    matrix shifted into it. A long receipt turned by 6-12 degrees stuck out of a frame
+    of fixed margins and lost printed text, the truth's total or date among it."""
+    corners = cv2.perspectiveTransform(src[None].astype(np.float64), matrix)[0]
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    if (low >= 0).all() and high[0] <= size[0] and high[1] <= size[1]:
+        return matrix, size
+    shift = np.array(margin, np.float64) - low
+    grown = np.ceil(high - low + 2 * np.array(margin, np.float64)).astype(int)
+    moved = np.array([[1, 0, shift[0]], [0, 1, shift[1]], [0, 0, 1]]) @ matrix
+    return moved, (int(grown[0]), int(grown[1]))
+
+
 def _photo(gray: np.ndarray, p: DegradeParams, np_rng: np.random.Generator) -> np.ndarray:
     """Lay the paper on a table, rotate it, view it in perspective, light it unevenly."""
     h, w = gray.shape
@@ -195,6 +212,7 @@ def _photo(gray: np.ndarray, p: DegradeParams, np_rng: np.random.Generator) -> n
     offset = np.array([mx, my], np.float32)
     dst = (src + offset + jitter).astype(np.float32)
     matrix = _rotation(cw, ch, p.angle) @ cv2.getPerspectiveTransform(src, dst)
+    matrix, (cw, ch) = _keep_in_frame(matrix, src, (cw, ch), (mx, my))
     paper = _warp(gray, matrix, (cw, ch), 0.0)
     mask = _warp(np.ones_like(gray), matrix, (cw, ch), 0.0)
     # A warm paper tint and a textured table, then a soft shadow under the paper.
