@@ -11,7 +11,9 @@ case forms and exactly one marked spelling has more of them: the lists come from
 text, where "świeży" turns up as świeży, Świeży and ŚWIEŻY and the unmarked slip "swiezy"
 in one form. Spellings that differ only in a final ą or ę are both words (the noun and
 its case: "przeszkoda", "przeszkodą") and are left as read; so is "Gora" (góra and gora
-are equally common there).
+are equally common there), except in a place's name after a postcode ("60-191 Poznan",
+"Zielona Gora"), where the list holds the unmarked slip as often as the name (web text
+typed without Polish keys) and a receipt prints the name.
 """
 
 from __future__ import annotations
@@ -55,15 +57,15 @@ def _like(spelling: str, word: str) -> str:
     return spelling
 
 
-def restore_word(word: str, known: Container[str]) -> str:
+def restore_word(word: str, known: Container[str], place: bool = False) -> str:
     """``word`` with its Polish marks put back: the known spelling with the fewest marks
     added ("Dtuga" -> "Długa", not the also known "Długą"), when there is exactly one such
     and the word as read is not known; a known word only as the module docstring says
-    ("Swiezy" -> "Świeży"). An é, which Polish does not write, is the ó Tesseract took it
-    for ("Zrédlana" -> "Źródlana")."""
+    ("Swiezy" -> "Świeży"; in a ``place``'s name one as common will do). An é, which
+    Polish does not write, is the ó Tesseract took it for ("Zrédlana" -> "Źródlana")."""
     word = word.replace("é", "ó").replace("É", "Ó")
     if word.lower() in known:
-        return _more_common(word, known) if isinstance(known, Lexicon) else word
+        return _more_common(word, known, place) if isinstance(known, Lexicon) else word
     for changes in range(1, MAX_CHANGES + 1):
         found = {v for v in _variants(word, changes) if v in known}
         if found:
@@ -71,11 +73,12 @@ def restore_word(word: str, known: Container[str]) -> str:
     return word
 
 
-def _more_common(word: str, known: Lexicon) -> str:
+def _more_common(word: str, known: Lexicon, place: bool = False) -> str:
     """The one marked spelling of the known ``word`` that the list holds in more case
-    forms, with the fewest marks added; ``word`` itself when there is none or several."""
+    forms (in a ``place``'s name, in as many), with the fewest marks added; ``word``
+    itself when there is none or several."""
     low = word.lower()
-    forms = known.forms(low)
+    forms = known.forms(low) - (1 if place else 0)
     for changes in range(1, MAX_CHANGES + 1):
         found = {
             v
@@ -92,18 +95,25 @@ def _only_ending(word: str, variant: str) -> bool:
     return word[:-1] == variant[:-1] and variant[-1] in "ąę"
 
 
-def restore_polish(text: str, known: Container[str]) -> str:
+def restore_polish(text: str, known: Container[str], place: bool = False) -> str:
     """Every word of ``text`` through `restore_word`."""
-    return _WORD.sub(lambda m: restore_word(m.group(0), known), text)
+    return _WORD.sub(lambda m: restore_word(m.group(0), known, place), text)
+
+
+#: A Polish postcode: what follows it on its row is the place's name.
+_POSTCODE = re.compile(r"\d{2}-\d{3},?")
 
 
 def restore_row(words: list[str], known: Container[str]) -> list[str]:
     """One printed row's words (in order) through `restore_polish`: a lone "ut." is the
-    street prefix when the next word starts with a capital."""
+    street prefix when the next word starts with a capital; the words after a postcode
+    are a place's name."""
     out = []
+    place = False
     for i, word in enumerate(words):
         following = words[i + 1] if i + 1 < len(words) else ""
         if word in ("ut.", "Ut.") and following[:1].isupper():
             word = word[0] + "l."
-        out.append(restore_polish(word, known))
+        out.append(restore_polish(word, known, place))
+        place = place or bool(_POSTCODE.fullmatch(word))
     return out

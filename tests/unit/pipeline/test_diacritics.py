@@ -70,3 +70,15 @@ SUMA PLN 4,50"""
     assert [i.description for i in receipt.items] == ["Chleb żytni"]
     english = "ZAKATEK TRADING SDN BHD\nNO 5, JALAN DTUGA\nTOTAL 4.50"
     assert "DTUGA" in (analyze_lines(lines_from_text(english), KNOWN).merchant.address or "")
+
+
+def test_a_place_after_a_postcode_takes_the_marked_spelling_of_a_tie():
+    # the list holds the unmarked slip of a place's name as often as the name itself
+    words = ["gora", "Gora", "GORA", "góra", "Góra", "GÓRA", "torun", "Torun", "TORUN",
+             "toruń", "Toruń", "TORUŃ", "zielona", "Zielona", "ZIELONA"]  # fmt: skip
+    known = Lexicon.from_words(words)
+    assert restore_row(["87-100", "Torun"], known) == ["87-100", "Toruń"]
+    assert restore_row(["ul.", "Polna", "3,", "65-001,", "Zielona", "Gora"], known)[-1] == "Góra"
+    # elsewhere a tie stays as read
+    assert restore_row(["Zielona", "Gora", "3"], known) == ["Zielona", "Gora", "3"]
+    assert restore_row(["Torun", "87-100"], known) == ["Torun", "87-100"]
