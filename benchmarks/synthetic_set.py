@@ -4,7 +4,9 @@
     python benchmarks/extraction.py /tmp/synth-pl
 
 img/ holds the rendered receipts (receiptq.samples, noise levels 0-3 in turn; with
---turned, phone photos turned and slanted more than those levels draw), key/ the
+--turned, phone photos turned and slanted more than those levels draw; --small and
+--exif store them as a phone or a messenger may: scaled down, pixels turned sideways or
+upside down under an EXIF orientation tag), key/ the
 company, address, date and total of each one's ground truth, as the shared scorer reads
 them. The full ground truth (items, tax, ...) stays in img/*.json.
 """
@@ -41,6 +43,18 @@ def main() -> int:
         "--layout",
         help="every receipt in this layout (e.g. us_restaurant), not in --lang's cycle",
     )
+    parser.add_argument(
+        "--small",
+        type=int,
+        metavar="PX",
+        help="store each image scaled down to a longer side of PX (e.g. 1000: 750 x 1000)",
+    )
+    parser.add_argument(
+        "--exif",
+        action="store_true",
+        help="store each image's pixels turned 90, 180 or 270 degrees in turn, with the EXIF "
+        "orientation tag that shows them upright (JPEG)",
+    )
     args = parser.parse_args()
     turned = tuple(float(x) for x in args.turned.split(",")) if args.turned else None
     if turned is not None and len(turned) != 3:
@@ -51,7 +65,8 @@ def main() -> int:
         old.unlink()
     noise = 2 if turned else None
     written = write_samples(img, args.count, args.lang, args.seed, clean=True, noise=noise,
-                            turned=turned, layout=args.layout)  # fmt: skip
+                            turned=turned, layout=args.layout, small=args.small,
+                            exif=args.exif)  # fmt: skip
     for path in written:
         truth = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         fields = {name: truth[name] for name in KEY_FIELDS}

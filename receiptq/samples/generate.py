@@ -43,6 +43,16 @@ LAYOUTS: dict[str, Callable[[random.Random], Draft]] = {
 LAYOUTS_BY_LANG = {"pl": ("pl_fiscal", "pl_chain"), "en": ("my_sdnbhd", "uk_till", "us_till")}
 LANGS = ("en", "pl", "mixed")
 MAX_FILE_BYTES = 240_000
+#: EXIF's orientation tag, and the values a phone held sideways or upside down writes.
+EXIF_ORIENTATION = 0x0112
+EXIF_TURNS = (6, 3, 8)
+#: How the pixels of an upright page are stored under each tag (6: show turned 90
+#: degrees clockwise, so stored turned 90 anticlockwise).
+_STORED = {
+    6: Image.Transpose.ROTATE_90,
+    3: Image.Transpose.ROTATE_180,
+    8: Image.Transpose.ROTATE_270,
+}
 
 
 def generate_receipt(
@@ -102,17 +112,25 @@ def generate_receipt(
     return image, truth
 
 
-def encode(image: Image.Image, noise: int, quality: int | None) -> tuple[bytes, str]:
-    """PNG for clean receipts, JPEG otherwise, shrunk until under MAX_FILE_BYTES."""
-    if noise == 0:
+def encode(
+    image: Image.Image, noise: int, quality: int | None, orientation: int = 1
+) -> tuple[bytes, str]:
+    """PNG for clean receipts, JPEG otherwise, shrunk until under MAX_FILE_BYTES. An EXIF
+    ``orientation`` other than 1 makes a JPEG whatever the noise, tagged with it."""
+    if noise == 0 and orientation == 1:
         buffer = io.BytesIO()
         image.save(buffer, "PNG", optimize=True)
         if buffer.tell() <= MAX_FILE_BYTES:
             return buffer.getvalue(), ".png"
     quality = quality or 90
+    tags = {}
+    if orientation != 1:
+        exif = Image.Exif()
+        exif[EXIF_ORIENTATION] = orientation
+        tags["exif"] = exif.tobytes()
     while True:
         buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=quality)
+        image.save(buffer, "JPEG", quality=quality, **tags)
         if buffer.tell() <= MAX_FILE_BYTES:
             return buffer.getvalue(), ".jpg"
         if quality > 50:
@@ -121,6 +139,23 @@ def encode(image: Image.Image, noise: int, quality: int | None) -> tuple[bytes, 
             image = image.resize(
                 (image.width * 9 // 10, image.height * 9 // 10), Image.Resampling.LANCZOS
             )
+
+
+def as_phone_stores(
+    image: Image.Image, index: int, small: int | None, exif: bool
+) -> tuple[Image.Image, int]:
+    """``image`` as a phone or a messenger may store it, and its EXIF orientation tag:
+    scaled down so its longer side is ``small`` px (a photo sent on, 750 x 1000), and with
+    ``exif`` its pixels kept as the sensor saw them, turned 90, 180 or 270 degrees in turn
+    by ``index``, the tag saying how to show them upright (6, 3, 8)."""
+    if small is not None and max(image.size) > small:
+        f = small / max(image.size)
+        size = (max(1, round(image.width * f)), max(1, round(image.height * f)))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    if not exif:
+        return image, 1
+    orientation = EXIF_TURNS[index % len(EXIF_TURNS)]
+    return image.transpose(_STORED[orientation]), orientation
 
 
 def plan(index: int, lang: str, noise: int | None) -> tuple[str, int]:
@@ -147,11 +182,15 @@ def write_samples(
     noise: int | None = None,
     turned: tuple[float, float, float] | None = None,
     layout: str | None = None,
+    small: int | None = None,
+    exif: bool = False,
 ) -> list[Path]:
     """Write `count` image + JSON pairs into `outdir`; returns the image paths.
 
     `clean` first deletes the images and JSON files already in `outdir` (nothing else);
-    `layout` (a key of LAYOUTS) draws every receipt in that layout instead of `lang`'s.
+    `layout` (a key of LAYOUTS) draws every receipt in that layout instead of `lang`'s;
+    `small` and `exif` store each image as `as_phone_stores` says (the receipt drawn is
+    the same).
     """
     if layout is not None and layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {sorted(LAYOUTS)}, got {layout!r}")
@@ -166,9 +205,14 @@ def write_samples(
         drawn = layout or planned
         rng = random.Random(f"receiptq-samples:{seed}:{index}")
         image, truth = generate_receipt(rng, lang, layout=drawn, noise=level, turned=turned)
-        data, ext = encode(image, level, truth["meta"]["degradation"]["jpeg_quality"])
+        image, orientation = as_phone_stores(image, index, small, exif)
+        quality = truth["meta"]["degradation"]["jpeg_quality"]
+        data, ext = encode(image, level, quality, orientation)
         name = f"{drawn}_{seed}_{index:03d}"
         truth["meta"].update({"file": name + ext, "seed": seed, "index": index})
+        if small is not None or exif:
+            stored = {"width": image.width, "height": image.height, "exif_orientation": orientation}
+            truth["meta"]["stored"] = stored
         (out / (name + ext)).write_bytes(data)
         text = json.dumps(truth, ensure_ascii=False, indent=2) + "\n"
         (out / (name + ".json")).write_text(text, encoding="utf-8")

@@ -104,16 +104,21 @@ def restore_polish(text: str, known: Container[str], place: bool = False) -> str
 _POSTCODE = re.compile(r"\d{2}-\d{3},?")
 
 
+#: Street prefixes as OCR misreads them ("ul." ulica, "al." aleja): ł/l read as t or 1,
+#: the dot as a comma.
+_PREFIX_MISREAD = {"ut.": "ul.", "Ut.": "Ul.", "ul,": "ul.", "at.": "al.", "a1.": "al."}
+
+
 def restore_row(words: list[str], known: Container[str]) -> list[str]:
-    """One printed row's words (in order) through `restore_polish`: a lone "ut." is the
-    street prefix when the next word starts with a capital; the words after a postcode
-    are a place's name."""
+    """One printed row's words (in order) through `restore_polish`: a lone "ut." (or
+    another `_PREFIX_MISREAD`) is the street prefix when the next word starts with a
+    capital; the words after a postcode are a place's name."""
     out = []
     place = False
     for i, word in enumerate(words):
         following = words[i + 1] if i + 1 < len(words) else ""
-        if word in ("ut.", "Ut.") and following[:1].isupper():
-            word = word[0] + "l."
+        if word in _PREFIX_MISREAD and following[:1].isupper():
+            word = _PREFIX_MISREAD[word]
         out.append(restore_polish(word, known, place))
         place = place or bool(_POSTCODE.fullmatch(word))
     return out

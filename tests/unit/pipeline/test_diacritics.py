@@ -53,6 +53,10 @@ def test_a_known_word_is_marked_when_its_marked_spelling_is_the_common_one():
 def test_ut_before_a_name_is_the_street_prefix():
     assert restore_row(["Sklep", "nr", "117", "ut.", "Długa", "50A"], KNOWN)[3] == "ul."
     assert restore_row(["ut.", "5"], KNOWN) == ["ut.", "5"]
+    # the avenue's prefix with its l read as t, a street's with a comma for its dot
+    assert restore_row(["at.", "Polna", "3"], KNOWN)[0] == "al."
+    assert restore_row(["Sklep", "nr", "4", "ul,", "Długa", "5"], KNOWN)[3] == "ul."
+    assert restore_row(["at.", "5"], KNOWN) == ["at.", "5"]
 
 
 def test_polish_receipts_are_read_with_their_marks_and_others_are_not_touched():
