@@ -16,10 +16,12 @@ from collections.abc import Container
 
 import numpy as np
 
+from receiptq.pipeline.analysis.amounts import find_amounts
 from receiptq.pipeline.analysis.dates import parse_dates
+from receiptq.pipeline.analysis.keywords import MIN_LABEL_SCORE, classify
 from receiptq.pipeline.analysis.layout import Layout, page_layout
 from receiptq.pipeline.analysis.lines import build_lines
-from receiptq.pipeline.coverage import read_uncovered, read_uncovered_head
+from receiptq.pipeline.coverage import RIGHT_SHARE, read_uncovered, read_uncovered_head
 from receiptq.pipeline.lexicon import unknown_count
 from receiptq.pipeline.ocr import OcrEngine, OcrResult
 from receiptq.pipeline.preprocess import binarize_below_paper
@@ -164,12 +166,44 @@ def _read_page(
         # so `refine` re-reads only the amounts of the summary rows
         reading = read_uncovered(page, reading, ocr, lines)
         return reread_sale_rows(page, refine(page, reading, lines, merge=merge), lines)
+    if lines is not None and unpriced_summary(layout):
+        # the price column Tesseract's layout analysis dropped (`coverage`)
+        recovered = read_uncovered(page, reading, ocr, lines)
+        if recovered is not reading:
+            reading, layout = recovered, page_layout(build_lines(recovered), restore=False)
     # item rows Tesseract garbled, read again by the line model where the numbers it reads
     # check themselves (quantity x price = value)
     refined = refine(page, reading, lines, layout, merge)
     if refined is not reading:
         layout = page_layout(build_lines(refined), restore=False)
     return reread_item_rows(page, refined, lines, layout)
+
+
+def unpriced_summary(layout: Layout) -> bool:
+    """Whether a subtotal's or total's label below the header stands alone at the left,
+    with no number on its row and no amount on the next: what is left when Tesseract's
+    layout analysis dropped the price column (a crease across the page can split it off).
+    A label whose row reaches the price column holds an amount OCR garbled, or heads a
+    table."""
+    rows = layout.lines
+    if not rows:
+        return False
+    width = max(row.right for row in rows) - min(row.left for row in rows)
+    price_column = min(row.left for row in rows) + _PRICE_COLUMN * width
+    for i in range(len(layout.header), len(rows)):
+        if rows[i].right > price_column or any(c.isdigit() for c in rows[i].text):
+            continue  # (a number: an amount garbled, or a count, "Total Qty: 3")
+        name, score = classify(rows[i].text, _SUMMARY)
+        if name is None or score < MIN_LABEL_SCORE:
+            continue
+        if i + 1 == len(rows) or not find_amounts(rows[i + 1].text):
+            return True
+    return False
+
+
+_SUMMARY = ("total", "subtotal")
+#: Where the price column starts, as a share of the rows' width (`coverage.RIGHT_SHARE`).
+_PRICE_COLUMN = RIGHT_SHARE
 
 
 def word_count(ocr: OcrResult) -> int:

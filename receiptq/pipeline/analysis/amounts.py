@@ -391,8 +391,8 @@ def extract_totals(lines: list[Line], item_sum: Decimal | None = None) -> Totals
             s += 2.0  # paid exactly, no change printed: the cash row repeats the total
         if res.subtotal is not None and res.tax is not None and res.subtotal + res.tax == a.value:
             s += 3.0
-        if item_sum is not None and item_sum == a.value:
-            s += 2.0
+        if item_sum is not None and item_sum == a.value and not (label == "subtotal" and res.tax):
+            s += 2.0  # (items adding up to a subtotal a tax is added to say it is no bill)
         if _sums_parts(a, labelled):
             s += 3.0
         if res.rounding is not None:

@@ -19,10 +19,10 @@ import re
 from functools import cache
 from importlib import resources
 
-#: "Sp. z o.o." / "Spółka z o.o." with its dots read as commas or colons, z as 2 or 7,
-#: the o's as zeros, a speck between ("z*0:0.").
+#: "Sp. z o.o." / "Spółka z o.o." with its dots read as commas or colons, z as 2 or 7 or
+#: lost, the o's as zeros, a speck between ("z*0:0.", "Sp. 0.0.").
 _SP_ZOO = re.compile(
-    r"\b(?P<sp>[Ss][Pp]|[Ss]p[óo][łl]ka|SP[ÓO][ŁL]KA)[.,]?\s?[Zz27]\s?[*.,]?\s?"
+    r"\b(?P<sp>[Ss][Pp]|[Ss]p[óo][łl]ka|SP[ÓO][ŁL]KA)[.,]?\s?(?:[Zz27]\s?)?[*.,]?\s?"
     r"[0Oo][.,:]\s?[0Oo](?:[.,:]|(?=\s|$))"
 )
 #: "sp. k." / "sp. j." with a speck after it ("Sp. ks.").
@@ -34,7 +34,7 @@ SAME_NAME = 0.6
 
 def normalize_polish_forms(text: str) -> str:
     """``text`` with the Polish company forms OCR misread put back: "Sp, Z 0,0" ->
-    "Sp. z o.o.", "Sp. 2 0.0." -> "Sp. z o.o.", "Sp. ks." -> "Sp. k."."""
+    "Sp. z o.o.", "Sp. 2 0.0." and "Sp. 0.0." -> "Sp. z o.o.", "Sp. ks." -> "Sp. k."."""
 
     def zoo(m: re.Match) -> str:
         dot = "." if len(m["sp"]) == 2 else ""  # "Sp. z o.o.", "Spółka z o.o."

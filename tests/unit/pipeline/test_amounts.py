@@ -461,3 +461,23 @@ UMA PLN 21,36
 Karta 21,36
 """
     assert totals(text).total == Decimal("21.36")
+
+
+def test_a_subtotal_the_items_add_up_to_is_no_bill_when_a_tax_is_added():
+    # the labels TOTAL and VISA lost (OCR dropped them): subtotal + tax, printed twice, is
+    # the bill, though the items add up to the subtotal
+    t = totals(
+        """
+OAT BISCUITS 3.10
+LEMONADE 2L 5.00
+SUBTOTAL 8.10
+TAX 8.000% 0.65
+8.75
+8.75
+""",
+        item_sum=Decimal("8.10"),
+    )
+    assert (t.total, t.subtotal, t.tax) == (Decimal("8.75"), Decimal("8.10"), Decimal("0.65"))
+    # with no tax the subtotal the items add up to stays the likelier bill
+    t = totals("OAT BISCUITS 3.10\nLEMONADE 2L 5.00\nSUBTOTAL 8.10\n", item_sum=Decimal("8.10"))
+    assert t.total == Decimal("8.10")

@@ -22,6 +22,8 @@ from receiptq.pipeline.analysis.taxids import nip_valid
         ("Big Star Limited Spółka z 0.0.", "Big Star Limited Spółka z o.o."),
         ("SKLEP SP. Z O.O.", "SKLEP SP. Z O.O."),
         ("SPORT 2000 SP 2", "SPORT 2000 SP 2"),  # no form: left alone
+        ("Jasny Kosz Sp. 0.0.", "Jasny Kosz Sp. z o.o."),  # the z lost (a row of its own)
+        ("DYSK SP 0.00", "DYSK SP 0.00"),  # an amount, no form
     ],
 )
 def test_legal_forms_put_back(read, want):

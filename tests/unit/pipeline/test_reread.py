@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from receiptq.pipeline.reread import merge_readings, needs_second_pass
+from receiptq.pipeline.analysis.layout import page_layout
+from receiptq.pipeline.analysis.lines import lines_from_text
+from receiptq.pipeline.reread import merge_readings, needs_second_pass, unpriced_summary
 from receiptq.receipt import Confidence, Merchant, Receipt
 
 
@@ -76,3 +78,17 @@ def test_about_as_confident_addresses_go_to_the_fuller_reading():
     # far less confident, the fuller address does not win
     weak = reading("X", "NO.7, JALAN SS9/3, SELANGOR DARUL EHSAN", None, None, (0.9, 0.2, 0, 0))
     assert merge_readings(short, weak).merchant.address == short.merchant.address
+
+
+def _layout(text: str):
+    return page_layout(lines_from_text(text), restore=False)
+
+
+def test_a_summary_label_with_no_amount_says_the_price_column_was_dropped():
+    shop = "CORNER GROCERY\n12 Oak St\nOAT BISCUITS 3.10\nLEMONADE 2L 5.00\n"
+    assert unpriced_summary(_layout(shop + "SUBTOTAL\nTAX 8.000%\nTHANK YOU\n"))
+    assert not unpriced_summary(_layout(shop + "SUBTOTAL 8.10\nTAX 0.65\nTOTAL 8.75\n"))
+    # an amount on the row under its label is that label's (a two-row summary)
+    assert not unpriced_summary(_layout(shop + "TOTAL\n8.75\n"))
+    # the header's "TAX INVOICE" and a total's label with its amount are no sign of it
+    assert not unpriced_summary(_layout("CORNER GROCERY\nTAX INVOICE\nOAT 3.10\nTOTAL 3.10\n"))
