@@ -190,7 +190,9 @@ def unpriced_summary(layout: Layout) -> bool:
         return False
     width = max(row.right for row in rows) - min(row.left for row in rows)
     price_column = min(row.left for row in rows) + _PRICE_COLUMN * width
-    for i in range(len(layout.header), len(rows)):
+    # (a page with no amount at all is header through and through: look at every row)
+    start = len(layout.header) if any(find_amounts(row.text) for row in rows) else 0
+    for i in range(start, len(rows)):
         if rows[i].right > price_column or any(c.isdigit() for c in rows[i].text):
             continue  # (a number: an amount garbled, or a count, "Total Qty: 3")
         name, score = classify(rows[i].text, _SUMMARY)

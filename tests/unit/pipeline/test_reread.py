@@ -87,6 +87,10 @@ def _layout(text: str):
 def test_a_summary_label_with_no_amount_says_the_price_column_was_dropped():
     shop = "CORNER GROCERY\n12 Oak St\nOAT BISCUITS 3.10\nLEMONADE 2L 5.00\n"
     assert unpriced_summary(_layout(shop + "SUBTOTAL\nTAX 8.000%\nTHANK YOU\n"))
+    # every amount dropped: the summary's labels are all that is left
+    bare = "CORNER GROCERY\n12 Oak St\nOAT BISCUITS\nLEMONADE 2L\n"
+    bare += "SUBTOTAL\nTAX 8.25%\nTOTAL\nVISA\n"
+    assert unpriced_summary(_layout(bare))
     assert not unpriced_summary(_layout(shop + "SUBTOTAL 8.10\nTAX 0.65\nTOTAL 8.75\n"))
     # an amount on the row under its label is that label's (a two-row summary)
     assert not unpriced_summary(_layout(shop + "TOTAL\n8.75\n"))
