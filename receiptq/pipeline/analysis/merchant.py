@@ -221,10 +221,40 @@ def header_lines(lines: list[Line], max_lines: int = 14) -> list[Line]:
                 out.pop()  # "27" BASIN BESAR" over "400002 1.00X 21.32": the item's name
             break
         if not _is_noise(line):
-            out.append(line)
+            out.append(_without_edge_specks(line))
         if len(out) >= max_lines:
             break
     return out
+
+
+#: A first or last word this far from the rest of its row (in the row's character
+#: heights), of at most `_SPECK_CHARS` letters or digits, is a speck of the paper's edge.
+_SPECK_GAP = 4.0
+_SPECK_CHARS = 2
+
+
+def _without_edge_specks(line: Line) -> Line:
+    """``line`` without a lone mark far out at either end: where a photo's paper is not
+    cut from the table, its edge reads as "4" before a row or "3" after it ("4 P.H.U.
+    ...", "CORNER MART        3")."""
+    words = list(line.words)
+    height = max((w.height for w in words), default=0)
+    if len(words) < 2 or not height:
+        return line
+
+    def speck(lone, gap: int) -> bool:
+        marks = sum(c.isalnum() for c in lone.text)
+        return marks <= _SPECK_CHARS and gap > _SPECK_GAP * height
+
+    if speck(words[0], words[1].left - words[0].right):
+        words = words[1:]
+    if len(words) > 1 and speck(words[-1], words[-1].left - words[-2].right):
+        words = words[:-1]
+    if len(words) == len(line.words):
+        return line
+    kept = {id(w) for w in words}
+    segments = [s for seg in line.segments if (s := [w for w in seg if id(w) in kept])]
+    return dataclasses.replace(line, words=words, segments=segments)
 
 
 def clean_line(text: str) -> str:

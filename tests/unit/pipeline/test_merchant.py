@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from receiptq.pipeline.analysis import analyze_lines
 from receiptq.pipeline.analysis.lines import Line, lines_from_text
 from receiptq.pipeline.analysis.merchant import (
     agree_spellings,
@@ -708,3 +709,20 @@ def test_the_phone_after_the_address_on_its_last_row_is_left_out():
 )
 def test_labels_numbers_and_specks_around_a_name_are_no_part_of_it(row, name):
     assert compose_name([normalize_legal_forms(row)]) == name
+
+
+def test_a_speck_far_out_at_a_header_rows_end_is_no_part_of_it():
+    # the edge of a photo's paper, left in the frame, read as a digit before or after a row
+    text = (
+        "HILLSIDE PANTRY                              3\n"
+        "4                           88 Birch Rd\n"
+        "Dayton, OH 45402\n"
+        "MILK 1L 1.29\n"
+        "TOTAL 1.29\n"
+    )
+    receipt = analyze_lines(lines_from_text(text), set())
+    assert receipt.merchant.name == "HILLSIDE PANTRY"
+    assert receipt.merchant.address == "88 Birch Rd Dayton, OH 45402"
+    # a short word close to the rest of its row stays ("MART 3" may be a branch)
+    near = analyze_lines(lines_from_text("HILLSIDE MART 3\n88 Birch Rd\nTOTAL 1.29\n"), set())
+    assert near.merchant.name == "HILLSIDE MART 3"
