@@ -189,7 +189,7 @@ def unpriced_summary(layout: Layout) -> bool:
     if not rows:
         return False
     width = max(row.right for row in rows) - min(row.left for row in rows)
-    price_column = min(row.left for row in rows) + _PRICE_COLUMN * width
+    price_column = min(row.left for row in rows) + RIGHT_SHARE * width
     # (a page with no amount at all is header through and through: look at every row)
     start = len(layout.header) if any(find_amounts(row.text) for row in rows) else 0
     for i in range(start, len(rows)):
@@ -204,8 +204,6 @@ def unpriced_summary(layout: Layout) -> bool:
 
 
 _SUMMARY = ("total", "subtotal")
-#: Where the price column starts, as a share of the rows' width (`coverage.RIGHT_SHARE`).
-_PRICE_COLUMN = RIGHT_SHARE
 
 
 def word_count(ocr: OcrResult) -> int:

@@ -242,7 +242,7 @@ def _without_edge_specks(line: Line) -> Line:
     if len(words) < 2 or not height:
         return line
 
-    def speck(lone, gap: int) -> bool:
+    def speck(lone: Word, gap: int) -> bool:
         marks = sum(c.isalnum() for c in lone.text)
         return marks <= _SPECK_CHARS and gap > _SPECK_GAP * height
 
