@@ -25,6 +25,9 @@ _SP_ZOO = re.compile(
     r"\b(?P<sp>[Ss][Pp]|[Ss]p[óo][łl]ka|SP[ÓO][ŁL]KA)[.,]?\s?(?:[Zz27]\s?)?[*.,]?\s?"
     r"[0Oo][.,:]\s?[0Oo](?:[.,:]|(?=\s|$))"
 )
+#: "S.A." ending a name with its dot read as an underscore or a comma, its A in lower
+#: case or its last dot lost ("S_ a.", "S,A", "S. A").
+_SA = re.compile(r"(?<=\w )S\s?[._,]\s?[Aa]\.?(?=\W*$)")
 #: "sp. k." / "sp. j." with a speck after it ("Sp. ks.").
 _SP_K = re.compile(r"\b(?P<sp>[Ss][Pp])[.,]\s?(?P<form>[kj])[s.,]{0,2}(?=\s|$)")
 #: A chain's name is taken over the one read when the two are this alike (difflib ratio of
@@ -34,13 +37,14 @@ SAME_NAME = 0.6
 
 def normalize_polish_forms(text: str) -> str:
     """``text`` with the Polish company forms OCR misread put back: "Sp, Z 0,0" ->
-    "Sp. z o.o.", "Sp. 2 0.0." and "Sp. 0.0." -> "Sp. z o.o.", "Sp. ks." -> "Sp. k."."""
+    "Sp. z o.o.", "Sp. 2 0.0." and "Sp. 0.0." -> "Sp. z o.o.", "Sp. ks." -> "Sp. k.",
+    "S_ a." -> "S.A."."""
 
     def zoo(m: re.Match) -> str:
         dot = "." if len(m["sp"]) == 2 else ""  # "Sp. z o.o.", "Spółka z o.o."
         return m["sp"] + dot + (" Z O.O." if m["sp"].isupper() else " z o.o.")
 
-    text = _SP_ZOO.sub(zoo, text)
+    text = _SA.sub("S.A.", _SP_ZOO.sub(zoo, text))
     return _SP_K.sub(lambda m: f"{m['sp']}. {m['form']}.", text)
 
 

@@ -24,6 +24,9 @@ from receiptq.pipeline.analysis.taxids import nip_valid
         ("SPORT 2000 SP 2", "SPORT 2000 SP 2"),  # no form: left alone
         ("Jasny Kosz Sp. 0.0.", "Jasny Kosz Sp. z o.o."),  # the z lost (a row of its own)
         ("DYSK SP 0.00", "DYSK SP 0.00"),  # an amount, no form
+        ("JASNY RYNEK POLSKA S_ a.", "JASNY RYNEK POLSKA S.A."),  # S.A. misread at a row's end
+        ("Dysk S. A", "Dysk S.A."),
+        ("S.A. RYNEK", "S.A. RYNEK"),  # opening the row: left as read
     ],
 )
 def test_legal_forms_put_back(read, want):
