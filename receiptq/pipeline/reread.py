@@ -188,8 +188,8 @@ def unpriced_summary(layout: Layout) -> bool:
     rows = layout.lines
     if not rows:
         return False
-    width = max(row.right for row in rows) - min(row.left for row in rows)
-    price_column = min(row.left for row in rows) + RIGHT_SHARE * width
+    left = min(row.left for row in rows)
+    price_column = left + RIGHT_SHARE * (max(row.right for row in rows) - left)
     # (a page with no amount at all is header through and through: look at every row)
     start = len(layout.header) if any(find_amounts(row.text) for row in rows) else 0
     for i in range(start, len(rows)):

@@ -221,40 +221,10 @@ def header_lines(lines: list[Line], max_lines: int = 14) -> list[Line]:
                 out.pop()  # "27" BASIN BESAR" over "400002 1.00X 21.32": the item's name
             break
         if not _is_noise(line):
-            out.append(_without_edge_specks(line))
+            out.append(line)
         if len(out) >= max_lines:
             break
     return out
-
-
-#: A first or last word this far from the rest of its row (in the row's character
-#: heights), of at most `_SPECK_CHARS` letters or digits, is a speck of the paper's edge.
-_SPECK_GAP = 4.0
-_SPECK_CHARS = 2
-
-
-def _without_edge_specks(line: Line) -> Line:
-    """``line`` without a lone mark far out at either end: where a photo's paper is not
-    cut from the table, its edge reads as "4" before a row or "3" after it ("4 P.H.U.
-    ...", "CORNER MART        3")."""
-    words = list(line.words)
-    height = max((w.height for w in words), default=0)
-    if len(words) < 2 or not height:
-        return line
-
-    def speck(lone: Word, gap: int) -> bool:
-        marks = sum(c.isalnum() for c in lone.text)
-        return marks <= _SPECK_CHARS and gap > _SPECK_GAP * height
-
-    if speck(words[0], words[1].left - words[0].right):
-        words = words[1:]
-    if len(words) > 1 and speck(words[-1], words[-1].left - words[-2].right):
-        words = words[:-1]
-    if len(words) == len(line.words):
-        return line
-    kept = {id(w) for w in words}
-    segments = [s for seg in line.segments if (s := [w for w in seg if id(w) in kept])]
-    return dataclasses.replace(line, words=words, segments=segments)
 
 
 def clean_line(text: str) -> str:
@@ -572,9 +542,34 @@ def specks(line: Line) -> list[Word]:
     return out
 
 
+#: A first or last word of one or two digits or marks, no letter, this many of the row's
+#: heights from the rest of it is a mark at the paper's edge wherever it lies on the page
+#: (a photo's paper not cut from the table: "4 P.H.U. ...", "CORNER MART        3"; a
+#: letter so far out may be print, a tax code's: `edge_marks` judges those).
+FAR_GAP = 4.0
+
+
+def far_marks(line: Line) -> list[Word]:
+    """The words at either end of ``line`` that are marks far out from it (`FAR_GAP`)."""
+    words = line.words
+    height = max((w.height for w in words), default=0)
+    if len(words) < 2 or not height:
+        return []
+    out = []
+    for lone, gap in (
+        (words[0], words[1].left - words[0].right),
+        (words[-1], words[-1].left - words[-2].right),
+    ):
+        marks = not any(c.isalpha() for c in lone.text) and len(lone.text) <= 2
+        if marks and gap > FAR_GAP * height:
+            out.append(lone)
+    return out if len(out) < len(words) else []
+
+
 def without_edge_marks(line: Line) -> Line:
-    """``line`` without its `edge_marks` and `specks` (the same line when it has none)."""
-    marks = {id(w) for w in [*edge_marks(line), *specks(line)]}
+    """``line`` without its `edge_marks`, `far_marks` and `specks` (the same line when it
+    has none)."""
+    marks = {id(w) for w in [*edge_marks(line), *far_marks(line), *specks(line)]}
     if not marks:
         return line
     return dataclasses.replace(
