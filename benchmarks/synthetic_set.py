@@ -59,6 +59,8 @@ def main() -> int:
     turned = tuple(float(x) for x in args.turned.split(",")) if args.turned else None
     if turned is not None and len(turned) != 3:
         parser.error("--turned takes three numbers: LEAST,MOST,SLANT")
+    if args.small is not None and args.small < 100:
+        parser.error("--small takes a longer side of at least 100 px")
     img, key = args.outdir / "img", args.outdir / "key"
     key.mkdir(parents=True, exist_ok=True)
     for old in key.glob("*.json"):
